@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `make demo`: builds what is missing, boots the VM and shows nova-lite binding the GPU
+# (ci/guest/demo.sh). Exit status: that of the guest run.
+. "$(dirname "$0")/lib.sh"
+
+"$REPO/ci/setup-host.sh"
+"$REPO/ci/kernel.sh"
+step "building the client"
+make -s -C "$REPO" userspace
+"$REPO/ci/guest-root.sh" >/dev/null
+"$REPO/ci/vm.sh" ci/guest/demo.sh

@@ -1,0 +1,24 @@
+#!/bin/bash
+# The in-guest part of `make demo`: hands the GPU to nova-lite and shows what it exposes.
+set -eu
+export PATH=/srv/tools:/mnt/bin:$PATH
+show() { printf '\n### %s\n' "$*"; }
+
+bdf=$(for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1050 ] && basename "$d"; done | head -n 1)
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none; }
+
+show "virtio-gpu PCI function $bdf, bound to: $(driver_of "$bdf")"
+show "nova-lite-bind (driver_override + unbind + modprobe nova-lite)"
+nova-lite-bind
+show "PCI function $bdf is now bound to: $(driver_of "$bdf")"
+show "auxiliary device and the DRM nodes it carries"
+for a in /sys/bus/auxiliary/devices/nova_lite.*; do
+	echo "$(basename "$a") -> driver $(basename "$(readlink "$a/driver")"), drm: $(ls "$a/drm" | tr '\n' ' ')"
+done
+ls -l /dev/dri
+show "nova-lite-info (libdrm client on the render node)"
+nova-lite-info -c 4096 -c 1000000
+show "kernel log"
+dmesg | grep -E 'nova|drm' || true
+dmesg >/mnt/guest-dmesg.txt

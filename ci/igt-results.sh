@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Turns out/igt/results.json into result lines, one per subtest in tests/igt/test-list.txt order:
+# pass -> ok, skip -> skip, anything else (fail, dmesg-warn, crash, timeout, incomplete, missing)
+# -> not ok.
+. "$(dirname "$0")/lib.sh"
+
+json=$OUT/igt/results.json
+if [ ! -f "$json" ]; then
+	echo "not ok igt: results.json written: no out/igt/results.json"
+	exit 0
+fi
+declare -A seen=()
+while read -r name result; do
+	seen[$name]=1
+	case $result in
+	pass) echo "ok $name" ;;
+	skip) echo "skip $name: skipped by the test" ;;
+	*) echo "not ok $name: $result (out/igt/)" ;;
+	esac
+done < <(jq -r '.tests | to_entries[] | "\(.key) \(.value.result)"' "$json" | sort)
+# Every whole-binary or single-subtest entry of the list must have produced a result.
+while read -r entry; do
+	found=0
+	for name in "${!seen[@]}"; do [[ $name == "$entry" || $name == "$entry@"* ]] && found=1; done
+	[ $found = 1 ] || echo "not ok $entry: no result in results.json"
+done < <(grep -Ev '^(#|$)' "$REPO/tests/igt/test-list.txt")

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Unpacks the pinned kernel source, integrates nova-lite into it, configures and builds it.
+# Prints nothing on stdout but progress; the build directory is $CACHE/build/<key>.
+#   ci/kernel.sh            unpack + integrate + configure + build (incremental)
+#   ci/kernel.sh --print    print the build directory's path and exit
+. "$(dirname "$0")/lib.sh"
+
+SRC=$CACHE/src/linux-$KERNEL_DEB_VERSION
+KEY_EXTRA="$KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LLVM_VERSION $(gcc -dumpfullversion)"
+BUILD=$CACHE/build/$(key "$REPO/ci/kernel.config")
+[ "${1:-}" = --print ] && { echo "$BUILD"; exit 0; }
+
+KMAKE=(make -C "$SRC" O="$BUILD" ARCH=x86_64 -j"$(nproc)" W=1 CLIPPY=1
+       RUST_LIB_SRC="$CACHE/rust-src/$RUST_SRC_DEB_VERSION/usr/src/rustc-$RUSTC_VERSION/library")
+
+# 1. Unpack (once per kernel version).
+if [ ! -f "$SRC/.nova-lite-unpacked" ]; then
+	deb=$CACHE/debs/${KERNEL_DEB}_${KERNEL_DEB_VERSION//:/%3a}_all.deb
+	[ -f "$deb" ] || die "$deb missing: run ci/setup-host.sh"
+	step "unpacking $KERNEL_DEB $KERNEL_DEB_VERSION into $SRC"
+	rm -rf "$SRC" "$SRC.tmp" && mkdir -p "$SRC.tmp"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$KERNEL_TARBALL" |
+		tar -xJ -C "$SRC.tmp" --strip-components=1
+	touch "$SRC.tmp/.nova-lite-unpacked" && mv "$SRC.tmp" "$SRC"
+fi
+
+# 2. Integrate (every run, idempotent): the tree points at this checkout.
+step "integrating $REPO into the kernel tree"
+drv=$SRC/drivers/gpu/drm/nova-lite
+mkdir -p "$drv"
+find "$drv" -maxdepth 1 -type l -delete
+for f in "$REPO"/nova-lite/*; do ln -sfn "$f" "$drv/"; done
+ln -sfn "$REPO/Kconfig" "$drv/Kconfig"
+ln -sfn "$REPO/uapi/drm/nova_lite_drm.h" "$SRC/include/uapi/drm/nova_lite_drm.h"
+add_line() { # file anchor-regex line: insert line after the anchor once
+	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"
+	grep -qxF "$3" "$1" || die "could not add '$3' to $1"
+}
+add_line "$SRC/drivers/gpu/drm/Kconfig" '^source "drivers\/gpu\/drm\/nova\/Kconfig"' \
+	'source "drivers/gpu/drm/nova-lite/Kconfig"'
+add_line "$SRC/drivers/gpu/drm/Makefile" '^obj-\$(CONFIG_DRM_NOUVEAU)' \
+	'obj-$(CONFIG_DRM_NOVA_LITE) += nova-lite/'
+add_line "$SRC/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
+	'#include <uapi/drm/nova_lite_drm.h>'
+
+# 3. Configure (once per fragment/toolchain key): tinyconfig + our fragment, checked.
+if [ ! -f "$BUILD/.config" ] || [ "$BUILD/.config" -ot "$REPO/ci/kernel.config" ]; then
+	step "configuring $BUILD (tinyconfig + ci/kernel.config)"
+	mkdir -p "$BUILD"
+	"${KMAKE[@]}" -s rustavailable
+	"${KMAKE[@]}" -s tinyconfig
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" "$REPO/ci/kernel.config" >/dev/null
+	"${KMAKE[@]}" -s olddefconfig
+	bad=$(grep -E '^CONFIG_' "$REPO/ci/kernel.config" | while read -r line; do
+		grep -qxF "$line" "$BUILD/.config" || echo "  $line"; done)
+	[ -z "$bad" ] || die "kernel config lost these options (missing dependency?):"$'\n'"$bad"
+fi
+
+# 4. Build (incremental), then install the modules into a staging tree for the guest.
+# The driver is always recompiled, so that its W=1/clippy diagnostics are in every build log.
+rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
+step "building the kernel and modules in $BUILD (first run: ~6 min; log: out/kernel-build.log)"
+if ! "${KMAKE[@]}" bzImage modules >"$OUT/kernel-build.log" 2>&1; then
+	grep -E -B2 -A12 'error(\[E[0-9]+\])?:|Error [0-9]' "$OUT/kernel-build.log" | head -80
+	die "kernel build failed (full log: out/kernel-build.log)"
+fi
+step "installing modules into $BUILD/mods"
+rm -rf "$BUILD/mods"
+"${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null

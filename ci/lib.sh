@@ -1,0 +1,23 @@
+# Common settings for the ci/ scripts. Sourced, never run.
+# shellcheck shell=bash
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+. "$REPO/ci/versions.env"
+
+# Expensive results live outside the repo, keyed by their inputs.
+CACHE=${NOVA_LITE_CACHE:-/var/cache/nova-lite}
+OUT=$REPO/out
+mkdir -p "$CACHE" "$OUT"
+
+export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
+export PATH=$CACHE/tools/bin:$CACHE/venv/bin:$PATH
+
+# step "message": a visible progress line with the elapsed time of the whole command.
+SECONDS=${SECONDS:-0}
+step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# key FILE...: a short hash of the given files' contents and of the extra words in $KEY_EXTRA.
+key() { { cat "$@"; printf '%s\n' "${KEY_EXTRA:-}"; } | sha256sum | cut -c1-12; }

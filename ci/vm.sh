@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Boots the kernel built by ci/kernel.sh on the guest root of ci/guest-root.sh with virtme-ng and
+# a `-device virtio-gpu-pci` (max_outputs=$NOVA_LITE_MAX_OUTPUTS), runs a guest script and returns
+# its exit status. In the guest the repo is /srv (read-only) and out/ is /mnt (read-write).
+#   ci/vm.sh GUEST_SCRIPT [ARGS...]      (GUEST_SCRIPT is a path relative to the repo)
+# The whole run has a hard timeout ($NOVA_LITE_VM_TIMEOUT seconds). The console (with the kernel
+# log) goes to out/guest-console.txt; a timeout, or a kernel oops, BUG, WARNING, KASAN report or
+# panic in it, fails the run.
+. "$(dirname "$0")/lib.sh"
+
+: "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}"
+BUILD=$("$REPO/ci/kernel.sh" --print)
+ROOT=$("$REPO/ci/guest-root.sh" --print)
+[ -f "$BUILD/arch/x86/boot/bzImage" ] || die "no kernel in $BUILD: run ci/kernel.sh"
+[ -f "$ROOT/.nova-lite-root" ] || die "no guest root in $ROOT: run ci/guest-root.sh"
+KVER=$(cat "$BUILD/include/config/kernel.release")
+
+# virtme-ng loads modules from the root's /lib/modules/<version>: refresh it from this build.
+rsync -a --delete "$BUILD/mods/lib/modules/$KVER/" "$ROOT/lib/modules/$KVER/"
+
+# KVM fails on these machines (MSR assertion, or a hang after the BIOS), so it is probed once per
+# QEMU version with a short boot, and TCG is used when the probe does not reach the kernel.
+accel=(--disable-kvm)
+qemu_version=$(qemu-system-x86_64 --version | awk 'NR==1 {print $4}')
+verdict=$CACHE/kvm-probe-$qemu_version
+if [ "${NOVA_LITE_KVM:-auto}" != 0 ] && [ -w /dev/kvm ]; then
+	if [ ! -f "$verdict" ]; then
+		step "probing KVM with a 20 s test boot (result cached in $verdict)"
+		if timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 256 \
+			-nographic -no-reboot -kernel "$BUILD/arch/x86/boot/bzImage" \
+			-append "console=ttyS0 panic=-1 init=/nonexistent" </dev/null 2>&1 |
+			grep -q 'Linux version'; then echo kvm >"$verdict"; else echo tcg >"$verdict"; fi
+	fi
+	[ "$(cat "$verdict")" = kvm ] && accel=()
+fi
+if [ ${#accel[@]} = 0 ]; then
+	echo "accelerator: KVM"
+else
+	echo "accelerator: TCG (software emulation; KVM is not usable here, see $verdict)"
+fi
+
+step "booting $KVER with -device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS: $*"
+console=$OUT/guest-console.txt
+set +e
+timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
+	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
+	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
+	--qemu-opts "-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
+	--exec "/srv/$*" </dev/null >"$console" 2>&1
+rc=$?
+set -e
+sed 's/^/  | /' "$console" | grep -v '^  | \[ *[0-9.]*\] ' || true
+
+splat='Oops|BUG:|WARNING:|KASAN|Kernel panic|general protection fault|Call Trace:|watchdog: .*stuck|hung_task'
+if grep -Eq "$splat" "$console"; then
+	echo "error: the guest kernel log has a splat:" >&2
+	grep -E -A25 "$splat" "$console" | head -60 >&2
+	rc=99
+elif [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "error: the guest did not finish within ${NOVA_LITE_VM_TIMEOUT}s (hang); console: out/guest-console.txt" >&2
+fi
+exit $rc

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The nova-lite DRM driver: binds the auxiliary device published by the core ([`crate::gpu`])
+//! and registers a render-capable DRM device named `nova-lite` on it.
+//!
+//! The DRM device reaches the hardware only through the core's [`Gpu`], which it keeps as the
+//! DRM registration data: ioctls get it inside the DRM core's registration guard, so none runs
+//! after the device is unplugged (they fail with `ENODEV` instead), and the [`Gpu`] outlives
+//! every ioctl that uses it.
+
+mod file;
+mod gem;
+
+use kernel::{
+    auxiliary,
+    device::{
+        Core,
+        DeviceContext, //
+    },
+    drm::{
+        self,
+        ioctl, //
+    },
+    prelude::*,
+    types::CovariantForLt, //
+};
+
+use crate::{
+    gpu::{
+        Gpu,
+        AUX_DRM_NAME, //
+    },
+    MODULE_NAME,
+};
+
+use file::File;
+use gem::NovaLiteObject;
+
+/// The DRM driver.
+pub(crate) struct DrmDriver;
+
+/// The DRM driver's data for one bound auxiliary device.
+pub(crate) struct DrmData<'bound> {
+    /// The DRM device's registration; dropping it on unbind unplugs the DRM device.
+    _reg: drm::Registration<'bound, DrmDriver>,
+}
+
+/// The DRM device of this driver.
+pub(crate) type NovaLiteDevice<Ctx = drm::Normal> = drm::Device<DrmDriver, Ctx>;
+
+const INFO: drm::DriverInfo = drm::DriverInfo {
+    major: 0,
+    minor: 1,
+    patchlevel: 0,
+    name: c"nova-lite",
+    desc: c"Rust DRM driver for virtio-gpu",
+};
+
+kernel::auxiliary_device_table!(
+    AUX_TABLE,
+    <DrmDriver as auxiliary::Driver>::IdInfo,
+    [(auxiliary::DeviceId::new(MODULE_NAME, AUX_DRM_NAME), ())]
+);
+
+impl auxiliary::Driver for DrmDriver {
+    type IdInfo = ();
+    type Data<'bound> = DrmData<'bound>;
+
+    const ID_TABLE: auxiliary::IdTable<Self::IdInfo> = &AUX_TABLE;
+
+    fn probe<'bound>(
+        adev: &'bound auxiliary::Device<Core<'_>>,
+        _info: &'bound Self::IdInfo,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        let gpu: &'bound Gpu<'bound> = adev
+            .registration_data::<CovariantForLt!(Gpu<'_>)>()
+            .inspect_err(|e| dev_err!(adev, "no core data on the device: {:?}\n", e))?
+            .get_ref();
+
+        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok(()))?;
+
+        // SAFETY: The registration is stored in `DrmData`, the driver data of `adev`, which the
+        // driver core drops when `adev` is unbound; it is never forgotten.
+        let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, gpu, 0) }
+            .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
+
+        Ok(DrmData { _reg: reg })
+    }
+}
+
+#[vtable]
+impl drm::Driver for DrmDriver {
+    type Data = ();
+    type RegistrationData<'a> = &'a Gpu<'a>;
+    type File = File;
+    type Object = kernel::drm::gem::Object<NovaLiteObject>;
+    type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;
+
+    const INFO: drm::DriverInfo = INFO;
+    const FEAT_RENDER: bool = true;
+
+    kernel::declare_drm_ioctls! {
+        (NOVA_LITE_GETPARAM, drm_nova_lite_getparam, ioctl::RENDER_ALLOW, File::get_param),
+        (NOVA_LITE_GEM_CREATE, drm_nova_lite_gem_create, ioctl::AUTH | ioctl::RENDER_ALLOW,
+         File::gem_create),
+        (NOVA_LITE_GEM_INFO, drm_nova_lite_gem_info, ioctl::AUTH | ioctl::RENDER_ALLOW,
+         File::gem_info),
+    }
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! DRM files (clients) of nova-lite and the driver's ioctls.
+//!
+//! Bad input from userspace is answered with an errno only: the handlers log nothing above debug
+//! level, so that a client cannot flood the kernel log.
+
+use kernel::{
+    drm::{
+        self,
+        gem::BaseObject,
+        Registered, //
+    },
+    prelude::*,
+    uapi, //
+};
+
+use super::{
+    gem::{
+        NovaLiteObject,
+        GEM_MAX_SIZE, //
+    },
+    DrmDriver,
+    NovaLiteDevice, //
+};
+use crate::gpu::Gpu;
+
+/// Per-file state: none yet; GEM handles are kept by the DRM core.
+pub(crate) struct File;
+
+impl drm::file::DriverFile for File {
+    type Driver = DrmDriver;
+
+    fn open(_dev: &NovaLiteDevice) -> Result<Pin<KBox<Self>>> {
+        Ok(KBox::new(Self, GFP_KERNEL)?.into())
+    }
+}
+
+impl File {
+    /// `DRM_IOCTL_NOVA_LITE_GETPARAM`: reads one device or driver parameter.
+    pub(crate) fn get_param(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_getparam,
+        _file: &drm::File<File>,
+    ) -> Result<u32> {
+        let param = u32::try_from(req.param).map_err(|_| EINVAL)?;
+        req.value = match param {
+            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_NUM_SCANOUTS => gpu.num_scanouts().into(),
+            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_NUM_CAPSETS => gpu.num_capsets().into(),
+            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_DEVICE_FEATURES => gpu.device_features(),
+            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_DRIVER_FEATURES => gpu.driver_features(),
+            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_BAR0_SIZE
+                ..=uapi::drm_nova_lite_param_NOVA_LITE_PARAM_BAR5_SIZE => {
+                let bar = param - uapi::drm_nova_lite_param_NOVA_LITE_PARAM_BAR0_SIZE;
+                gpu.bar_size(usize::try_from(bar)?).ok_or(EINVAL)?
+            }
+            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_GEM_MAX_SIZE => GEM_MAX_SIZE.try_into()?,
+            _ => return Err(EINVAL),
+        };
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_GEM_CREATE`: creates a GEM object and a handle to it.
+    pub(crate) fn gem_create(
+        dev: &NovaLiteDevice<Registered>,
+        _gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_gem_create,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        let obj = NovaLiteObject::create(dev, req.size, req.flags)?;
+        let handle = obj.create_handle(file)?;
+
+        req.size = obj.size().try_into()?;
+        req.handle = handle;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_GEM_INFO`: reports the size and flags of an object of this file.
+    pub(crate) fn gem_info(
+        _dev: &NovaLiteDevice<Registered>,
+        _gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_gem_info,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let obj = kernel::drm::gem::Object::<NovaLiteObject>::lookup_handle(file, req.handle)?;
+
+        req.size = obj.size().try_into()?;
+        req.flags = obj.flags();
+        req.pad2 = 0;
+        Ok(0)
+    }
+}

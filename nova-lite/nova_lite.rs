@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! nova-lite: a Rust DRM driver for the virtio-gpu device.
+//!
+//! One module holds two drivers, split like Nova's nova-core and nova-drm:
+//!
+//! - [`gpu`], the core: a PCI driver for the virtio-gpu function that owns the hardware and
+//!   publishes an auxiliary device;
+//! - [`drm`], a driver on the auxiliary bus that creates and registers the DRM device.
+//!
+//! The API between the two is documented in [`gpu`].
+
+mod drm;
+mod gpu;
+
+use kernel::{
+    auxiliary,
+    driver,
+    pci,
+    prelude::*,
+    InPlaceModule, //
+};
+
+/// The module's name, which also prefixes the auxiliary device's name.
+pub(crate) const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;
+
+/// Name of both drivers on their buses (`/sys/bus/{pci,auxiliary}/drivers/nova-lite`).
+const DRIVER_NAME: &CStr = c"nova-lite";
+
+/// The module: the registrations of its two drivers.
+#[pin_data]
+struct NovaLiteModule {
+    #[pin]
+    _core: driver::Registration<pci::Adapter<gpu::CoreDriver>>,
+    #[pin]
+    _drm: driver::Registration<auxiliary::Adapter<drm::DrmDriver>>,
+}
+
+impl InPlaceModule for NovaLiteModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            _core <- driver::Registration::new(DRIVER_NAME, module),
+            _drm <- driver::Registration::new(DRIVER_NAME, module),
+        })
+    }
+}
+
+module! {
+    type: NovaLiteModule,
+    name: "nova_lite",
+    authors: ["nova-lite developers"],
+    description: "Rust DRM driver for the virtio-gpu device",
+    license: "GPL",
+}
