@@ -30,11 +30,21 @@ kernel: setup
 guest-root: setup
 	@bash ci/guest-root.sh
 
-userspace: $(BIN)/nova-lite-info
+IGT_TESTS := nova_lite_getparam nova_lite_gem_create nova_lite_gem_info
+IGT_LIB := $(wildcard tests/igt/lib/*.c)
+IGT_HDR := $(wildcard tests/igt/lib/*.h) $(UAPI)
+
+userspace: $(BIN)/nova-lite-info $(IGT_TESTS:%=$(BIN)/igt/%)
 
 $(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -o $@
+
+# -Wno-clobbered: igt_fixture/igt_subtest are setjmp-based, as in IGT. Variables set in a fixture
+# are never written between a subtest's setjmp and its longjmp, which GCC cannot see.
+$(BIN)/igt/%: tests/igt/%.c $(IGT_LIB) $(IGT_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-clobbered $(DRM_CFLAGS) -Iuapi/drm -Itests/igt/lib $< $(IGT_LIB) $(DRM_LIBS) -o $@
 
 clean:
 	rm -rf out

@@ -31,7 +31,11 @@ mkdir -p "$drv"
 find "$drv" -maxdepth 1 -type l -delete
 for f in "$REPO"/nova-lite/*; do ln -sfn "$f" "$drv/"; done
 ln -sfn "$REPO/Kconfig" "$drv/Kconfig"
-ln -sfn "$REPO/uapi/drm/nova_lite_drm.h" "$SRC/include/uapi/drm/nova_lite_drm.h"
+# The uAPI header is copied, and only when it changed: every Rust crate depends on it through
+# the uapi bindings, so a newer timestamp alone (a fresh clone) would rebuild them all.
+hdr=$SRC/include/uapi/drm/nova_lite_drm.h
+[ ! -L "$hdr" ] || rm "$hdr"
+cmp -s "$REPO/uapi/drm/nova_lite_drm.h" "$hdr" || cp "$REPO/uapi/drm/nova_lite_drm.h" "$hdr"
 add_line() { # file anchor-regex line: insert line after the anchor once
 	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"
 	grep -qxF "$3" "$1" || die "could not add '$3' to $1"
@@ -67,3 +71,8 @@ fi
 step "installing modules into $BUILD/mods"
 rm -rf "$BUILD/mods"
 "${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null
+
+# Keep this build and the most recently used other one; older ones only take disk space.
+touch "$BUILD"
+find "$CACHE/build" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | tail -n +3 |
+	cut -d' ' -f2- | while read -r old; do step "removing old build $old"; rm -rf "$old"; done

@@ -16,6 +16,7 @@ ROOT=$("$REPO/ci/guest-root.sh" --print)
 KVER=$(cat "$BUILD/include/config/kernel.release")
 
 # virtme-ng loads modules from the root's /lib/modules/<version>: refresh it from this build.
+mkdir -p "$ROOT/lib/modules"
 rsync -a --delete "$BUILD/mods/lib/modules/$KVER/" "$ROOT/lib/modules/$KVER/"
 
 # KVM fails on these machines (MSR assertion, or a hang after the BIOS), so it is probed once per
@@ -41,17 +42,28 @@ fi
 
 step "booting $KVER with -device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS: $*"
 console=$OUT/guest-console.txt
+rm -f "$OUT/guest-exit"
+# virtme-ng exports the root with mount_tag=/dev/root but passes no root=; 7.3 needs it for a
+# 9p root ("9p: Bad value for 'source'").
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
 	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
-	--qemu-opts "-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
-	--exec "/srv/$*" </dev/null >"$console" 2>&1
+	--append "root=/dev/root" \
+	--qemu-opts="-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
+	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1
 rc=$?
 set -e
+# virtme-ng passes the script's status through a virtio-serial port whose /dev/virtio-ports link
+# udev may not have made yet when the script starts; the status written to out/ is reliable.
+if [ $rc != 124 ] && [ $rc != 137 ]; then
+	rc=$(cat "$OUT/guest-exit" 2>/dev/null || echo 255)
+fi
+rm -f "$OUT/guest-exit"
 sed 's/^/  | /' "$console" | grep -v '^  | \[ *[0-9.]*\] ' || true
 
-splat='Oops|BUG:|WARNING:|KASAN|Kernel panic|general protection fault|Call Trace:|watchdog: .*stuck|hung_task'
+# Kernel-format reports only (userspace, e.g. virtme-ng-init, prints "WARNING:" lines of its own).
+splat='\] (Oops|BUG: |WARNING: CPU:|------------\[ cut here \]|.*KASAN|Kernel panic|general protection fault|Call Trace:|UBSAN:|INFO: task .* blocked|rcu: INFO:|watchdog: BUG:)'
 if grep -Eq "$splat" "$console"; then
 	echo "error: the guest kernel log has a splat:" >&2
 	grep -E -A25 "$splat" "$console" | head -60 >&2

@@ -322,7 +322,8 @@ impl<'bound> Transport<'bound> {
     where
         MmioBackend: IoCapable<R::Storage>,
     {
-        self.bar(self.caps.common)?.try_read(self.caps.common.at::<R>())
+        self.bar(self.caps.common)?
+            .try_read(self.caps.common.at::<R>())
     }
 
     /// Writes register `R` of the common configuration.
@@ -339,7 +340,8 @@ impl<'bound> Transport<'bound> {
     where
         MmioBackend: IoCapable<R::Storage>,
     {
-        self.bar(self.caps.device)?.try_read(self.caps.device.at::<R>())
+        self.bar(self.caps.device)?
+            .try_read(self.caps.device.at::<R>())
     }
 
     /// Resets the device and waits until it reports the reset done (status reads back 0).

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers for nova-lite's ioctls. The __ variants return 0 or -errno, the
+ * others assert success.
+ */
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "igt.h"
+#include "igt_nova_lite.h"
+
+int __nova_lite_getparam(int fd, uint64_t param, uint64_t *value)
+{
+	struct drm_nova_lite_getparam gp = { .param = param };
+
+	if (igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &gp))
+		return -errno;
+	*value = gp.value;
+	return 0;
+}
+
+uint64_t nova_lite_getparam(int fd, uint64_t param)
+{
+	uint64_t value = 0;
+
+	igt_assert_eq(__nova_lite_getparam(fd, param, &value), 0);
+	return value;
+}
+
+int __nova_lite_gem_create(int fd, struct drm_nova_lite_gem_create *create)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, create) ? -errno : 0;
+}
+
+uint32_t nova_lite_gem_create(int fd, uint64_t size)
+{
+	struct drm_nova_lite_gem_create create = { .size = size };
+
+	igt_assert_eq(__nova_lite_gem_create(fd, &create), 0);
+	igt_assert_neq_u32(create.handle, 0);
+	return create.handle;
+}
+
+int __nova_lite_gem_info(int fd, struct drm_nova_lite_gem_info *info)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_GEM_INFO, info) ? -errno : 0;
+}
+
+uint64_t nova_lite_gem_size(int fd, uint32_t handle)
+{
+	struct drm_nova_lite_gem_info info = { .handle = handle };
+
+	igt_assert_eq(__nova_lite_gem_info(fd, &info), 0);
+	return info.size;
+}
+
+/*
+ * Reads the size of PCI BAR @bar of the device behind DRM node @fd from sysfs:
+ * the node's device is the auxiliary device, whose parent is the PCI function.
+ */
+int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
+{
+	unsigned long long start, end, flags;
+	char path[128];
+	struct stat st;
+	FILE *f;
+	int i;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/../resource",
+		 major(st.st_rdev), minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	for (i = 0; i <= bar; i++) {
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3) {
+			fclose(f);
+			return -EIO;
+		}
+	}
+	fclose(f);
+	*size = end ? end - start + 1 : 0;
+	return 0;
+}
