@@ -39,7 +39,7 @@ if make -s -C "$REPO" userspace; then ok "build: client and IGT tests"
 else not_ok "build: client and IGT tests" "make userspace failed"; fi
 
 if ! grep -q '^not ok build: kernel' "$results"; then
-	"$REPO/ci/guest-root.sh" >/dev/null
+	"$REPO/ci/guest-root.sh"
 	rm -f "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt"
 	rc=0
 	"$REPO/ci/vm.sh" ci/guest/check.sh "${NOVA_LITE_MAX_OUTPUTS:-2}" || rc=$?

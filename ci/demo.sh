@@ -7,5 +7,5 @@
 "$REPO/ci/kernel.sh"
 step "building the client"
 make -s -C "$REPO" userspace
-"$REPO/ci/guest-root.sh" >/dev/null
+"$REPO/ci/guest-root.sh"
 "$REPO/ci/vm.sh" ci/guest/demo.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the guest's root filesystem (Debian sid, debootstrap) once per set of inputs and prints
-# its path. The root is shared read-only with the guest by virtme-ng; nothing in it is changed
-# afterwards except /lib/modules/<kernel version>, refreshed by ci/vm.sh on every boot.
+# Builds the guest's root filesystem (Debian sid, debootstrap) once per set of inputs
+# (`ci/guest-root.sh --print` prints its path). virtme-ng shares it read-only with the guest;
+# nothing in it changes afterwards but /lib/modules/<version>, refreshed by ci/vm.sh at each boot.
 . "$(dirname "$0")/lib.sh"
 
 KEY_EXTRA="$GUEST_SUITE $GUEST_PACKAGES"
@@ -11,8 +11,8 @@ ROOT=$CACHE/guest/$GUEST_SUITE-$(key "$0")
 if [ ! -f "$ROOT/.nova-lite-root" ]; then
 	step "debootstrap $GUEST_SUITE into $ROOT (~1-2 min; log: out/debootstrap.log)"
 	rm -rf "$ROOT.tmp"
-	if ! debootstrap --variant=minbase --include="$GUEST_PACKAGES" "$GUEST_SUITE" "$ROOT.tmp" \
-		http://deb.debian.org/debian >"$OUT/debootstrap.log" 2>&1; then
+	if ! with_progress "$OUT/debootstrap.log" 0 debootstrap --variant=minbase \
+		--include="$GUEST_PACKAGES" "$GUEST_SUITE" "$ROOT.tmp" http://deb.debian.org/debian; then
 		tail -20 "$OUT/debootstrap.log"
 		die "debootstrap failed (log: out/debootstrap.log)"
 	fi
@@ -21,4 +21,8 @@ if [ ! -f "$ROOT/.nova-lite-root" ]; then
 	touch "$ROOT.tmp/.nova-lite-root"
 	rm -rf "$ROOT" && mv "$ROOT.tmp" "$ROOT"
 fi
-echo "$ROOT"
+touch "$ROOT"
+# Keep this root and the most recently used other one.
+find "$CACHE/guest" -mindepth 1 -maxdepth 1 -type d ! -name '*.tmp' -printf '%T@ %p\n' | sort -rn |
+	tail -n +3 | cut -d' ' -f2- | while read -r old; do step "removing old guest root $old"; rm -rf "$old"; done
+step "guest root ready: $ROOT"

@@ -63,11 +63,16 @@ fi
 # 4. Build (incremental), then install the modules into a staging tree for the guest.
 # The driver is always recompiled, so that its W=1/clippy diagnostics are in every build log.
 rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
-step "building the kernel and modules in $BUILD (first run: ~6 min; log: out/kernel-build.log)"
-if ! "${KMAKE[@]}" bzImage modules >"$OUT/kernel-build.log" 2>&1; then
+# A build from scratch records its log length, so later full builds can show a percentage.
+full=$CACHE/kernel-build-lines
+[ -f "$BUILD/vmlinux" ] && first=0 || first=1
+step "building the kernel and modules in $BUILD (from scratch: ~15 min; log: out/kernel-build.log)"
+if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)" \
+	"${KMAKE[@]}" bzImage modules; then
 	grep -E -B2 -A12 'error(\[E[0-9]+\])?:|Error [0-9]' "$OUT/kernel-build.log" | head -80
 	die "kernel build failed (full log: out/kernel-build.log)"
 fi
+[ $first = 0 ] || wc -l <"$OUT/kernel-build.log" >"$full"
 step "installing modules into $BUILD/mods"
 rm -rf "$BUILD/mods"
 "${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null

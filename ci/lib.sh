@@ -21,3 +21,19 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # key FILE...: a short hash of the given files' contents and of the extra words in $KEY_EXTRA.
 key() { { cat "$@"; printf '%s\n' "${KEY_EXTRA:-}"; } | sha256sum | cut -c1-12; }
+
+# with_progress LOG TOTAL CMD...: runs CMD with its output in LOG and, every 15 s, prints how far
+# it got: the number of lines LOG has, out of TOTAL when TOTAL is known (a previous full run's
+# count), and the latest line. Returns CMD's status.
+with_progress() {
+	local log=$1 total=$2 pid n pct=""
+	shift 2
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while sleep 15 && kill -0 "$pid" 2>/dev/null; do
+		n=$(wc -l <"$log")
+		[ "$total" -gt 0 ] && pct=" of ~$total ($((n * 100 / total))%)"
+		printf '    [%4ds] %d lines%s | %s\n' "$SECONDS" "$n" "$pct" "$(tail -n 1 "$log" | cut -c1-60)"
+	done
+	wait "$pid"
+}

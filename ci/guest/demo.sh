@@ -19,6 +19,6 @@ done
 ls -l /dev/dri
 show "nova-lite-info (libdrm client on the render node)"
 nova-lite-info -c 4096 -c 1000000
-show "kernel log"
-dmesg | grep -E 'nova|drm' || true
+show "kernel log (nova-lite and DRM lines)"
+dmesg | grep -E 'nova|drm' | sed 's/^/kernel: /' || true
 dmesg >/mnt/guest-dmesg.txt
