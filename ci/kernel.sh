@@ -48,7 +48,8 @@ add_line "$SRC/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
 	'#include <uapi/drm/nova_lite_drm.h>'
 
 # 3. Configure (once per fragment/toolchain key): tinyconfig + our fragment, checked.
-if [ ! -f "$BUILD/.config" ] || [ "$BUILD/.config" -ot "$REPO/ci/kernel.config" ]; then
+# The build directory's key is the fragment's hash, so one configuration per directory suffices.
+if [ ! -f "$BUILD/.nova-lite-configured" ]; then
 	step "configuring $BUILD (tinyconfig + ci/kernel.config)"
 	mkdir -p "$BUILD"
 	"${KMAKE[@]}" -s rustavailable
@@ -58,6 +59,7 @@ if [ ! -f "$BUILD/.config" ] || [ "$BUILD/.config" -ot "$REPO/ci/kernel.config" 
 	bad=$(grep -E '^CONFIG_' "$REPO/ci/kernel.config" | while read -r line; do
 		grep -qxF "$line" "$BUILD/.config" || echo "  $line"; done)
 	[ -z "$bad" ] || die "kernel config lost these options (missing dependency?):"$'\n'"$bad"
+	touch "$BUILD/.nova-lite-configured"
 fi
 
 # 4. Build (incremental), then install the modules into a staging tree for the guest.
@@ -65,8 +67,13 @@ fi
 rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
 # A build from scratch records its log length, so later full builds can show a percentage.
 full=$CACHE/kernel-build-lines
-[ -f "$BUILD/vmlinux" ] && first=0 || first=1
-step "building the kernel and modules in $BUILD (from scratch: ~15 min; log: out/kernel-build.log)"
+if [ -f "$BUILD/vmlinux" ]; then
+	first=0
+	step "building the kernel and modules in $BUILD (incremental; log: out/kernel-build.log)"
+else
+	first=1
+	step "building the kernel and modules in $BUILD (from scratch, ~15 min; log: out/kernel-build.log)"
+fi
 if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)" \
 	"${KMAKE[@]}" bzImage modules; then
 	grep -E -B2 -A12 'error(\[E[0-9]+\])?:|Error [0-9]' "$OUT/kernel-build.log" | head -80
