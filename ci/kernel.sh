@@ -72,7 +72,7 @@ if [ -f "$BUILD/vmlinux" ]; then
 	step "building the kernel and modules in $BUILD (incremental; log: out/kernel-build.log)"
 else
 	first=1
-	step "building the kernel and modules in $BUILD (from scratch, ~15 min; log: out/kernel-build.log)"
+	step "building the kernel and modules in $BUILD (from scratch, ~10 min; log: out/kernel-build.log)"
 fi
 if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)" \
 	"${KMAKE[@]}" bzImage modules; then

@@ -48,8 +48,6 @@ pub(crate) const AUX_DRM_NAME: &CStr = c"drm";
 /// What the core knows about one virtio-gpu function; see the [module documentation](self) for
 /// its lifetime and locking rules.
 pub(crate) struct Gpu<'bound> {
-    /// The PCI function, bound to the core driver for `'bound`.
-    pdev: &'bound pci::Device<Bound>,
     /// The device, brought up to `FEATURES_OK`; reset when dropped.
     transport: virtio::Transport<'bound>,
     /// The virtio-gpu device configuration read at probe time.
@@ -83,17 +81,10 @@ impl<'bound> Gpu<'bound> {
         );
 
         Ok(Self {
-            pdev,
             transport,
             config,
             bar_sizes,
         })
-    }
-
-    /// The PCI function. DMA must be mapped against it: the auxiliary device has no DMA mask.
-    #[expect(dead_code, reason = "used once the driver does DMA (virtqueues)")]
-    pub(crate) fn pci_dev(&self) -> &'bound pci::Device<Bound> {
-        self.pdev
     }
 
     /// `num_scanouts` of the virtio-gpu device configuration.

@@ -69,10 +69,10 @@ impl File {
         file: &drm::File<File>,
     ) -> Result<u32> {
         let obj = NovaLiteObject::create(dev, req.size, req.flags)?;
-        let handle = obj.create_handle(file)?;
-
-        req.size = obj.size().try_into()?;
-        req.handle = handle;
+        let size = u64::try_from(obj.size())?;
+        // Last fallible step: once the handle exists, userspace must learn it.
+        req.handle = obj.create_handle(file)?;
+        req.size = size;
         Ok(0)
     }
 

@@ -20,6 +20,16 @@ static void info_err(int fd, uint32_t handle, uint32_t pad, int err)
 	igt_assert_eq_u32(info.flags, 0x5678);
 }
 
+/* An object created through @fd is not visible through @other, which is closed after. */
+static void invisible_from(int fd, int other, uint64_t size)
+{
+	uint32_t handle = nova_lite_gem_create(fd, size);
+
+	info_err(other, handle, 0, ENOENT);
+	gem_close(fd, handle);
+	drm_close_driver(other);
+}
+
 igt_main
 {
 	uint64_t page = 0;
@@ -97,24 +107,12 @@ igt_main
 	}
 
 	igt_describe("A handle of one file is not visible from another file: ENOENT.");
-	igt_subtest("other-file") {
-		int other = drm_open_driver_render(DRIVER_NOVA_LITE);
-		uint32_t handle = nova_lite_gem_create(fd, page);
-
-		info_err(other, handle, 0, ENOENT);
-		gem_close(fd, handle);
-		drm_close_driver(other);
-	}
+	igt_subtest("other-file")
+		invisible_from(fd, drm_open_driver_render(DRIVER_NOVA_LITE), page);
 
 	igt_describe("A render-node handle is not visible from the primary node: ENOENT.");
-	igt_subtest("render-not-on-primary") {
-		int primary = drm_open_driver(DRIVER_NOVA_LITE);
-		uint32_t handle = nova_lite_gem_create(fd, page);
-
-		info_err(primary, handle, 0, ENOENT);
-		gem_close(fd, handle);
-		drm_close_driver(primary);
-	}
+	igt_subtest("render-not-on-primary")
+		invisible_from(fd, drm_open_driver(DRIVER_NOVA_LITE), page);
 
 	igt_describe("Two files may hold the same handle number for different objects; each "
 		     "sees its own.");

@@ -25,7 +25,8 @@ extern "C" {
  *
  * - &DRM_IOCTL_NOVA_LITE_GETPARAM: read a device or driver parameter
  *   (&struct drm_nova_lite_getparam). Allowed on the render node and on the
- *   primary node, without authentication: it only reveals what sysfs reveals.
+ *   primary node without authentication: it changes nothing and reveals only
+ *   the device's configuration and the driver's limits.
  * - &DRM_IOCTL_NOVA_LITE_GEM_CREATE: create a GEM object
  *   (&struct drm_nova_lite_gem_create).
  * - &DRM_IOCTL_NOVA_LITE_GEM_INFO: query a GEM object
