@@ -12,7 +12,8 @@ OUT=$REPO/out
 mkdir -p "$CACHE" "$OUT"
 
 export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
-export PATH=$CACHE/tools/bin:$CACHE/venv/bin:$PATH
+# rustup's toolchain lives in ~/.cargo/bin, which a non-login environment (CI) may not have.
+export PATH=$CACHE/tools/bin:$CACHE/venv/bin:$HOME/.cargo/bin:$PATH
 
 # step "message": a visible progress line with the elapsed time of the whole command.
 SECONDS=${SECONDS:-0}
