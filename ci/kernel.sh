@@ -3,8 +3,15 @@
 # Prints nothing on stdout but progress; the build directory is $CACHE/build/<key>.
 #   ci/kernel.sh            unpack + integrate + configure + build (incremental)
 #   ci/kernel.sh --print    print the build directory's path and exit
+# $BUILD/nova-lite-compile.log is the log of the last build that compiled the driver (W=1,
+# CLIPPY=1), so its diagnostics can be checked without recompiling an unchanged driver.
 . "$(dirname "$0")/lib.sh"
 
+# With NOVA_LITE_ALLOW_KERNEL_DRIFT=1, ci/setup-host.sh may have taken another version.
+if [ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ -f "$CACHE/$KERNEL_DEB.drift" ]; then
+	KERNEL_DEB_VERSION=$(cat "$CACHE/$KERNEL_DEB.drift")
+	echo "warning: building $KERNEL_DEB $KERNEL_DEB_VERSION, not the pinned version" >&2
+fi
 SRC=$CACHE/src/linux-$KERNEL_DEB_VERSION
 KEY_EXTRA="$KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LLVM_VERSION $(gcc -dumpfullversion)"
 BUILD=$CACHE/build/$(key "$REPO/ci/kernel.config")
@@ -63,8 +70,8 @@ if [ ! -f "$BUILD/.nova-lite-configured" ]; then
 fi
 
 # 4. Build (incremental), then install the modules into a staging tree for the guest.
-# The driver is always recompiled, so that its W=1/clippy diagnostics are in every build log.
-rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
+# A build directory without a compile log (older layout) compiles the driver once to get one.
+[ -f "$BUILD/nova-lite-compile.log" ] || rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
 # A build from scratch records its log length, so later full builds can show a percentage.
 full=$CACHE/kernel-build-lines
 if [ -f "$BUILD/vmlinux" ]; then
@@ -80,6 +87,9 @@ if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)
 	die "kernel build failed (full log: out/kernel-build.log)"
 fi
 [ $first = 0 ] || wc -l <"$OUT/kernel-build.log" >"$full"
+if grep -q ' drivers/gpu/drm/nova-lite/nova_lite\.o$' "$OUT/kernel-build.log"; then
+	cp "$OUT/kernel-build.log" "$BUILD/nova-lite-compile.log"
+fi
 step "installing modules into $BUILD/mods"
 rm -rf "$BUILD/mods"
 "${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null

@@ -15,8 +15,7 @@ export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
 # rustup's toolchain lives in ~/.cargo/bin, which a non-login environment (CI) may not have.
 export PATH=$CACHE/tools/bin:$CACHE/venv/bin:$HOME/.cargo/bin:$PATH
 
-# step "message": a visible progress line with the elapsed time of the whole command.
-SECONDS=${SECONDS:-0}
+# step "message": a visible progress line with the elapsed time of the current script.
 step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -35,18 +35,23 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 
 # Debian packages we only unpack: fetched once into the cache, version checked.
+# For the kernel with NOVA_LITE_ALLOW_KERNEL_DRIFT=1, a version the mirror offers instead of the
+# pinned one is used and recorded in $CACHE/<name>.drift, which ci/kernel.sh reads.
 fetch_deb() { # name version -> path of the .deb in the cache
 	local name=$1 want=$2 have f
 	f="$CACHE/debs/${name}_${want//:/%3a}_all.deb"
-	if [ ! -f "$f" ]; then
+	rm -f "$CACHE/$name.drift"
+	if [ ! -f "$f" ] && ! apt-cache madison "$name" | awk '{print $3}' | grep -qxF "$want"; then
 		have=$(apt-cache policy "$name" | awk '/Candidate:/ {print $2}')
-		if [ "$have" != "$want" ] && ! apt-cache show "$name=$want" >/dev/null 2>&1; then
-			[ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ "$name" = "$KERNEL_DEB" ] ||
-				die "$name $want is not on the mirror (it offers ${have:-nothing}); update ci/versions.env"
-			echo "warning: using $name $have instead of the pinned $want (NOVA_LITE_ALLOW_KERNEL_DRIFT=1)" >&2
-			want=$have
-			f="$CACHE/debs/${name}_${want//:/%3a}_all.deb"
-		fi
+		[ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ "$name" = "$KERNEL_DEB" ] &&
+			[ -n "$have" ] && [ "$have" != "(none)" ] ||
+			die "$name $want is not on the mirror (it offers ${have:-nothing}); update ci/versions.env"
+		echo "warning: using $name $have instead of the pinned $want (NOVA_LITE_ALLOW_KERNEL_DRIFT=1)" >&2
+		want=$have
+		f="$CACHE/debs/${name}_${want//:/%3a}_all.deb"
+		echo "$want" >"$CACHE/$name.drift"
+	fi
+	if [ ! -f "$f" ]; then
 		step "downloading $name $want" >&2
 		mkdir -p "$CACHE/debs"
 		(cd "$CACHE/debs" && apt-get download -q "$name=$want") >&2

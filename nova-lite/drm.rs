@@ -93,7 +93,7 @@ impl drm::Driver for DrmDriver {
     type Data = ();
     type RegistrationData<'a> = &'a Gpu<'a>;
     type File = File;
-    type Object = kernel::drm::gem::Object<NovaLiteObject>;
+    type Object = drm::gem::Object<NovaLiteObject>;
     type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;
 
     const INFO: drm::DriverInfo = INFO;

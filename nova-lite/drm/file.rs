@@ -8,7 +8,10 @@
 use kernel::{
     drm::{
         self,
-        gem::BaseObject,
+        gem::{
+            self,
+            BaseObject, //
+        },
         Registered, //
     },
     prelude::*,
@@ -86,7 +89,7 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let obj = kernel::drm::gem::Object::<NovaLiteObject>::lookup_handle(file, req.handle)?;
+        let obj = gem::Object::<NovaLiteObject>::lookup_handle(file, req.handle)?;
 
         req.size = obj.size().try_into()?;
         req.flags = obj.flags();

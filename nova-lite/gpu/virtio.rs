@@ -278,6 +278,9 @@ pub(crate) struct Transport<'bound> {
     device_features: u64,
     /// Feature bits negotiated with the device.
     driver_features: u64,
+    /// Whether the device completed the reset in [`Transport::new`]; a device that did not is
+    /// not reset (and waited for) again on drop.
+    reset_on_drop: bool,
 }
 
 impl<'bound> Transport<'bound> {
@@ -306,8 +309,10 @@ impl<'bound> Transport<'bound> {
             caps,
             device_features: 0,
             driver_features: 0,
+            reset_on_drop: false,
         };
         transport.reset()?;
+        transport.reset_on_drop = true;
         transport.negotiate()?;
         Ok(transport)
     }
@@ -435,7 +440,9 @@ impl<'bound> Transport<'bound> {
 
 impl Drop for Transport<'_> {
     fn drop(&mut self) {
-        // Nothing to return an error to: `reset()` has logged it already.
-        let _ = self.reset();
+        if self.reset_on_drop {
+            // Nothing to return an error to: `reset()` has logged it already.
+            let _ = self.reset();
+        }
     }
 }
