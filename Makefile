@@ -2,7 +2,8 @@
 #
 # nova-lite: the two commands of README.md, and the userspace pieces they build.
 #   make demo    build everything, boot the VM, modprobe nova-lite and show what it exposes
-#   make check   the project's tests (what CI runs)
+#   make check   the project's tests on the debug kernel (what CI runs)
+#   make quick   the edit loop: the same on fewer tests (ci/check.sh)
 # The kernel-side build lives in ci/kernel.sh: this directory is not a kbuild directory.
 
 SHELL := /bin/bash
@@ -13,13 +14,16 @@ DRM_LIBS = $(shell pkg-config --libs libdrm)
 UAPI := uapi/drm/nova_lite_drm.h
 BIN := out/bin
 
-.PHONY: demo check setup kernel guest-root userspace clean
+.PHONY: demo check quick setup kernel guest-root userspace clean
 
 demo:
 	@bash ci/demo.sh
 
 check:
 	@bash ci/check.sh
+
+quick:
+	@bash ci/check.sh quick
 
 setup:
 	@bash ci/setup-host.sh
@@ -34,11 +38,15 @@ IGT_TESTS := nova_lite_getparam nova_lite_gem_create nova_lite_gem_info nova_lit
 IGT_LIB := $(wildcard tests/igt/lib/*.c)
 IGT_HDR := $(wildcard tests/igt/lib/*.h) $(UAPI)
 
-userspace: $(BIN)/nova-lite-info $(IGT_TESTS:%=$(BIN)/igt/%)
+userspace: $(BIN)/nova-lite-info $(BIN)/nova_lite_fuzz $(IGT_TESTS:%=$(BIN)/igt/%)
 
 $(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -o $@
+
+$(BIN)/nova_lite_fuzz: tests/nova_lite_fuzz.c $(UAPI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -lpthread -o $@
 
 # -Wno-clobbered: igt_fixture/igt_subtest are setjmp-based, as in IGT. Variables set in a fixture
 # are never written between a subtest's setjmp and its longjmp, which GCC cannot see.

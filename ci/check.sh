@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# `make check`: build checks, then the VM run (ci/guest/check.sh), then one line per test and the
-# closing "N passed, N failed, N skipped". Exit status 1 if anything failed.
+# `make check`: build checks, then the VM run (ci/guest/check.sh) on the debug kernel, then one
+# line per test and the closing "N passed, N failed, N skipped". Exit status 1 if anything failed.
+#   ci/check.sh          the full suite (`make check`, CI)
+#   ci/check.sh quick    the edit loop (`make quick`): the same build checks, then on the release
+#                        kernel (NOVA_LITE_QUICK_KERNEL=debug: the debug one) only nova-lite's own
+#                        IGT tests, 20,000 fuzzer calls, 5 load cycles, and no unplug under load
+#                        or core_hotunplug; fault injection and kmemleak need the debug kernel
+# NOVA_LITE_LONG=1 runs the full suite's long mode (10x the fuzzer's calls, 1000 load cycles);
+# NOVA_LITE_FUZZ_SEED=N replays the fuzzer's sequences of an earlier run (each run prints its seed).
 . "$(dirname "$0")/lib.sh"
+
+mode=normal flavour=debug
+[ "${NOVA_LITE_LONG:-0}" = 1 ] && mode=long
+[ "${1:-}" = quick ] && mode=quick flavour=${NOVA_LITE_QUICK_KERNEL:-release}
+case $flavour in debug|release) ;; *) die "NOVA_LITE_QUICK_KERNEL is debug or release" ;; esac
 
 results=$OUT/results.txt
 : >"$results"
@@ -19,14 +31,23 @@ else
 	not_ok "build: rustfmt clean" "run rustfmt --edition 2021 on nova-lite/"
 fi
 
-if "$REPO/ci/kernel.sh"; then
+if "$REPO/ci/kernel.sh" $flavour; then
 	ok "build: kernel and nova-lite build"
+	build=$("$REPO/ci/kernel.sh" $flavour --print)
+	# The module under test must be built from this checkout's sources, whatever their mtimes.
+	if [ "$(cat "$build/nova-lite-built-from" 2>/dev/null)" = "$(driver_source_hash)" ]; then
+		ok "build: the module is built from this checkout's driver sources"
+	else
+		not_ok "build: the module is built from this checkout's driver sources" \
+			"$build/nova-lite-built-from does not match the hash of nova-lite/ and uapi/"
+	fi
 	# The log of the last build that compiled the driver (W=1, CLIPPY=1): any diagnostic that
 	# points into the driver is a failure.
-	log=$("$REPO/ci/kernel.sh" --print)/nova-lite-compile.log
-	if grep -Eq '(-->|:::) .*nova-lite/[^ ]*\.rs:[0-9]|nova-lite/[^ ]*:[0-9]+:[0-9]+: warning' \
-		"$log"; then
-		grep -E -B6 -A6 'nova-lite/[^ ]*(\.rs:|:[0-9]+:[0-9]+: warning)' "$log" | head -60
+	log=$build/nova-lite-compile.log
+	# (The driver's path in the tree, not just "nova-lite/": the cache is /var/cache/nova-lite.)
+	drv='drivers/gpu/drm/nova-lite/[^ ]*'
+	if grep -Eq "(-->|:::) .*$drv\.rs:[0-9]|$drv:[0-9]+:[0-9]+: warning" "$log"; then
+		grep -E -B6 -A6 "$drv(\.rs:|:[0-9]+:[0-9]+: warning)" "$log" | head -60
 		not_ok "build: nova-lite W=1 and clippy clean" "warnings in $log"
 	else
 		ok "build: nova-lite W=1 and clippy clean"
@@ -43,13 +64,25 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 	"$REPO/ci/guest-root.sh"
 	rm -f "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt"
 	rc=0
-	"$REPO/ci/vm.sh" ci/guest/check.sh "${NOVA_LITE_MAX_OUTPUTS:-2}" || rc=$?
+	rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug"
+	# Quick mode runs nova-lite's own IGT tests only; the host picks them.
+	igt_list=$REPO/tests/igt/test-list.txt
+	if [ $mode = quick ]; then
+		igt_list=$OUT/igt-quick-list.txt
+		grep -E '^igt@nova_lite_' "$REPO/tests/igt/test-list.txt" >"$igt_list"
+	fi
+	case $mode in long) timeout=10800 ;; quick) timeout=600 ;; *) timeout=3000 ;; esac
+	NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
+		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "${NOVA_LITE_MAX_OUTPUTS:-2}" "$mode" $flavour \
+		${NOVA_LITE_FUZZ_SEED:+"$NOVA_LITE_FUZZ_SEED"} || rc=$?
 	if [ $rc = 0 ]; then ok "vm: guest run clean (no timeout, no kernel splat)"
 	else not_ok "vm: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console.txt"; fi
 	[ -f "$OUT/guest-results.txt" ] && cat "$OUT/guest-results.txt" >>"$results"
 	grep -q '^ok guest: check script ran to the end' "$results" ||
 		not_ok "guest: check script ran to the end" "it stopped early, see out/guest-console.txt"
-	"$REPO/ci/igt-results.sh" >>"$results"
+	"$REPO/ci/igt-results.sh" igt "$igt_list" >>"$results"
+	[ $mode = quick ] ||
+		"$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 fi
 
 step "results"

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Turns out/igt/results.json into result lines, one per subtest in tests/igt/test-list.txt order:
+# Turns one igt_runner run's results.json into result lines, one per subtest:
 # pass -> ok, skip -> skip, anything else (fail, dmesg-warn, crash, timeout, incomplete, missing)
 # -> not ok.
+#   ci/igt-results.sh [RESULTS LIST]   (default: out/igt and tests/igt/test-list.txt; LIST is
+#                                      relative to the repo or absolute)
 . "$(dirname "$0")/lib.sh"
 
-json=$OUT/igt/results.json
+dir=${1:-igt} list=${2:-tests/igt/test-list.txt}
+[[ $list == /* ]] || list=$REPO/$list
+json=$OUT/$dir/results.json
 if [ ! -f "$json" ]; then
-	echo "not ok igt: results.json written: no out/igt/results.json"
+	echo "not ok igt: results.json written: no out/$dir/results.json"
 	exit 0
 fi
 declare -A seen=()
@@ -15,7 +19,7 @@ while read -r name result; do
 	case $result in
 	pass) echo "ok $name" ;;
 	skip) echo "skip $name: skipped by the test" ;;
-	*) echo "not ok $name: $result (out/igt/)" ;;
+	*) echo "not ok $name: $result (out/$dir/)" ;;
 	esac
 done < <(jq -r '.tests | to_entries[] | "\(.key) \(.value.result)"' "$json" | sort)
 # Every whole-binary or single-subtest entry of the list must have produced a result.
@@ -23,4 +27,4 @@ while read -r entry; do
 	found=0
 	for name in "${!seen[@]}"; do [[ $name == "$entry" || $name == "$entry@"* ]] && found=1; done
 	[ $found = 1 ] || echo "not ok $entry: no result in results.json"
-done < <(grep -Ev '^(#|$)' "$REPO/tests/igt/test-list.txt")
+done < <(grep -Ev '^(#|$)' "$list")

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Unpacks the pinned kernel source, integrates nova-lite into it, configures and builds it.
-# Prints nothing on stdout but progress; the build directory is $CACHE/build/<key>.
-#   ci/kernel.sh            unpack + integrate + configure + build (incremental)
-#   ci/kernel.sh --print    print the build directory's path and exit
+# Unpacks the pinned kernel source, integrates nova-lite into it, configures and builds one of the
+# two flavours. Prints nothing on stdout but progress; the build directory is
+# $CACHE/build/<flavour>-<key>.
+#   ci/kernel.sh FLAVOUR            unpack + integrate + configure + build (incremental)
+#   ci/kernel.sh FLAVOUR --print    print the build directory's path and exit
+# FLAVOUR is `debug` (KASAN, lockdep, kmemleak, ...: `make check`) or `release` (no debug
+# options: `make demo`). Both are built with clang/LLVM, which KASAN with Rust requires.
 # $BUILD/nova-lite-compile.log is the log of the last build that compiled the driver (W=1,
-# CLIPPY=1), so its diagnostics can be checked without recompiling an unchanged driver.
+# CLIPPY=1), so its diagnostics can be checked without recompiling an unchanged driver, and
+# $BUILD/nova-lite-built-from the content hash of the driver sources that build compiled.
 . "$(dirname "$0")/lib.sh"
+
+FLAVOUR=${1:-}
+case $FLAVOUR in debug|release) ;; *) die "usage: ci/kernel.sh debug|release [--print]" ;; esac
 
 # With NOVA_LITE_ALLOW_KERNEL_DRIFT=1, ci/setup-host.sh may have taken another version.
 if [ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ -f "$CACHE/$KERNEL_DEB.drift" ]; then
@@ -13,11 +20,12 @@ if [ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ -f "$CACHE/$KERNEL_DEB.drif
 	echo "warning: building $KERNEL_DEB $KERNEL_DEB_VERSION, not the pinned version" >&2
 fi
 SRC=$CACHE/src/linux-$KERNEL_DEB_VERSION
-KEY_EXTRA="$KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LLVM_VERSION $(gcc -dumpfullversion)"
-BUILD=$CACHE/build/$(key "$REPO/ci/kernel.config")
-[ "${1:-}" = --print ] && { echo "$BUILD"; exit 0; }
+FRAGMENTS=("$REPO/ci/kernel.config" "$REPO/ci/kernel-$FLAVOUR.config")
+KEY_EXTRA="$FLAVOUR $KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LLVM_VERSION"
+BUILD=$CACHE/build/$FLAVOUR-$(key "${FRAGMENTS[@]}")
+[ "${2:-}" = --print ] && { echo "$BUILD"; exit 0; }
 
-KMAKE=(make -C "$SRC" O="$BUILD" ARCH=x86_64 -j"$(nproc)" W=1 CLIPPY=1
+KMAKE=(make -C "$SRC" O="$BUILD" ARCH=x86_64 LLVM=-"$LLVM_VERSION" -j"$(nproc)" W=1 CLIPPY=1
        RUST_LIB_SRC="$CACHE/rust-src/$RUST_SRC_DEB_VERSION/usr/src/rustc-$RUSTC_VERSION/library")
 
 # 1. Unpack (once per kernel version).
@@ -31,18 +39,21 @@ if [ ! -f "$SRC/.nova-lite-unpacked" ]; then
 	touch "$SRC.tmp/.nova-lite-unpacked" && mv "$SRC.tmp" "$SRC"
 fi
 
-# 2. Integrate (every run, idempotent): the tree points at this checkout.
+# 2. Integrate (every run, idempotent): the tree holds this checkout's driver. Files are copied,
+# and only those whose content differs, so that make's timestamps follow content: a checkout
+# whose files are older than the objects built from another one still gets its own driver built.
+# (Symlinks would let a fresh clone's old mtimes hide its changes from make.)
 step "integrating $REPO into the kernel tree"
 drv=$SRC/drivers/gpu/drm/nova-lite
 mkdir -p "$drv"
-find "$drv" -maxdepth 1 -type l -delete
-for f in "$REPO"/nova-lite/*; do ln -sfn "$f" "$drv/"; done
-ln -sfn "$REPO/Kconfig" "$drv/Kconfig"
-# The uAPI header is copied, and only when it changed: every Rust crate depends on it through
-# the uapi bindings, so a newer timestamp alone (a fresh clone) would rebuild them all.
+find "$drv" -type l -delete
+rsync -r --checksum --delete --exclude=/Kconfig "$REPO/nova-lite/" "$drv/"
+sync_file() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+sync_file "$REPO/Kconfig" "$drv/Kconfig"
+# The uAPI header: every Rust crate depends on it through the uapi bindings.
 hdr=$SRC/include/uapi/drm/nova_lite_drm.h
 [ ! -L "$hdr" ] || rm "$hdr"
-cmp -s "$REPO/uapi/drm/nova_lite_drm.h" "$hdr" || cp "$REPO/uapi/drm/nova_lite_drm.h" "$hdr"
+sync_file "$REPO/uapi/drm/nova_lite_drm.h" "$hdr"
 add_line() { # file anchor-regex line: insert line after the anchor once
 	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"
 	grep -qxF "$3" "$1" || die "could not add '$3' to $1"
@@ -54,17 +65,20 @@ add_line "$SRC/drivers/gpu/drm/Makefile" '^obj-\$(CONFIG_DRM_NOUVEAU)' \
 add_line "$SRC/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
 	'#include <uapi/drm/nova_lite_drm.h>'
 
-# 3. Configure (once per fragment/toolchain key): tinyconfig + our fragment, checked.
-# The build directory's key is the fragment's hash, so one configuration per directory suffices.
+# 3. Configure (once per key): tinyconfig + the shared fragment + the flavour's, checked.
+# The build directory's key is the fragments' hash, so one configuration per directory suffices.
 if [ ! -f "$BUILD/.nova-lite-configured" ]; then
-	step "configuring $BUILD (tinyconfig + ci/kernel.config)"
+	step "configuring $BUILD (tinyconfig + ci/kernel.config + ci/kernel-$FLAVOUR.config)"
 	mkdir -p "$BUILD"
 	"${KMAKE[@]}" -s rustavailable
 	"${KMAKE[@]}" -s tinyconfig
-	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" "$REPO/ci/kernel.config" >/dev/null
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" "${FRAGMENTS[@]}" >/dev/null
 	"${KMAKE[@]}" -s olddefconfig
-	bad=$(grep -E '^CONFIG_' "$REPO/ci/kernel.config" | while read -r line; do
-		grep -qxF "$line" "$BUILD/.config" || echo "  $line"; done)
+	bad=$(cat "${FRAGMENTS[@]}" | grep -E '^(CONFIG_|# CONFIG_.* is not set)' | while read -r line; do
+		case $line in
+		"# "*) opt=${line#\# }; opt=${opt%% *}; ! grep -q "^$opt=" "$BUILD/.config" ;;
+		*) grep -qxF "$line" "$BUILD/.config" ;;
+		esac || echo "  $line"; done)
 	[ -z "$bad" ] || die "kernel config lost these options (missing dependency?):"$'\n'"$bad"
 	touch "$BUILD/.nova-lite-configured"
 fi
@@ -73,14 +87,16 @@ fi
 # A build directory without a compile log (older layout) compiles the driver once to get one.
 [ -f "$BUILD/nova-lite-compile.log" ] || rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
 # A build from scratch records its log length, so later full builds can show a percentage.
-full=$CACHE/kernel-build-lines
+full=$CACHE/kernel-build-lines-$FLAVOUR
 if [ -f "$BUILD/vmlinux" ]; then
 	first=0
-	step "building the kernel and modules in $BUILD (incremental; log: out/kernel-build.log)"
+	step "building the $FLAVOUR kernel and modules in $BUILD (incremental; log: out/kernel-build.log)"
 else
 	first=1
-	step "building the kernel and modules in $BUILD (from scratch, ~10 min; log: out/kernel-build.log)"
+	step "building the $FLAVOUR kernel and modules in $BUILD (from scratch, ~10 min; log: out/kernel-build.log)"
 fi
+# What the driver sources are now; recorded below if this build compiles the driver.
+srcsum=$(driver_source_hash)
 if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)" \
 	"${KMAKE[@]}" bzImage modules; then
 	grep -E -B2 -A12 'error(\[E[0-9]+\])?:|Error [0-9]' "$OUT/kernel-build.log" | head -80
@@ -89,12 +105,13 @@ fi
 [ $first = 0 ] || wc -l <"$OUT/kernel-build.log" >"$full"
 if grep -q ' drivers/gpu/drm/nova-lite/nova_lite\.o$' "$OUT/kernel-build.log"; then
 	cp "$OUT/kernel-build.log" "$BUILD/nova-lite-compile.log"
+	echo "$srcsum" >"$BUILD/nova-lite-built-from"
 fi
 step "installing modules into $BUILD/mods"
 rm -rf "$BUILD/mods"
 "${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null
 
-# Keep this build and the most recently used other one; older ones only take disk space.
+# Keep this build and the most recently used other one of this flavour; older ones only take disk.
 touch "$BUILD"
-find "$CACHE/build" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | tail -n +3 |
+find "$CACHE/build" -mindepth 1 -maxdepth 1 -type d -name "$FLAVOUR-*" -printf '%T@ %p\n' | sort -rn | tail -n +3 |
 	cut -d' ' -f2- | while read -r old; do step "removing old build $old"; rm -rf "$old"; done

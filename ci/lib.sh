@@ -37,3 +37,10 @@ with_progress() {
 	done
 	wait "$pid"
 }
+
+# driver_source_hash: the content hash of what the driver is compiled from (its Rust sources and
+# the uAPI header), as ci/kernel.sh records it for a build that compiled the driver.
+driver_source_hash() {
+	(cd "$REPO" && find nova-lite -name '*.rs' | LC_ALL=C sort | xargs cat uapi/drm/nova_lite_drm.h) |
+		sha256sum | cut -c1-16
+}

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Boots the kernel built by ci/kernel.sh on the guest root of ci/guest-root.sh with virtme-ng and
+# Boots a kernel built by ci/kernel.sh on the guest root of ci/guest-root.sh with virtme-ng and
 # a `-device virtio-gpu-pci` (max_outputs=$NOVA_LITE_MAX_OUTPUTS), runs a guest script and returns
 # its exit status. In the guest the repo is /srv (read-only) and out/ is /mnt (read-write).
-#   ci/vm.sh GUEST_SCRIPT [ARGS...]      (GUEST_SCRIPT is a path relative to the repo)
+#   ci/vm.sh FLAVOUR GUEST_SCRIPT [ARGS...]   (debug or release; GUEST_SCRIPT relative to the repo)
 # The whole run has a hard timeout ($NOVA_LITE_VM_TIMEOUT seconds). The console (with the kernel
 # log) goes to out/guest-console.txt; a timeout, or a kernel oops, BUG, WARNING, KASAN report or
 # panic in it, fails the run.
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}"
-BUILD=$("$REPO/ci/kernel.sh" --print)
+FLAVOUR=${1:?usage: ci/vm.sh debug|release GUEST_SCRIPT [ARGS...]}
+shift
+BUILD=$("$REPO/ci/kernel.sh" "$FLAVOUR" --print)
 ROOT=$("$REPO/ci/guest-root.sh" --print)
-[ -f "$BUILD/arch/x86/boot/bzImage" ] || die "no kernel in $BUILD: run ci/kernel.sh"
+[ -f "$BUILD/arch/x86/boot/bzImage" ] || die "no kernel in $BUILD: run ci/kernel.sh $FLAVOUR"
 [ -f "$ROOT/.nova-lite-root" ] || die "no guest root in $ROOT: run ci/guest-root.sh"
 KVER=$(cat "$BUILD/include/config/kernel.release")
 
@@ -40,16 +42,18 @@ else
 	echo "accelerator: TCG (software emulation; KVM is not usable here, see $verdict)"
 fi
 
-step "booting $KVER with -device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS: $*"
+step "booting $KVER ($FLAVOUR) with -device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS: $*"
 console=$OUT/guest-console.txt
 rm -f "$OUT/guest-exit"
 # virtme-ng exports the root with mount_tag=/dev/root but passes no root=; 7.3 needs it for a
-# 9p root ("9p: Bad value for 'source'").
+# 9p root ("9p: Bad value for 'source'"). Its rootflags mount the root uncached, so every exec
+# reads the binary from the host again; the root does not change while the guest runs, so ours
+# (the last rootflags= wins) add cache=loose.
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
 	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
-	--append "root=/dev/root" \
+	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
 	--qemu-opts="-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
 	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1
 rc=$?
@@ -62,8 +66,10 @@ fi
 rm -f "$OUT/guest-exit"
 sed 's/^/  | /' "$console" | grep -v '^  | \[ *[0-9.]*\] ' || true
 
-# Kernel-format reports only (userspace, e.g. virtme-ng-init, prints "WARNING:" lines of its own).
-splat='\] (Oops|BUG: |WARNING: CPU:|------------\[ cut here \]|.*KASAN|Kernel panic|general protection fault|Call Trace:|UBSAN:|INFO: task .* blocked|rcu: INFO:|watchdog: BUG:)'
+# Kernel-format reports only (userspace, e.g. virtme-ng-init, prints "WARNING:" lines of its own):
+# oopses, WARN()s, KASAN, UBSAN, lockdep and its context checks, debug objects, hung tasks, RCU
+# stalls. kmemleak's findings are judged by the guest script against ci/kmemleak-allow.txt.
+splat='\] (Oops|BUG: |WARNING: CPU:|------------\[ cut here \]|.*KASAN|Kernel panic|general protection fault|Call Trace:|UBSAN:|INFO: task .* blocked|rcu: INFO:|watchdog: BUG:|WARNING: (possible|inconsistent|suspicious|bad unlock|lock held|held lock|Nested lock|bad contention)|ODEBUG:|DEBUG_LOCKS_WARN_ON)'
 if grep -Eq "$splat" "$console"; then
 	echo "error: the guest kernel log has a splat:" >&2
 	grep -E -A25 "$splat" "$console" | head -60 >&2

@@ -1,11 +1,24 @@
 #!/bin/bash
-# The in-guest part of `make check`, run by ci/vm.sh as root. Usage: check.sh MAX_OUTPUTS
+# The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
+# Usage: check.sh MAX_OUTPUTS normal|long|quick debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
-# driver exposes, runs IGT through igt_runner, then unloads and reloads the module.
+# driver exposes, runs IGT through igt_runner, the fuzzer (random calls, then fault injection),
+# unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and finally a
+# kmemleak scan. `long` runs 10 times more fuzzer calls and 5 times more load cycles; `quick`
+# (the edit loop) runs only the IGT tests of /mnt/igt-quick-list.txt, 20,000 fuzzer calls and 5
+# load cycles, and skips unplug under load and core_hotunplug. Fault injection and the kmemleak
+# scan need the debug kernel: on the release kernel (quick mode only) they are not run.
 # Writes one "ok NAME" / "not ok NAME: why" line per check to /mnt/guest-results.txt, IGT's
-# results to /mnt/igt and the kernel log to /mnt/guest-dmesg.txt.
+# results to /mnt/igt and /mnt/igt-hotunplug, the fuzzer's output to /mnt/fuzz-*.txt, the
+# kmemleak report to /mnt/kmemleak.txt and the kernel log to /mnt/guest-dmesg.txt.
 set -u
-max_outputs=${1:?usage: check.sh MAX_OUTPUTS}
+max_outputs=${1:?usage: check.sh MAX_OUTPUTS normal|long|quick debug|release [SEED]}
+mode=${2:?} flavour=${3:?}
+# The fuzzer's seed: random unless given (NOVA_LITE_FUZZ_SEED on the host); printed either way.
+seed=(${4:+-s "$4"})
+fuzz_calls=1000000 cycles=200 igt_list=/srv/tests/igt/test-list.txt
+[ "$mode" = long ] && fuzz_calls=10000000 cycles=1000
+[ "$mode" = quick ] && fuzz_calls=20000 cycles=5 igt_list=/mnt/igt-quick-list.txt
 export PATH=/srv/tools:/mnt/bin:$PATH
 results=/mnt/guest-results.txt
 : >"$results"
@@ -23,6 +36,9 @@ driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)
 bound_to_nova_lite() { [ "$(driver_of "$bdf")" = nova-lite ]; }
 has_nodes() { ls /sys/bus/auxiliary/devices/nova_lite.drm.*/drm/ | grep -qx 'renderD[0-9]*' &&
 	ls /sys/bus/auxiliary/devices/nova_lite.drm.*/drm/ | grep -qx 'card[0-9]*'; }
+
+# Progress on the console, with the guest's uptime: the debug kernel is slow, so say where it is.
+stage() { printf '\n=== [%s s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 # The first debugfs access logs a deprecation warning; make it happen before any test.
@@ -64,39 +80,143 @@ bars_match() {
 check "client: BAR sizes match sysfs" bars_match
 check "client: GEM object of 5000 bytes is one of 8192" grep -q 'gem.create.1=0x1388 handle=[0-9]* size=0x2000 flags=0' /tmp/info.txt
 
-# 3. IGT, through the real igt_runner.
-igt_root=/tmp/igt-root
-mkdir -p "$igt_root"
-{ echo TESTLIST; grep -Ev '^(#|$)' /srv/tests/igt/test-list.txt | cut -d@ -f2 | sort -u; echo END TESTLIST; } \
-	>"$igt_root/test-list.txt"
-for t in $(sed -n '/^TESTLIST$/,/^END TESTLIST$/p' "$igt_root/test-list.txt" | sed '1d;$d'); do
-	if [ -x "/mnt/bin/igt/$t" ]; then ln -sf "/mnt/bin/igt/$t" "$igt_root/$t"
-	else ln -sf "/usr/libexec/igt-gpu-tools/$t" "$igt_root/$t"; fi
-done
-rm -rf /mnt/igt
-IGT_FORCE_DRIVER=nova-lite igt_runner --test-list /srv/tests/igt/test-list.txt \
-	--per-test-timeout 120 --overall-timeout 600 "$igt_root" /mnt/igt >/tmp/igt.log 2>&1
-rc=$?
-sed 's/^/    /' /tmp/igt.log
-[ $rc = 0 ] && ok "igt: igt_runner completes" || not_ok "igt: igt_runner completes" "exit $rc"
+# 3. IGT, through the real igt_runner. run_igt LIST RESULTS: one igt_runner run.
+run_igt() {
+	local list=$1 results=$2 root=/tmp/igt-root t rc
+	mkdir -p "$root"
+	{ echo TESTLIST; grep -Ev '^(#|$)' "$list" | cut -d@ -f2 | sort -u; echo END TESTLIST; } \
+		>"$root/test-list.txt"
+	for t in $(sed -n '/^TESTLIST$/,/^END TESTLIST$/p' "$root/test-list.txt" | sed '1d;$d'); do
+		if [ -x "/mnt/bin/igt/$t" ]; then ln -sf "/mnt/bin/igt/$t" "$root/$t"
+		else ln -sf "/usr/libexec/igt-gpu-tools/$t" "$root/$t"; fi
+	done
+	rm -rf "$results" /tmp/igt-results
+	# -m: the subtests of one binary run in one execution (a process start is slow here). The
+	# runner syncs its journal and logs line by line: it writes to tmpfs, the results are copied.
+	IGT_FORCE_DRIVER=nova-lite igt_runner -m --test-list "$list" \
+		--per-test-timeout 120 --overall-timeout 900 "$root" /tmp/igt-results >/tmp/igt.log 2>&1
+	rc=$?
+	cp -r /tmp/igt-results "$results"
+	sed 's/^/    /' /tmp/igt.log
+	return $rc
+}
+stage "IGT: $igt_list"
+check "igt: igt_runner completes" run_igt "$igt_list" /mnt/igt
 
-# 4. Unbind and bind the PCI function, then unload and reload the module.
+# 4. The fuzzer: random calls from 4 threads (with vgem loaded, so that a foreign dma-buf can be
+# offered), then every allocation of each valid call failed in turn.
+modprobe vgem
+fuzz() { # NAME ARGS...: runs the fuzzer, its output in /mnt/fuzz-NAME.txt
+	local name=$1 rc
+	shift
+	timeout -k 5 1500 nova_lite_fuzz "$@" >"/mnt/fuzz-$name.txt" 2>&1
+	rc=$?
+	sed 's/^/    /' "/mnt/fuzz-$name.txt" | head -40
+	return $rc
+}
+stage "fuzzer: $fuzz_calls random calls"
+check "fuzz: $fuzz_calls random calls, 4 threads, every result documented" fuzz random "${seed[@]}" -n "$fuzz_calls" -t 4
+if [ "$flavour" = debug ]; then
+	stage "fuzzer: fault injection"
+	# fail-nth only fails allocations that failslab and fail_page_alloc may fail: GFP_KERNEL
+	# ones too, and order 0 pages. verbose=0: an injected fault is not a report. Probability
+	# stays 0, so nothing but the fuzzer's armed calls ever fails.
+	for a in failslab fail_page_alloc; do
+		echo N >"/sys/kernel/debug/$a/ignore-gfp-wait"
+		echo 0 >"/sys/kernel/debug/$a/verbose"
+	done
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+	check "fuzz: every allocation of each call failed in turn (fail-nth): ENOMEM or success" \
+		fuzz faults --faults
+else
+	stage "release kernel: no fault injection, no kmemleak (make check runs them)"
+fi
+
+# 5. Unplug while the fuzzer runs (files open, objects alive): unbind/bind, then PCI
+# remove/rescan. After a rescan the function is a new device, which virtio_pci (built in) binds
+# first: nova-lite-bind hands it over again, as it would for a user.
+unplug_under_load() {
+	local i pid rc
+	nova_lite_fuzz --unplug "${seed[@]}" -d 600 -t 4 >/mnt/fuzz-unplug.txt 2>&1 &
+	pid=$!
+	sleep 5
+	for i in 1 2 3; do
+		echo "$bdf" >/sys/bus/pci/drivers/nova-lite/unbind || return 1
+		sleep 1
+		echo "$bdf" >/sys/bus/pci/drivers/nova-lite/bind || return 1
+		sleep 3
+		echo 1 >"/sys/bus/pci/devices/$bdf/remove" || return 1
+		sleep 1
+		echo 1 >/sys/bus/pci/rescan || return 1
+		nova-lite-bind >/dev/null || return 1
+		sleep 3
+	done
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	sed 's/^/    /' /mnt/fuzz-unplug.txt | head -40
+	[ $rc = 0 ] && bound_to_nova_lite && has_nodes
+}
+if [ "$mode" != quick ]; then
+	stage "unplug under load"
+	check "unplug: 3x unbind/bind and PCI remove/rescan while 4 fuzzer threads run" unplug_under_load
+
+	# 6. IGT's core_hotunplug, in a runner of its own: a failed health check aborts the runner.
+	stage "IGT: core_hotunplug"
+	check "igt: igt_runner completes core_hotunplug" \
+		run_igt /srv/tests/igt/hotunplug-list.txt /mnt/igt-hotunplug
+	bound_to_nova_lite || nova-lite-bind >/dev/null
+fi
+
+# 7. Unbind and bind the PCI function, then unload and reload the module, many times.
 unbind() { echo "$bdf" >/sys/bus/pci/drivers/nova-lite/unbind && ! ls -d /sys/bus/auxiliary/devices/nova_lite.drm.* 2>/dev/null; }
 bind() { echo "$bdf" >/sys/bus/pci/drivers/nova-lite/bind && bound_to_nova_lite && has_nodes; }
 check "pci: unbind removes the auxiliary and DRM devices" unbind
 check "pci: bind brings them back" bind
 check "client: runs after rebind" nova-lite-info
 
-# udev would load nova-lite again at once (modalias + driver_override): hold its event queue while
-# checking what rmmod left behind.
-udevadm control --stop-exec-queue
 check "rmmod nova_lite" rmmod nova_lite
 check "pci: $bdf released after rmmod" sh -c "! test -e /sys/bus/pci/devices/$bdf/driver"
 check "drm: nodes gone after rmmod" sh -c '! ls /sys/bus/auxiliary/devices/nova_lite.drm.* 2>/dev/null'
-udevadm control --start-exec-queue
 check "modprobe nova-lite again" modprobe nova-lite
 check "pci: $bdf bound to nova-lite again" bound_to_nova_lite
 check "client: runs after reload" nova-lite-info
+load_cycles() {
+	local i
+	for i in $(seq "$cycles"); do
+		rmmod nova_lite || { echo "cycle $i: rmmod failed"; return 1; }
+		modprobe nova-lite || { echo "cycle $i: modprobe failed"; return 1; }
+	done
+	bound_to_nova_lite && has_nodes && nova-lite-info >/dev/null
+}
+stage "$cycles load cycles"
+check "load: $cycles rmmod/modprobe cycles, then the device works" load_cycles
+
+# 8. Leaks: kmemleak reports objects unreferenced for 5 s or more; two scans, 6 s apart. Reports
+# whose backtrace matches ci/kmemleak-allow.txt (not nova-lite's, each with its reason) pass.
+kmemleak_clean() {
+	local f=/sys/kernel/debug/kmemleak
+	[ -e $f ] || { echo "no $f (CONFIG_DEBUG_KMEMLEAK)"; return 1; }
+	echo scan >$f && sleep 6 && echo scan >$f || return 1
+	cat $f >/mnt/kmemleak.txt
+	awk -v allow=/srv/ci/kmemleak-allow.txt '
+		BEGIN { while ((getline l < allow) > 0) if (l !~ /^(#|$)/) pat[++np] = l }
+		function flush() {
+			if (rep == "") return
+			ok = 0
+			for (i = 1; i <= np; i++) if (rep ~ pat[i]) ok = 1
+			if (ok) allowed++; else { leaks++; printf "%s", rep }
+			rep = ""
+		}
+		/^unreferenced object/ { flush() }
+		{ rep = rep $0 "\n" }
+		END { flush(); printf "kmemleak: %d leak(s), %d allowed (ci/kmemleak-allow.txt)\n", leaks, allowed
+		      exit leaks > 0 }' /mnt/kmemleak.txt
+}
+if [ "$flavour" = debug ]; then
+	stage "kmemleak scan"
+	check "kmemleak: no leak after all of the above" kmemleak_clean
+fi
 
 dmesg >/mnt/guest-dmesg.txt
 # The host fails the run if this line is missing: the script died before the end.

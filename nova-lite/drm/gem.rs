@@ -41,7 +41,7 @@ impl NovaLiteObject {
     /// Creates an object of at least `size` bytes, rounded up to the page size.
     ///
     /// Fails with `EINVAL` if `flags` is not 0, or if `size` is 0, overflows when rounded up or
-    /// exceeds [`GEM_MAX_SIZE`] once rounded.
+    /// exceeds [`GEM_MAX_SIZE`] once rounded; with `ENOMEM` if the object cannot be allocated.
     pub(crate) fn create(
         dev: &NovaLiteDevice,
         size: u64,
@@ -58,7 +58,9 @@ impl NovaLiteObject {
         if size > GEM_MAX_SIZE {
             return Err(EINVAL);
         }
-        gem::Object::new(dev, size, flags)
+        // The object's shmem file reports a failed inode allocation as ENOSPC, although DRM's
+        // shmem mount has no size limit: for the caller it is memory that ran out.
+        gem::Object::new(dev, size, flags).map_err(|e| if e == ENOSPC { ENOMEM } else { e })
     }
 
     /// The flags the object was created with.
