@@ -31,6 +31,8 @@ else
 	not_ok "build: rustfmt clean" "run rustfmt --edition 2021 on nova-lite/"
 fi
 
+"$REPO/ci/test-integration.sh" >>"$results"
+
 if "$REPO/ci/kernel.sh" $flavour; then
 	ok "build: kernel and nova-lite build"
 	build=$("$REPO/ci/kernel.sh" $flavour --print)

@@ -39,31 +39,9 @@ if [ ! -f "$SRC/.nova-lite-unpacked" ]; then
 	touch "$SRC.tmp/.nova-lite-unpacked" && mv "$SRC.tmp" "$SRC"
 fi
 
-# 2. Integrate (every run, idempotent): the tree holds this checkout's driver. Files are copied,
-# and only those whose content differs, so that make's timestamps follow content: a checkout
-# whose files are older than the objects built from another one still gets its own driver built.
-# (Symlinks would let a fresh clone's old mtimes hide its changes from make.)
+# 2. Integrate (every run, idempotent): the tree holds this checkout's driver (ci/lib.sh).
 step "integrating $REPO into the kernel tree"
-drv=$SRC/drivers/gpu/drm/nova-lite
-mkdir -p "$drv"
-find "$drv" -type l -delete
-rsync -r --checksum --delete --exclude=/Kconfig "$REPO/nova-lite/" "$drv/"
-sync_file() { cmp -s "$1" "$2" || cp "$1" "$2"; }
-sync_file "$REPO/Kconfig" "$drv/Kconfig"
-# The uAPI header: every Rust crate depends on it through the uapi bindings.
-hdr=$SRC/include/uapi/drm/nova_lite_drm.h
-[ ! -L "$hdr" ] || rm "$hdr"
-sync_file "$REPO/uapi/drm/nova_lite_drm.h" "$hdr"
-add_line() { # file anchor-regex line: insert line after the anchor once
-	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"
-	grep -qxF "$3" "$1" || die "could not add '$3' to $1"
-}
-add_line "$SRC/drivers/gpu/drm/Kconfig" '^source "drivers\/gpu\/drm\/nova\/Kconfig"' \
-	'source "drivers/gpu/drm/nova-lite/Kconfig"'
-add_line "$SRC/drivers/gpu/drm/Makefile" '^obj-\$(CONFIG_DRM_NOUVEAU)' \
-	'obj-$(CONFIG_DRM_NOVA_LITE) += nova-lite/'
-add_line "$SRC/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
-	'#include <uapi/drm/nova_lite_drm.h>'
+integrate_driver "$REPO" "$SRC"
 
 # 3. Configure (once per key): tinyconfig + the shared fragment + the flavour's, checked.
 # The build directory's key is the fragments' hash, so one configuration per directory suffices.

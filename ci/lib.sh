@@ -44,3 +44,32 @@ driver_source_hash() {
 	(cd "$REPO" && find nova-lite -name '*.rs' | LC_ALL=C sort | xargs cat uapi/drm/nova_lite_drm.h) |
 		sha256sum | cut -c1-16
 }
+
+# integrate_driver CHECKOUT TREE: puts CHECKOUT's driver, Kconfig and uAPI header into the kernel
+# tree TREE, and the lines that hook them in (idempotent). Files are copied, and only those whose
+# content differs, so that make's timestamps follow content: the tree is shared by every
+# checkout, and one whose files are older than the objects built from another must still get
+# its own driver built (symlinks let a clone's old mtimes hide its changes from make; the uAPI
+# header is not rewritten either, as every Rust crate depends on it). ci/test-integration.sh
+# checks this.
+integrate_driver() {
+	local repo=$1 tree=$2 drv=$2/drivers/gpu/drm/nova-lite hdr=$2/include/uapi/drm/nova_lite_drm.h
+	mkdir -p "$drv"
+	find "$drv" -type l -delete
+	rsync -r --checksum --delete --exclude=/Kconfig "$repo/nova-lite/" "$drv/"
+	cmp -s "$repo/Kconfig" "$drv/Kconfig" || cp "$repo/Kconfig" "$drv/Kconfig"
+	[ ! -L "$hdr" ] || rm "$hdr"
+	cmp -s "$repo/uapi/drm/nova_lite_drm.h" "$hdr" || cp "$repo/uapi/drm/nova_lite_drm.h" "$hdr"
+	add_line "$tree/drivers/gpu/drm/Kconfig" '^source "drivers\/gpu\/drm\/nova\/Kconfig"' \
+		'source "drivers/gpu/drm/nova-lite/Kconfig"'
+	add_line "$tree/drivers/gpu/drm/Makefile" '^obj-\$(CONFIG_DRM_NOUVEAU)' \
+		'obj-$(CONFIG_DRM_NOVA_LITE) += nova-lite/'
+	add_line "$tree/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
+		'#include <uapi/drm/nova_lite_drm.h>'
+}
+
+# add_line FILE ANCHOR-REGEX LINE: inserts LINE after the anchor, once.
+add_line() {
+	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"
+	grep -qxF "$3" "$1" || die "could not add '$3' to $1"
+}

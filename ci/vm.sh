@@ -49,22 +49,25 @@ rm -f "$OUT/guest-exit"
 # 9p root ("9p: Bad value for 'source'"). Its rootflags mount the root uncached, so every exec
 # reads the binary from the host again; the root does not change while the guest runs, so ours
 # (the last rootflags= wins) add cache=loose.
+# The guest's own lines (not the kernel's) are shown as they come: a debug run takes minutes.
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
 	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
 	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
 	--qemu-opts="-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
-	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1
+	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1 &
+vm=$!
+tail -n +1 -f --pid=$vm "$console" | sed -u 's/^/  | /' | grep --line-buffered -v '^  | \[ *[0-9.]*\] '
+wait $vm
 rc=$?
 set -e
-# virtme-ng passes the script's status through a virtio-serial port whose /dev/virtio-ports link
-# udev may not have made yet when the script starts; the status written to out/ is reliable.
+# virtme-ng passes the script's status through a virtio-serial port, which has no
+# /dev/virtio-ports link without udev (the guest root has none); the status written to out/ is.
 if [ $rc != 124 ] && [ $rc != 137 ]; then
 	rc=$(cat "$OUT/guest-exit" 2>/dev/null || echo 255)
 fi
 rm -f "$OUT/guest-exit"
-sed 's/^/  | /' "$console" | grep -v '^  | \[ *[0-9.]*\] ' || true
 
 # Kernel-format reports only (userspace, e.g. virtme-ng-init, prints "WARNING:" lines of its own):
 # oopses, WARN()s, KASAN, UBSAN, lockdep and its context checks, debug objects, hung tasks, RCU

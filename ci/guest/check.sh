@@ -106,13 +106,14 @@ check "igt: igt_runner completes" run_igt "$igt_list" /mnt/igt
 # 4. The fuzzer: random calls from 4 threads (with vgem loaded, so that a foreign dma-buf can be
 # offered), then every allocation of each valid call failed in turn.
 modprobe vgem
-fuzz() { # NAME ARGS...: runs the fuzzer, its output in /mnt/fuzz-NAME.txt
+fuzz() { # NAME ARGS...: runs the fuzzer, its output in /mnt/fuzz-NAME.txt, progress on the console
 	local name=$1 rc
 	shift
-	timeout -k 5 1500 nova_lite_fuzz "$@" >"/mnt/fuzz-$name.txt" 2>&1
-	rc=$?
-	sed 's/^/    /' "/mnt/fuzz-$name.txt" | head -40
-	return $rc
+	timeout -k 5 1500 nova_lite_fuzz "$@" 2>&1 | tee "/mnt/fuzz-$name.txt" |
+		sed -n 's/^progress: /    fuzz: /p' >/dev/console
+	rc=${PIPESTATUS[0]}
+	grep -v '^progress: ' "/mnt/fuzz-$name.txt" | sed 's/^/    /' | tail -40
+	return "$rc"
 }
 stage "fuzzer: $fuzz_calls random calls"
 check "fuzz: $fuzz_calls random calls, 4 threads, every result documented" fuzz random "${seed[@]}" -n "$fuzz_calls" -t 4
@@ -154,7 +155,7 @@ unplug_under_load() {
 	kill -TERM $pid
 	wait $pid
 	rc=$?
-	sed 's/^/    /' /mnt/fuzz-unplug.txt | head -40
+	sed "s/^/    /" /mnt/fuzz-unplug.txt | tail -40
 	[ $rc = 0 ] && bound_to_nova_lite && has_nodes
 }
 if [ "$mode" != quick ]; then
