@@ -75,7 +75,7 @@ rm -f "$OUT/guest-exit"
 splat='\] (Oops|BUG: |WARNING: CPU:|------------\[ cut here \]|.*KASAN|Kernel panic|general protection fault|Call Trace:|UBSAN:|INFO: task .* blocked|rcu: INFO:|watchdog: BUG:|WARNING: (possible|inconsistent|suspicious|bad unlock|lock held|held lock|Nested lock|bad contention)|ODEBUG:|DEBUG_LOCKS_WARN_ON)'
 if grep -Eq "$splat" "$console"; then
 	echo "error: the guest kernel log has a splat:" >&2
-	grep -E -A25 "$splat" "$console" | head -60 >&2
+	grep -E -A25 "$splat" "$console" | head -60 >&2 || true # (SIGPIPE under pipefail)
 	rc=99
 elif [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "error: the guest did not finish within ${NOVA_LITE_VM_TIMEOUT}s (hang); console: out/guest-console.txt" >&2
