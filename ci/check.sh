@@ -31,7 +31,9 @@ else
 	not_ok "build: rustfmt clean" "run rustfmt --edition 2021 on nova-lite/"
 fi
 
-"$REPO/ci/test-integration.sh" >>"$results"
+"$REPO/ci/test-integration.sh" >>"$results" ||
+	not_ok "build: the kernel tree follows the checkout's content, not its mtimes" \
+		"ci/test-integration.sh failed to run"
 
 if "$REPO/ci/kernel.sh" $flavour; then
 	ok "build: kernel and nova-lite build"
@@ -66,7 +68,7 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 	"$REPO/ci/guest-root.sh"
 	rm -f "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt"
 	rc=0
-	rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug"
+	rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt" "$OUT/igt-hotunplug"
 	# Quick mode runs nova-lite's own IGT tests only; the host picks them.
 	igt_list=$REPO/tests/igt/test-list.txt
 	if [ $mode = quick ]; then

@@ -10,7 +10,7 @@ dir=${1:-igt} list=${2:-tests/igt/test-list.txt}
 [[ $list == /* ]] || list=$REPO/$list
 json=$OUT/$dir/results.json
 if [ ! -f "$json" ]; then
-	echo "not ok igt: results.json written: no out/$dir/results.json"
+	echo "not ok igt: $dir/results.json written: no out/$dir/results.json"
 	exit 0
 fi
 declare -A seen=()

@@ -21,7 +21,7 @@ if [ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ -f "$CACHE/$KERNEL_DEB.drif
 fi
 SRC=$CACHE/src/linux-$KERNEL_DEB_VERSION
 FRAGMENTS=("$REPO/ci/kernel.config" "$REPO/ci/kernel-$FLAVOUR.config")
-KEY_EXTRA="$FLAVOUR $KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LLVM_VERSION"
+KEY_EXTRA="$FLAVOUR $KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $(clang-"$LLVM_VERSION" -dumpversion)"
 BUILD=$CACHE/build/$FLAVOUR-$(key "${FRAGMENTS[@]}")
 [ "${2:-}" = --print ] && { echo "$BUILD"; exit 0; }
 
@@ -89,7 +89,10 @@ step "installing modules into $BUILD/mods"
 rm -rf "$BUILD/mods"
 "${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null
 
-# Keep this build and the most recently used other one of this flavour; older ones only take disk.
+# Keep this build and the most recently used other one of this flavour; older ones, and builds of
+# the layout before flavours (build/<hash>), only take disk.
 touch "$BUILD"
+find "$CACHE/build" -mindepth 1 -maxdepth 1 -type d ! -name 'debug-*' ! -name 'release-*' \
+	-exec rm -rf {} +
 find "$CACHE/build" -mindepth 1 -maxdepth 1 -type d -name "$FLAVOUR-*" -printf '%T@ %p\n' | sort -rn | tail -n +3 |
 	cut -d' ' -f2- | while read -r old; do step "removing old build $old"; rm -rf "$old"; done

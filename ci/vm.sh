@@ -50,6 +50,7 @@ rm -f "$OUT/guest-exit"
 # reads the binary from the host again; the root does not change while the guest runs, so ours
 # (the last rootflags= wins) add cache=loose.
 # The guest's own lines (not the kernel's) are shown as they come: a debug run takes minutes.
+: >"$console"
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
 	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
@@ -58,6 +59,7 @@ timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-
 	--qemu-opts="-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
 	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1 &
 vm=$!
+trap 'kill $vm 2>/dev/null' INT TERM
 tail -n +1 -f --pid=$vm "$console" | sed -u 's/^/  | /' | grep --line-buffered -v '^  | \[ *[0-9.]*\] '
 wait $vm
 rc=$?

@@ -29,8 +29,14 @@
  *               answered ENODEV is reopened. No shared files. Runs until
  *               -d SECONDS pass or SIGTERM/SIGINT arrives.
  *
+ * Each thread's choices come from its own generator, seeded from SEED (printed
+ * on every run). With one thread (-t 1) a seed replays the same calls; with
+ * several, the handle numbers the kernel gives out, and so some later choices,
+ * depend on how the threads interleave: a seed then replays the same mix, not
+ * the same sequence.
+ *
  * Usage: nova_lite_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-d SECONDS]
- *                       [--faults] [--unplug] [-v]
+ *                       [--faults] [--unplug]
  */
 
 #define _GNU_SOURCE
@@ -129,7 +135,7 @@ struct thread {
 static struct {
 	uint64_t seed, calls;
 	unsigned int threads, seconds;
-	bool faults, unplug, verbose;
+	bool faults, unplug;
 	int shared_fd[SHARED_FDS];	/* render, primary */
 	int vgem;		/* a vgem primary node, -1 if vgem is not loaded */
 	uint64_t gem_max;
@@ -185,6 +191,17 @@ static const char *errname(int e)
 	return "errno";
 }
 
+/* Counts an unexpected result and prints the first MAX_REPORTS of them. */
+static void report(struct thread *t, enum op op, const char *what)
+{
+	t->bad++;
+	pthread_mutex_lock(&cfg.report_lock);
+	if (cfg.reports++ < MAX_REPORTS)
+		fprintf(stderr, "UNEXPECTED thread %d call %" PRIu64 ": %s %s\n", t->id, t->calls,
+			op_names[op], what);
+	pthread_mutex_unlock(&cfg.report_lock);
+}
+
 /*
  * Checks one call's result @err (0 or an errno) against @allowed. In unplug
  * mode ENODEV is accepted from every call. Returns @err.
@@ -192,6 +209,7 @@ static const char *errname(int e)
 static int expect(struct thread *t, enum op op, int err, errset allowed, const char *fmt, ...)
 {
 	char what[200];
+	size_t n;
 	va_list ap;
 
 	t->calls++;
@@ -201,33 +219,25 @@ static int expect(struct thread *t, enum op op, int err, errset allowed, const c
 	if (err >= 0 && err < 64 && (allowed & (1ull << err)))
 		return err;
 
-	t->bad++;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&cfg.report_lock);
-	if (cfg.reports++ < MAX_REPORTS)
-		fprintf(stderr, "UNEXPECTED thread %d call %" PRIu64 ": %s %s -> %s (%d)\n",
-			t->id, t->calls, op_names[op], what, errname(err), err);
-	pthread_mutex_unlock(&cfg.report_lock);
+	n = strlen(what);
+	snprintf(what + n, sizeof(what) - n, " -> %s (%d)", errname(err), err);
+	report(t, op, what);
 	return err;
 }
 
-/* Like expect() for a value check that failed. */
+/* A value check that failed. */
 static void wrong(struct thread *t, enum op op, const char *fmt, ...)
 {
-	char what[200];
+	char what[200] = ": ";
 	va_list ap;
 
-	t->bad++;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vsnprintf(what + 2, sizeof(what) - 2, fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&cfg.report_lock);
-	if (cfg.reports++ < MAX_REPORTS)
-		fprintf(stderr, "UNEXPECTED thread %d call %" PRIu64 ": %s: %s\n", t->id, t->calls,
-			op_names[op], what);
-	pthread_mutex_unlock(&cfg.report_lock);
+	report(t, op, what);
 }
 
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -236,15 +246,15 @@ static int xioctl(int fd, unsigned long req, void *arg)
 
 	do {
 		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	} while (ret == -1 && errno == EINTR);
 	return ret ? errno : 0;
 }
 
 /*
- * Opens a nova-lite node of the given kind; returns the fd or -errno, and its
- * path in @path (300 bytes) if @path is not NULL.
+ * Opens a node of the DRM driver @driver, primary or render; returns the fd or
+ * -errno, and its path in @path_out (300 bytes) if that is not NULL.
  */
-static int open_node(bool primary, char *path_out)
+static int open_driver_node(const char *driver, bool primary, char *path_out)
 {
 	const char *prefix = primary ? "card" : "renderD";
 	int found = -ENOENT;
@@ -270,7 +280,7 @@ static int open_node(bool primary, char *path_out)
 			continue;
 		}
 		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, DRIVER_NAME)) {
+		if (v && !strcmp(v->name, driver)) {
 			drmFreeVersion(v);
 			if (path_out)
 				strcpy(path_out, path);
@@ -285,28 +295,9 @@ static int open_node(bool primary, char *path_out)
 	return found;
 }
 
-static int open_vgem(void)
+static int open_node(bool primary, char *path_out)
 {
-	char path[32];
-
-	for (int i = 0; i < 16; i++) {
-		drmVersionPtr v;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, "vgem")) {
-			drmFreeVersion(v);
-			return fd;
-		}
-		if (v)
-			drmFreeVersion(v);
-		close(fd);
-	}
-	return -1;
+	return open_driver_node(DRIVER_NAME, primary, path_out);
 }
 
 static void forget_objects(struct file *f)
@@ -759,17 +750,16 @@ static void do_reopen(struct thread *t)
 	       f->primary ? "primary" : "render");
 }
 
+/* The sum of op_weights[], computed before the threads start. */
+static unsigned int total_weight;
+
 static void random_call(struct thread *t)
 {
-	static unsigned int total;
 	unsigned int w;
 	struct file *f;
 	enum op op;
 
-	if (!total)
-		for (op = 0; op < OP_COUNT; op++)
-			total += op_weights[op];
-	w = below(t, total);
+	w = below(t, total_weight);
 	for (op = 0; w >= op_weights[op]; op++)
 		w -= op_weights[op];
 
@@ -1011,7 +1001,7 @@ static int run_faults(struct thread *t)
 	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (c.render < 0 || c.primary < 0 || fail_nth_fd < 0) {
 		fprintf(stderr, "nova_lite_fuzz: --faults needs a nova-lite device and "
-			"/proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
+			"/proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)\n");
 		return 2;
 	}
 	for (unsigned int k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
@@ -1039,6 +1029,10 @@ static int run_faults(struct thread *t)
 		}
 		printf("faults: %-14s %3u allocation(s) failed in turn, call failed %u time(s), "
 		       "else succeeded\n", op_names[op], s.injected, s.failed);
+		/* Creating an object allocates: if no fault reached it, none reached anything. */
+		if (op == OP_GEM_CREATE && !s.injected)
+			wrong(t, op, "no allocation could be failed: are failslab and fail_page_alloc "
+			      "set to fail sleeping allocations (ignore-gfp-wait=N)?");
 	}
 	close(c.render);
 	close(c.primary);
@@ -1048,7 +1042,7 @@ static int run_faults(struct thread *t)
 static void usage(void)
 {
 	fprintf(stderr, "usage: nova_lite_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-d SECONDS] "
-		"[--faults] [--unplug] [-v]\n");
+		"[--faults] [--unplug]\n");
 	exit(2);
 }
 
@@ -1074,8 +1068,6 @@ int main(int argc, char **argv)
 			cfg.faults = true;
 		else if (!strcmp(argv[i], "--unplug"))
 			cfg.unplug = true;
-		else if (!strcmp(argv[i], "-v"))
-			cfg.verbose = true;
 		else
 			usage();
 	}
@@ -1118,7 +1110,9 @@ int main(int argc, char **argv)
 		bad = threads[0].bad;
 		memcpy(per_op, threads[0].per_op, sizeof(per_op));
 	} else {
-		cfg.vgem = open_vgem();
+		cfg.vgem = open_driver_node("vgem", true, NULL);
+		for (int k = 0; k < OP_COUNT; k++)
+			total_weight += op_weights[k];
 		for (int k = 0; k < SHARED_FDS; k++) {
 			cfg.shared_fd[k] = cfg.unplug ? -1 : open_node(k == 1, NULL);
 			if (!cfg.unplug && cfg.shared_fd[k] < 0) {
