@@ -28,8 +28,10 @@ quick:
 setup:
 	@bash ci/setup-host.sh
 
+# make kernel [FLAVOUR=debug|release]
+FLAVOUR ?= debug
 kernel: setup
-	@bash ci/kernel.sh
+	@bash ci/kernel.sh $(FLAVOUR)
 
 guest-root: setup
 	@bash ci/guest-root.sh
