@@ -62,8 +62,10 @@ if [ ! -f "$BUILD/.nova-lite-configured" ]; then
 fi
 
 # 4. Build (incremental), then install the modules into a staging tree for the guest.
-# A build directory without a compile log (older layout) compiles the driver once to get one.
-[ -f "$BUILD/nova-lite-compile.log" ] || rm -f "$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o"
+# The compile log and the built-from hash are recorded by the build that compiles the driver's
+# object; a build directory without them compiles it again to get them.
+drv_obj=$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o
+[ -f "$BUILD/nova-lite-compile.log" ] && [ -f "$BUILD/nova-lite-built-from" ] || rm -f "$drv_obj"
 # A build from scratch records its log length, so later full builds can show a percentage.
 full=$CACHE/kernel-build-lines-$FLAVOUR
 if [ -f "$BUILD/vmlinux" ]; then
@@ -77,7 +79,10 @@ fi
 srcsum=$(driver_source_hash)
 if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)" \
 	"${KMAKE[@]}" bzImage modules; then
-	grep -E -B2 -A12 'error(\[E[0-9]+\])?:|Error [0-9]' "$OUT/kernel-build.log" | head -80
+	# The driver may have compiled before the build failed: compile it again next time, so that
+	# its diagnostics and its source hash are recorded.
+	rm -f "$drv_obj"
+	grep -E -B2 -A12 'error(\[E[0-9]+\])?:|Error [0-9]' "$OUT/kernel-build.log" | head -80 || true
 	die "kernel build failed (full log: out/kernel-build.log)"
 fi
 [ $first = 0 ] || wc -l <"$OUT/kernel-build.log" >"$full"
