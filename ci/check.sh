@@ -76,8 +76,11 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 		grep -E '^igt@nova_lite_' "$REPO/tests/igt/test-list.txt" >"$igt_list"
 	fi
 	case $mode in long) timeout=10800 ;; quick) timeout=600 ;; *) timeout=3000 ;; esac
-	NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
-		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "${NOVA_LITE_MAX_OUTPUTS:-2}" "$mode" $flavour \
+	# xres/yres other than QEMU's default (1280x800, which scanouts without a size get in their
+	# EDID), so that an EDID read from the wrong scanout shows.
+	gpu=max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on
+	NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
+		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$mode" $flavour \
 		${NOVA_LITE_FUZZ_SEED:+"$NOVA_LITE_FUZZ_SEED"} || rc=$?
 	if [ $rc = 0 ]; then ok "vm: guest run clean (no timeout, no kernel splat)"
 	else not_ok "vm: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console.txt"; fi
@@ -87,6 +90,21 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 	"$REPO/ci/igt-results.sh" igt "$igt_list" >>"$results"
 	[ $mode = quick ] ||
 		"$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
+
+	# A second, short boot: INTx instead of MSI-X (vectors=0), no EDID, one scanout.
+	if [ $mode != quick ]; then
+		gpu=max_outputs=1,xres=800,yres=600,edid=off,vectors=0
+		rm -rf "$OUT/igt-intx"
+		rc=0
+		NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_NAME=intx NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-600} \
+			"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" intx $flavour || rc=$?
+		if [ $rc = 0 ]; then ok "vm-intx: guest run clean (no timeout, no kernel splat)"
+		else not_ok "vm-intx: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console-intx.txt"; fi
+		[ -f "$OUT/guest-results.txt" ] && sed 's/^\(not \)\{0,1\}ok /&intx: /' "$OUT/guest-results.txt" >>"$results"
+		grep -q '^ok intx: guest: check script ran to the end' "$results" ||
+			not_ok "intx: guest: check script ran to the end" "it stopped early, see out/guest-console-intx.txt"
+		"$REPO/ci/igt-results.sh" igt-intx tests/igt/intx-list.txt | sed 's/^\(not \)\{0,1\}\(ok\|skip\) /&intx: /' >>"$results"
+	fi
 fi
 
 step "results"

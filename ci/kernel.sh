@@ -21,8 +21,10 @@ if [ "${NOVA_LITE_ALLOW_KERNEL_DRIFT:-0}" = 1 ] && [ -f "$CACHE/$KERNEL_DEB.drif
 fi
 SRC=$CACHE/src/linux-$KERNEL_DEB_VERSION
 FRAGMENTS=("$REPO/ci/kernel.config" "$REPO/ci/kernel-$FLAVOUR.config")
+# The kernel patch series is part of what is built: its content is part of the key.
+PATCHES=("$REPO/kernel-patches/series" $(sed "s|^|$REPO/kernel-patches/|" "$REPO/kernel-patches/series"))
 KEY_EXTRA="$FLAVOUR $KERNEL_DEB_VERSION $RUSTC_VERSION $BINDGEN_VERSION $(clang-"$LLVM_VERSION" -dumpversion)"
-BUILD=$CACHE/build/$FLAVOUR-$(key "${FRAGMENTS[@]}")
+BUILD=$CACHE/build/$FLAVOUR-$(key "${FRAGMENTS[@]}" "${PATCHES[@]}")
 [ "${2:-}" = --print ] && { echo "$BUILD"; exit 0; }
 
 KMAKE=(make -C "$SRC" O="$BUILD" ARCH=x86_64 LLVM=-"$LLVM_VERSION" -j"$(nproc)" W=1 CLIPPY=1
@@ -39,8 +41,10 @@ if [ ! -f "$SRC/.nova-lite-unpacked" ]; then
 	touch "$SRC.tmp/.nova-lite-unpacked" && mv "$SRC.tmp" "$SRC"
 fi
 
-# 2. Integrate (every run, idempotent): the tree holds this checkout's driver (ci/lib.sh).
+# 2. Integrate (every run, idempotent): the tree carries this checkout's kernel patches and holds
+# its driver (ci/lib.sh).
 step "integrating $REPO into the kernel tree"
+apply_kernel_patches "$REPO" "$SRC"
 integrate_driver "$REPO" "$SRC"
 
 # 3. Configure (once per key): tinyconfig + the shared fragment + the flavour's, checked.

@@ -68,6 +68,33 @@ integrate_driver() {
 		'#include <uapi/drm/nova_lite_drm.h>'
 }
 
+# apply_kernel_patches CHECKOUT TREE: makes TREE carry exactly CHECKOUT's kernel patch series
+# (kernel-patches/series, in order), idempotently. The series applied last is kept in
+# TREE/.nova-lite-patches; if it differs from CHECKOUT's, it is reversed first, so the shared tree
+# follows whichever checkout builds, as it does for the driver. An unchanged series touches no
+# file, so make rebuilds nothing.
+apply_kernel_patches() {
+	local repo=$1 tree=$2 applied=$2/.nova-lite-patches p
+	if [ -d "$applied" ] && diff -rq "$repo/kernel-patches" "$applied" >/dev/null; then
+		return 0
+	fi
+	if [ -f "$applied/series" ]; then
+		for p in $(tac "$applied/series"); do
+			step "reversing kernel patch $p"
+			patch -d "$tree" -p1 -R -s --no-backup-if-mismatch <"$applied/$p" ||
+				die "cannot reverse $p in $tree: unpack the tree again (rm -rf $tree)"
+		done
+	fi
+	rm -rf "$applied"
+	for p in $(cat "$repo/kernel-patches/series"); do
+		step "applying kernel patch $p"
+		patch -d "$tree" -p1 -s -N --dry-run <"$repo/kernel-patches/$p" >/dev/null ||
+			die "kernel-patches/$p does not apply to $tree"
+		patch -d "$tree" -p1 -s -N --no-backup-if-mismatch <"$repo/kernel-patches/$p"
+	done
+	cp -r "$repo/kernel-patches" "$applied"
+}
+
 # add_line FILE ANCHOR-REGEX LINE: inserts LINE after the anchor, once.
 add_line() {
 	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Boots a kernel built by ci/kernel.sh on the guest root of ci/guest-root.sh with virtme-ng and
-# a `-device virtio-gpu-pci` (max_outputs=$NOVA_LITE_MAX_OUTPUTS), runs a guest script and returns
+# a `-device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS` (default max_outputs=$NOVA_LITE_MAX_OUTPUTS),
+# runs a guest script and returns
 # its exit status. In the guest the repo is /srv (read-only) and out/ is /mnt (read-write).
 #   ci/vm.sh FLAVOUR GUEST_SCRIPT [ARGS...]   (debug or release; GUEST_SCRIPT relative to the repo)
 # The whole run has a hard timeout ($NOVA_LITE_VM_TIMEOUT seconds). The console (with the kernel
-# log) goes to out/guest-console.txt; a timeout, or a kernel oops, BUG, WARNING, KASAN report or
+# log) goes to out/guest-console.txt (out/guest-console-$NOVA_LITE_VM_NAME.txt if that is set); a timeout, or a kernel oops, BUG, WARNING, KASAN report or
 # panic in it, fails the run.
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}"
+: "${NOVA_LITE_GPU_OPTS:=max_outputs=$NOVA_LITE_MAX_OUTPUTS}"
 FLAVOUR=${1:?usage: ci/vm.sh debug|release GUEST_SCRIPT [ARGS...]}
 shift
 BUILD=$("$REPO/ci/kernel.sh" "$FLAVOUR" --print)
@@ -42,8 +44,8 @@ else
 	echo "accelerator: TCG (software emulation; KVM is not usable here, see $verdict)"
 fi
 
-step "booting $KVER ($FLAVOUR) with -device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS: $*"
-console=$OUT/guest-console.txt
+step "booting $KVER ($FLAVOUR) with -device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS: $*"
+console=$OUT/guest-console${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.txt
 rm -f "$OUT/guest-exit"
 # virtme-ng exports the root with mount_tag=/dev/root but passes no root=; 7.3 needs it for a
 # 9p root ("9p: Bad value for 'source'"). Its rootflags mount the root uncached, so every exec
@@ -56,7 +58,7 @@ timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-
 	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
 	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
-	--qemu-opts="-device virtio-gpu-pci,max_outputs=$NOVA_LITE_MAX_OUTPUTS" \
+	--qemu-opts="-device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS" \
 	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1 &
 vm=$!
 trap 'kill $vm 2>/dev/null' INT TERM
@@ -80,6 +82,6 @@ if grep -Eq "$splat" "$console"; then
 	grep -E -A25 "$splat" "$console" | head -60 >&2 || true # (SIGPIPE under pipefail)
 	rc=99
 elif [ $rc = 124 ] || [ $rc = 137 ]; then
-	echo "error: the guest did not finish within ${NOVA_LITE_VM_TIMEOUT}s (hang); console: out/guest-console.txt" >&2
+	echo "error: the guest did not finish within ${NOVA_LITE_VM_TIMEOUT}s (hang); console: ${console#$OUT/}" >&2
 fi
 exit $rc

@@ -105,5 +105,6 @@ impl drm::Driver for DrmDriver {
          File::gem_create),
         (NOVA_LITE_GEM_INFO, drm_nova_lite_gem_info, ioctl::AUTH | ioctl::RENDER_ALLOW,
          File::gem_info),
+        (NOVA_LITE_QUERY, drm_nova_lite_query, ioctl::RENDER_ALLOW, File::query),
     }
 }

@@ -15,6 +15,7 @@ mod gpu;
 
 use kernel::{
     auxiliary,
+    debugfs,
     driver,
     pci,
     prelude::*,
@@ -27,20 +28,42 @@ pub(crate) const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::N
 /// Name of both drivers on their buses (`/sys/bus/{pci,auxiliary}/drivers/nova-lite`).
 const DRIVER_NAME: &CStr = c"nova-lite";
 
+// The module's debugfs directory (`nova-lite/`), which each bound device adds its own directory
+// to. As in nova-core: a static until modules can have data that probe reaches.
+static mut DEBUGFS_ROOT: Option<debugfs::Dir> = None;
+
+/// Clears [`DEBUGFS_ROOT`] when dropped.
+struct DebugfsRootGuard;
+
+impl Drop for DebugfsRootGuard {
+    fn drop(&mut self) {
+        // SAFETY: The guard is the module's last field: the drivers are unregistered by now, so no
+        // probe runs that could read `DEBUGFS_ROOT`.
+        unsafe { DEBUGFS_ROOT = None };
+    }
+}
+
 /// The module: the registrations of its two drivers.
 #[pin_data]
 struct NovaLiteModule {
+    // Fields are dropped in order: the drivers, then the debugfs root.
     #[pin]
     _core: driver::Registration<pci::Adapter<gpu::CoreDriver>>,
     #[pin]
     _drm: driver::Registration<auxiliary::Adapter<drm::DrmDriver>>,
+    _debugfs: DebugfsRootGuard,
 }
 
 impl InPlaceModule for NovaLiteModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // SAFETY: Module init runs alone: the drivers, whose probe reads `DEBUGFS_ROOT`, are not
+        // registered yet.
+        unsafe { DEBUGFS_ROOT = Some(debugfs::Dir::new(DRIVER_NAME)) };
+
         try_pin_init!(Self {
             _core <- driver::Registration::new(DRIVER_NAME, module),
             _drm <- driver::Registration::new(DRIVER_NAME, module),
+            _debugfs: DebugfsRootGuard,
         })
     }
 }

@@ -72,21 +72,21 @@
 #define PARAM_LAST NOVA_LITE_PARAM_GEM_MAX_SIZE
 #define PAGE 4096ull
 
-/* One errno set: bit n set if errno n is accepted; bit 0 is success. */
-typedef uint64_t errset;
-#define OK (1ull << 0)
-#define E(e) (1ull << (e))
+/* One errno set: bit n set if errno n (below 128) is accepted; bit 0 is success. */
+typedef unsigned __int128 errset;
+#define OK ((errset)1 << 0)
+#define E(e) ((errset)1 << (e))
 
 enum op {
 	OP_GETPARAM, OP_GEM_CREATE, OP_GEM_INFO, OP_GEM_CLOSE, OP_FLINK, OP_GEM_OPEN,
 	OP_PRIME_EXPORT, OP_PRIME_IMPORT, OP_FOREIGN_IMPORT, OP_DUMB, OP_MMAP,
-	OP_BAD_POINTER, OP_BAD_IOCTL, OP_REOPEN, OP_COUNT
+	OP_BAD_POINTER, OP_BAD_IOCTL, OP_REOPEN, OP_QUERY, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
 	"getparam", "gem_create", "gem_info", "gem_close", "flink", "gem_open",
 	"prime_export", "prime_import", "foreign_import", "dumb", "mmap",
-	"bad_pointer", "bad_ioctl", "reopen",
+	"bad_pointer", "bad_ioctl", "reopen", "query",
 };
 
 /* Relative weights of the random mode. */
@@ -95,7 +95,7 @@ static const unsigned int op_weights[OP_COUNT] = {
 	[OP_GEM_CLOSE] = 14, [OP_FLINK] = 5, [OP_GEM_OPEN] = 5,
 	[OP_PRIME_EXPORT] = 4, [OP_PRIME_IMPORT] = 4, [OP_FOREIGN_IMPORT] = 1,
 	[OP_DUMB] = 4, [OP_MMAP] = 4, [OP_BAD_POINTER] = 3, [OP_BAD_IOCTL] = 3,
-	[OP_REOPEN] = 1,
+	[OP_REOPEN] = 1, [OP_QUERY] = 10,
 };
 
 struct obj {
@@ -140,6 +140,9 @@ static struct {
 	int vgem;		/* a vgem primary node, -1 if vgem is not loaded */
 	uint64_t gem_max;
 	uint64_t params[PARAM_LAST + 1];
+	struct drm_nova_lite_display_info display[16];	/* the reference answer */
+	uint32_t display_size;
+	bool edid;		/* the device offers EDIDs */
 	time_t deadline;
 	pthread_mutex_t report_lock;
 	unsigned int reports;
@@ -216,7 +219,7 @@ static int expect(struct thread *t, enum op op, int err, errset allowed, const c
 	t->per_op[op]++;
 	if (cfg.unplug)
 		allowed |= E(ENODEV);
-	if (err >= 0 && err < 64 && (allowed & (1ull << err)))
+	if (err >= 0 && err < 128 && (allowed & E(err)))
 		return err;
 
 	va_start(ap, fmt);
@@ -712,10 +715,10 @@ static void do_bad_pointer(struct thread *t, struct file *f)
 {
 	static const unsigned long reqs[] = {
 		DRM_IOCTL_NOVA_LITE_GETPARAM, DRM_IOCTL_NOVA_LITE_GEM_CREATE,
-		DRM_IOCTL_NOVA_LITE_GEM_INFO,
+		DRM_IOCTL_NOVA_LITE_GEM_INFO, DRM_IOCTL_NOVA_LITE_QUERY,
 	};
 	void *bad[] = { NULL, (void *)1, (void *)-4096l, (void *)0xdead0000ul };
-	unsigned long req = reqs[below(t, 3)];
+	unsigned long req = reqs[below(t, 4)];
 	int err;
 
 	err = ioctl(f->fd, req, bad[below(t, 4)]) ? errno : 0;
@@ -727,14 +730,76 @@ static void do_bad_pointer(struct thread *t, struct file *f)
 static void do_bad_ioctl(struct thread *t, struct file *f)
 {
 	uint8_t arg[64] = { 0 };
-	unsigned int nr = DRM_COMMAND_BASE + DRM_NOVA_LITE_GEM_INFO + 1 +
-			  below(t, DRM_COMMAND_END - DRM_COMMAND_BASE - DRM_NOVA_LITE_GEM_INFO - 1);
+	unsigned int nr = DRM_COMMAND_BASE + DRM_NOVA_LITE_QUERY + 1 +
+			  below(t, DRM_COMMAND_END - DRM_COMMAND_BASE - DRM_NOVA_LITE_QUERY - 1);
 	unsigned long req = DRM_IOWR(nr, struct drm_nova_lite_gem_info);
 	int err;
 
 	err = xioctl(f->fd, req, arg);
 	expect(t, OP_BAD_IOCTL, err, E(EINVAL), "nr %#x", nr);
 	note_err(f, err);
+}
+
+/*
+ * DRM_IOCTL_NOVA_LITE_QUERY with valid and invalid types, indexes, pad, sizes
+ * and pointers. Display information must equal the reference read at start;
+ * an EDID must start with the EDID header. Every call is a device round trip.
+ */
+static void do_query(struct thread *t, struct file *f)
+{
+	static const uint8_t edid_header[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+	uint8_t buf[1024 + 64];
+	struct drm_nova_lite_query q = { 0 };
+	uint32_t nscanouts = cfg.params[NOVA_LITE_PARAM_NUM_SCANOUTS], want_size = 0;
+	errset allowed;
+	int kind, err;
+
+	q.type = chance(t, 50) ? NOVA_LITE_QUERY_DISPLAY_INFO : NOVA_LITE_QUERY_EDID;
+	if (chance(t, 5))
+		q.type = chance(t, 50) ? 0 : (uint32_t)rnd(t) | 4;
+	if (q.type == NOVA_LITE_QUERY_EDID)
+		q.index = chance(t, 90) ? below(t, nscanouts) : nscanouts + below(t, 1000);
+	else if (chance(t, 5))
+		q.index = 1 + below(t, 1000);
+	if (chance(t, 3))
+		q.pad = 1u << below(t, 32);
+	kind = below(t, 10);	/* 0-1: size probe, 2: short, 3: bad pointer, else fits */
+	if (kind <= 1)
+		q.size = (uint32_t)rnd(t);
+	else if (kind == 2)
+		q.size = below(t, 128);
+	else
+		q.size = sizeof(buf);
+	q.data = kind <= 1 ? 0 : kind == 3 ? 0xdead0000ul : (uintptr_t)buf;
+
+	if (q.pad || (q.type != NOVA_LITE_QUERY_DISPLAY_INFO && q.type != NOVA_LITE_QUERY_EDID) ||
+	    (q.type == NOVA_LITE_QUERY_DISPLAY_INFO && q.index) ||
+	    (q.type == NOVA_LITE_QUERY_EDID && q.index >= nscanouts))
+		allowed = E(EINVAL);
+	else if (q.type == NOVA_LITE_QUERY_EDID && !cfg.edid)
+		allowed = E(EOPNOTSUPP);
+	else if (q.type == NOVA_LITE_QUERY_DISPLAY_INFO) {
+		want_size = cfg.display_size;
+		allowed = kind == 3 ? E(EFAULT) : kind == 2 && q.size < want_size ? E(ENOSPC) : OK;
+	} else {
+		/* EDIDs are 128 to 1024 bytes: a short buffer may still fit one. */
+		allowed = kind == 3 ? E(EFAULT) : kind == 2 ? E(ENOSPC) | OK : OK;
+	}
+	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_QUERY, &q);
+	expect(t, OP_QUERY, err, allowed, "type %u index %u pad %#x size %u data %s", q.type,
+	       q.index, q.pad, q.size, kind <= 1 ? "0" : kind == 3 ? "bad" : "buf");
+	note_err(f, err);
+	if (err && err != ENOSPC)
+		return;
+	if (want_size && q.size != want_size)
+		wrong(t, OP_QUERY, "display info size %u, want %u", q.size, want_size);
+	else if (want_size && !err && q.data && memcmp(buf, cfg.display, want_size))
+		wrong(t, OP_QUERY, "display info differs from the reference");
+	else if (q.type == NOVA_LITE_QUERY_EDID && (q.size < 128 || q.size > 1024 || q.size % 128))
+		wrong(t, OP_QUERY, "EDID size %u", q.size);
+	else if (q.type == NOVA_LITE_QUERY_EDID && !err && q.data &&
+		 memcmp(buf, edid_header, sizeof(edid_header)))
+		wrong(t, OP_QUERY, "EDID of scanout %u has no EDID header", q.index);
 }
 
 static void do_reopen(struct thread *t)
@@ -787,6 +852,7 @@ static void random_call(struct thread *t)
 	case OP_MMAP: do_mmap(t, f); break;
 	case OP_BAD_POINTER: do_bad_pointer(t, f); break;
 	case OP_BAD_IOCTL: do_bad_ioctl(t, f); break;
+	case OP_QUERY: do_query(t, f); break;
 	default: break;
 	}
 }
@@ -884,7 +950,7 @@ static int fault_prepare(enum op op, struct fault_ctx *c)
 	c->handle = c->name = c->out_handle = 0;
 	c->dmabuf = c->out_fd = -1;
 	c->out_file = c->primary;
-	if (op == OP_REOPEN || op == OP_GETPARAM || op == OP_GEM_CREATE)
+	if (op == OP_REOPEN || op == OP_GETPARAM || op == OP_GEM_CREATE || op == OP_QUERY)
 		return 0;
 	if (xioctl(c->primary, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &cr))
 		return -1;
@@ -957,6 +1023,15 @@ static int fault_call(enum op op, struct fault_ctx *c)
 		c->out_fd = err ? -1 : e.fd;
 		return err;
 	}
+	case OP_QUERY: {
+		struct drm_nova_lite_display_info info[16];
+		struct drm_nova_lite_query q = {
+			.type = NOVA_LITE_QUERY_DISPLAY_INFO, .size = sizeof(info),
+			.data = (uintptr_t)info,
+		};
+
+		return xioctl(c->render, DRM_IOCTL_NOVA_LITE_QUERY, &q);
+	}
 	case OP_PRIME_IMPORT: {
 		struct drm_prime_handle p = { .fd = c->dmabuf };
 
@@ -992,7 +1067,7 @@ static int run_faults(struct thread *t)
 {
 	static const enum op ops[] = {
 		OP_REOPEN, OP_GETPARAM, OP_GEM_CREATE, OP_GEM_INFO, OP_GEM_CLOSE, OP_FLINK,
-		OP_GEM_OPEN, OP_PRIME_EXPORT, OP_PRIME_IMPORT,
+		OP_GEM_OPEN, OP_PRIME_EXPORT, OP_PRIME_IMPORT, OP_QUERY,
 	};
 	struct fault_ctx c = {
 		.render = open_node(false, render_path), .primary = open_node(true, NULL),
@@ -1097,6 +1172,19 @@ int main(int argc, char **argv)
 		cfg.params[p] = g.value;
 	}
 	cfg.gem_max = cfg.params[NOVA_LITE_PARAM_GEM_MAX_SIZE];
+	cfg.edid = cfg.params[NOVA_LITE_PARAM_DRIVER_FEATURES] & (1ull << 1);
+	{
+		struct drm_nova_lite_query q = {
+			.type = NOVA_LITE_QUERY_DISPLAY_INFO, .size = sizeof(cfg.display),
+			.data = (uintptr_t)cfg.display,
+		};
+
+		if (xioctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, &q)) {
+			fprintf(stderr, "nova_lite_fuzz: QUERY DISPLAY_INFO failed\n");
+			return 2;
+		}
+		cfg.display_size = q.size;
+	}
 	close(fd);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);

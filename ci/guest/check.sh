@@ -1,24 +1,38 @@
 #!/bin/bash
 # The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
-# Usage: check.sh MAX_OUTPUTS normal|long|quick debug|release [SEED]
+# Usage: check.sh GPU_OPTIONS normal|long|quick|intx debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
 # driver exposes, runs IGT through igt_runner, the fuzzer (random calls, then fault injection),
 # unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and finally a
 # kmemleak scan. `long` runs 10 times more fuzzer calls and 5 times more load cycles; `quick`
 # (the edit loop) runs only the IGT tests of /mnt/igt-quick-list.txt, 20,000 fuzzer calls and 5
 # load cycles, and skips unplug under load and core_hotunplug. Fault injection and the kmemleak
-# scan need the debug kernel: on the release kernel (quick mode only) they are not run.
+# scan need the debug kernel: on the release kernel (quick mode only) they are not run. `intx` is
+# the short second boot (MSI-X disabled, EDID off): hand-off, probe, client, the query tests.
+# GPU_OPTIONS are the virtio-gpu-pci properties the VM was started with (max_outputs=2,xres=...),
+# from which the checks know what the device must report.
 # Writes one "ok NAME" / "not ok NAME: why" line per check to /mnt/guest-results.txt, IGT's
 # results to /mnt/igt and /mnt/igt-hotunplug, the fuzzer's output to /mnt/fuzz-*.txt, the
 # kmemleak report to /mnt/kmemleak.txt and the kernel log to /mnt/guest-dmesg.txt.
 set -u
-max_outputs=${1:?usage: check.sh MAX_OUTPUTS normal|long|quick debug|release [SEED]}
+gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|intx debug|release [SEED]}
 mode=${2:?} flavour=${3:?}
+# QEMU's defaults, then what the VM was started with.
+max_outputs=1 xres=1280 yres=800 edid=on vectors=3
+for opt in ${gpu_options//,/ }; do
+	case ${opt%%=*} in max_outputs|xres|yres|edid|vectors) eval "${opt%%=*}=${opt#*=}" ;; esac
+done
+# What nova_lite_query expects (see tests/igt/nova_lite_query.c). A scanout without a preferred
+# size gets QEMU's default in its EDID.
+export NOVA_LITE_EXPECT_MODE=${xres}x$yres NOVA_LITE_EXPECT_EDID_OTHER=1280x800
+export NOVA_LITE_EXPECT_EDID=$([ "$edid" = on ] && echo 1 || echo 0)
+irq_mode=$([ "$vectors" = 0 ] && echo intx || echo msix)
 # The fuzzer's seed: random unless given (NOVA_LITE_FUZZ_SEED on the host); printed either way.
 seed=(${4:+-s "$4"})
 fuzz_calls=1000000 cycles=200 igt_list=/srv/tests/igt/test-list.txt
 [ "$mode" = long ] && fuzz_calls=10000000 cycles=1000
 [ "$mode" = quick ] && fuzz_calls=20000 cycles=5 igt_list=/mnt/igt-quick-list.txt
+[ "$mode" = intx ] && igt_list=/srv/tests/igt/intx-list.txt
 export PATH=/srv/tools:/mnt/bin:$PATH
 results=/mnt/guest-results.txt
 : >"$results"
@@ -59,6 +73,24 @@ aux_bound() { # 7.3's Rust auxiliary abstraction names the driver <name>.<name>
 check "aux: nova_lite.drm device bound to the DRM driver" aux_bound
 check "drm: card and render nodes registered" has_nodes
 
+# The probe's log: DRIVER_OK, then one line per scanout, read from the device.
+dmesg | grep -E 'nova-lite .*(virtio-gpu: |scanout |capset )' | sed 's/^/    /'
+probe_log() {
+	local i want
+	dmesg | grep -q "nova-lite $bdf: virtio-gpu: DRIVER_OK; $max_outputs scanout(s), .* $(
+		[ $irq_mode = msix ] && echo MSI-X || echo INTx)\$" || { echo "no DRIVER_OK line"; return 1; }
+	for i in $(seq 0 $((max_outputs - 1))); do
+		want="scanout $i: disabled, preferred 0x0"
+		[ "$i" = 0 ] && want="scanout 0: enabled, preferred ${xres}x$yres"
+		want="$want, EDID $([ "$edid" = on ] && echo read || echo 'not offered')"
+		dmesg | grep -qF "nova-lite $bdf: $want" || { echo "no line '$want'"; return 1; }
+	done
+}
+check "probe: DRIVER_OK and one line per scanout in the kernel log ($irq_mode)" probe_log
+ctrlq=/sys/kernel/debug/nova-lite/$bdf/ctrlq
+check "debugfs: $ctrlq shows the control queue, interrupts: $irq_mode" \
+	sh -c "cat $ctrlq && grep -qx 'interrupts: $irq_mode' $ctrlq && grep -qx 'timeouts: 0' $ctrlq"
+
 # 2. The client reads the device through the render node.
 nova-lite-info -c 4096 -c 5000 >/tmp/info.txt 2>&1
 rc=$?
@@ -79,6 +111,13 @@ bars_match() {
 }
 check "client: BAR sizes match sysfs" bars_match
 check "client: GEM object of 5000 bytes is one of 8192" grep -q 'gem.create.1=0x1388 handle=[0-9]* size=0x2000 flags=0' /tmp/info.txt
+check "client: scanout 0 is enabled at ${xres}x$yres" grep -qx "scanout.0=enabled ${xres}x$yres+0+0 flags=0" /tmp/info.txt
+if [ "$edid" = on ]; then
+	check "client: EDID of scanout 0 valid, preferred ${xres}x$yres" sh -c \
+		"grep -qx 'edid.0.checksum=ok' /tmp/info.txt && grep -qx 'edid.0.preferred=${xres}x$yres' /tmp/info.txt"
+else
+	check "client: no EDID with edid=off (EOPNOTSUPP)" grep -qx 'edid.0=EOPNOTSUPP' /tmp/info.txt
+fi
 
 # 3. IGT, through the real igt_runner. run_igt LIST RESULTS: one igt_runner run.
 run_igt() {
@@ -101,7 +140,21 @@ run_igt() {
 	return $rc
 }
 stage "IGT: $igt_list"
-check "igt: igt_runner completes" run_igt "$igt_list" /mnt/igt
+igt_dest=/mnt/igt
+[ "$mode" = intx ] && igt_dest=/mnt/igt-intx
+check "igt: igt_runner completes" run_igt "$igt_list" $igt_dest
+
+# The round trip of one display-information query, seen from userspace (a measurement, not a
+# check: it is printed and kept in out/).
+nova-lite-info -b 2000 | grep '^bench\.' | tee /mnt/roundtrip-$mode-$flavour.txt | sed 's/^/    /'
+cat "$ctrlq" >/mnt/ctrlq-$mode-$flavour.txt 2>/dev/null
+if [ "$mode" = intx ]; then
+	check "pci: unbind and bind with INTx" sh -c "echo $bdf >/sys/bus/pci/drivers/nova-lite/unbind &&
+		echo $bdf >/sys/bus/pci/drivers/nova-lite/bind && nova-lite-info >/dev/null"
+	dmesg >/mnt/guest-dmesg-intx.txt
+	ok "guest: check script ran to the end"
+	exit 0
+fi
 
 # 4. The fuzzer: random calls from 4 threads (with vgem loaded, so that a foreign dma-buf can be
 # offered), then every allocation of each valid call failed in turn.

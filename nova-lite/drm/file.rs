@@ -15,6 +15,10 @@ use kernel::{
         Registered, //
     },
     prelude::*,
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
     uapi, //
 };
 
@@ -26,7 +30,13 @@ use super::{
     DrmDriver,
     NovaLiteDevice, //
 };
-use crate::gpu::Gpu;
+use crate::gpu::{
+    Gpu,
+    MAX_SCANOUTS, //
+};
+
+/// Size of `struct drm_nova_lite_display_info`.
+const DISPLAY_INFO_SIZE: usize = size_of::<uapi::drm_nova_lite_display_info>();
 
 /// Per-file state: none yet; GEM handles are kept by the DRM core.
 pub(crate) struct File;
@@ -94,6 +104,64 @@ impl File {
         req.size = obj.size().try_into()?;
         req.flags = obj.flags();
         req.pad2 = 0;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_QUERY`: reads variable-size information from the device, in the
+    /// size-probe pattern documented in the uAPI header.
+    pub(crate) fn query(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_query,
+        _file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let mut answer = KVec::new();
+        match req.type_ {
+            uapi::drm_nova_lite_query_type_NOVA_LITE_QUERY_DISPLAY_INFO => {
+                if req.index != 0 {
+                    return Err(EINVAL);
+                }
+                let info = gpu.display_info()?;
+                let count = usize::try_from(gpu.num_scanouts())?.min(MAX_SCANOUTS);
+                answer.reserve(count * DISPLAY_INFO_SIZE, GFP_KERNEL)?;
+                for (i, s) in (0u32..).zip(info.scanouts.iter().take(count)) {
+                    let fields = [
+                        i,
+                        u32::from(s.enabled),
+                        s.x,
+                        s.y,
+                        s.width,
+                        s.height,
+                        s.flags,
+                        0,
+                    ];
+                    for field in fields {
+                        answer.extend_from_slice(&field.to_ne_bytes(), GFP_KERNEL)?;
+                    }
+                }
+            }
+            uapi::drm_nova_lite_query_type_NOVA_LITE_QUERY_EDID => {
+                let edid = gpu.edid(req.index)?;
+                answer.extend_from_slice(&edid.data[..edid.len], GFP_KERNEL)?;
+            }
+            _ => return Err(EINVAL),
+        }
+
+        let needed = u32::try_from(answer.len())?;
+        if req.data != 0 {
+            if req.size < needed {
+                req.size = needed;
+                return Err(ENOSPC);
+            }
+            let ptr = UserPtr::from_addr(usize::try_from(req.data).map_err(|_| EFAULT)?);
+            UserSlice::new(ptr, answer.len())
+                .writer()
+                .write_slice(&answer)?;
+        }
+        req.size = needed;
         Ok(0)
     }
 }

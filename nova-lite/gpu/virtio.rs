@@ -9,10 +9,19 @@
 //!   ([`Capabilities::find`]);
 //! - access to the common configuration (device status, feature bits) and to the virtio-gpu
 //!   device configuration, whose register layouts are declared with [`register!`];
-//! - device reset and feature negotiation up to `FEATURES_OK` ([`Transport::new`]).
+//! - device reset and feature negotiation up to `FEATURES_OK` ([`Transport::new`]);
+//! - virtqueue setup through the common configuration ([`Transport::enable_queue`]), with the
+//!   ring itself in [`queue`]; MSI-X vector routing; `DRIVER_OK` ([`Transport::driver_ok`]);
+//! - notifications ([`Transport::notify`]) through the notification capability, and the ISR
+//!   status ([`Transport::read_isr`]) that an INTx handler reads.
 //!
-//! Virtqueues are not set up yet, so the driver never sets `DRIVER_OK`: the device stays
-//! configured but idle, and is reset again when the [`Transport`] is dropped.
+//! It is written to be usable by any virtio PCI driver; what is specific to virtio-gpu is its
+//! device configuration ([`GpuConfig`], the `events_*` registers). What it assumes: the caller
+//! follows the initialisation order of virtio 1.x, 3.1.1 (this type enforces the part up to
+//! `FEATURES_OK`); queues are set up and enabled before [`Transport::driver_ok`]; the legacy
+//! interface and `VIRTIO_F_RING_PACKED` are not supported.
+
+pub(crate) mod queue;
 
 use core::marker::PhantomData;
 
@@ -46,12 +55,29 @@ const PCI_CAP_MAX_WALK: usize = 48;
 
 /// `cfg_type` of the common configuration structure.
 const VIRTIO_PCI_CAP_COMMON_CFG: u8 = 1;
+/// `cfg_type` of the notification structure.
+const VIRTIO_PCI_CAP_NOTIFY_CFG: u8 = 2;
+/// `cfg_type` of the ISR status structure.
+const VIRTIO_PCI_CAP_ISR_CFG: u8 = 3;
 /// `cfg_type` of the device-specific configuration structure.
 const VIRTIO_PCI_CAP_DEVICE_CFG: u8 = 4;
+
+/// The MSI-X vector value meaning "no vector" (virtio 1.x, 4.1.5.1.2).
+pub(crate) const VIRTIO_MSI_NO_VECTOR: u16 = 0xffff;
+
+/// Index of the virtio-gpu control queue.
+pub(crate) const CONTROL_QUEUE: u16 = 0;
+
+/// ISR status bit: a virtqueue has used buffers.
+pub(crate) const ISR_QUEUE: u8 = 1 << 0;
+/// ISR status bit: the device configuration changed.
+pub(crate) const ISR_CONFIG: u8 = 1 << 1;
 
 /// Number of PCI BARs of a type 0 function.
 pub(crate) const PCI_NUM_BARS: usize = 6;
 
+/// Virtio-gpu feature bit: the device answers `GET_EDID`.
+pub(crate) const VIRTIO_GPU_F_EDID: u64 = 1 << 1;
 /// Virtio feature bit: the device complies with virtio 1.x (mandatory for this transport).
 pub(crate) const VIRTIO_F_VERSION_1: u64 = 1 << 32;
 /// Virtio feature bit: the device is behind a platform IOMMU; the driver uses the DMA API, which
@@ -59,7 +85,8 @@ pub(crate) const VIRTIO_F_VERSION_1: u64 = 1 << 32;
 pub(crate) const VIRTIO_F_ACCESS_PLATFORM: u64 = 1 << 33;
 
 /// The feature bits this driver implements, and so accepts when the device offers them.
-const DRIVER_SUPPORTED_FEATURES: u64 = VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM;
+const DRIVER_SUPPORTED_FEATURES: u64 =
+    VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_GPU_F_EDID;
 
 /// How long to wait for the device to acknowledge a reset.
 const RESET_TIMEOUT: Delta = Delta::from_millis(100);
@@ -87,6 +114,16 @@ register! {
         31:0 bits;
     }
 
+    /// The MSI-X vector of configuration-change interrupts.
+    pub(crate) MSIX_CONFIG(u16) @ 0x10 {
+        15:0 vector;
+    }
+
+    /// The number of virtqueues the device has.
+    pub(crate) NUM_QUEUES(u16) @ 0x12 {
+        15:0 count;
+    }
+
     /// The device status. Writing 0 resets the device.
     pub(crate) DEVICE_STATUS(u8) @ 0x14 {
         /// The driver gave up on the device.
@@ -108,12 +145,77 @@ register! {
     pub(crate) CONFIG_GENERATION(u8) @ 0x15 {
         7:0 generation;
     }
+
+    /// Selects the virtqueue the `QUEUE_*` registers refer to.
+    pub(crate) QUEUE_SELECT(u16) @ 0x16 {
+        15:0 index;
+    }
+
+    /// The selected queue's size: the device's maximum on reset, 0 if the queue does not exist.
+    pub(crate) QUEUE_SIZE(u16) @ 0x18 {
+        15:0 size;
+    }
+
+    /// The MSI-X vector of the selected queue's interrupts.
+    pub(crate) QUEUE_MSIX_VECTOR(u16) @ 0x1a {
+        15:0 vector;
+    }
+
+    /// Whether the selected queue is enabled; the driver writes 1 once it is set up.
+    pub(crate) QUEUE_ENABLE(u16) @ 0x1c {
+        15:0 enabled;
+    }
+
+    /// The selected queue's notification offset, in units of `notify_off_multiplier`.
+    pub(crate) QUEUE_NOTIFY_OFF(u16) @ 0x1e {
+        15:0 offset;
+    }
+
+    /// Low half of the selected queue's descriptor table address.
+    pub(crate) QUEUE_DESC_LO(u32) @ 0x20 {
+        31:0 addr;
+    }
+
+    /// High half of the selected queue's descriptor table address.
+    pub(crate) QUEUE_DESC_HI(u32) @ 0x24 {
+        31:0 addr;
+    }
+
+    /// Low half of the selected queue's driver area address.
+    pub(crate) QUEUE_DRIVER_LO(u32) @ 0x28 {
+        31:0 addr;
+    }
+
+    /// High half of the selected queue's driver area address.
+    pub(crate) QUEUE_DRIVER_HI(u32) @ 0x2c {
+        31:0 addr;
+    }
+
+    /// Low half of the selected queue's device area address.
+    pub(crate) QUEUE_DEVICE_LO(u32) @ 0x30 {
+        31:0 addr;
+    }
+
+    /// High half of the selected queue's device area address.
+    pub(crate) QUEUE_DEVICE_HI(u32) @ 0x34 {
+        31:0 addr;
+    }
 }
 
 /// Size of the part of the common configuration the driver uses.
-const COMMON_CFG_MIN_LEN: usize = 0x16;
+const COMMON_CFG_MIN_LEN: usize = 0x38;
 
 register! {
+    /// `events_read` of `struct virtio_gpu_config`: pending events (`VIRTIO_GPU_EVENT_*`).
+    pub(crate) GPU_EVENTS_READ(u32) @ 0x00 {
+        31:0 events;
+    }
+
+    /// `events_clear` of `struct virtio_gpu_config`: writing a bit clears that event.
+    pub(crate) GPU_EVENTS_CLEAR(u32) @ 0x04 {
+        31:0 events;
+    }
+
     /// `num_scanouts` of `struct virtio_gpu_config`: the number of outputs.
     pub(crate) GPU_NUM_SCANOUTS(u32) @ 0x08 {
         31:0 count;
@@ -175,17 +277,27 @@ pub(crate) struct Capabilities {
     common: Window,
     /// The device-specific (virtio-gpu) configuration.
     device: Window,
+    /// The notification structure.
+    notify: Window,
+    /// `notify_off_multiplier` of the notification capability.
+    notify_multiplier: u32,
+    /// The ISR status byte.
+    isr: Window,
 }
 
 impl Capabilities {
-    /// Walks the PCI capability list of `pdev` and returns the first common and device
-    /// configuration capabilities, as the specification asks drivers to use.
+    /// Walks the PCI capability list of `pdev` and returns the first common configuration,
+    /// notification, ISR and device configuration capabilities, as the specification asks
+    /// drivers to use.
     ///
-    /// Fails with `ENODEV` if either is missing or does not fit its BAR.
+    /// Fails with `ENODEV` if one is missing or does not fit its BAR.
     pub(crate) fn find(pdev: &pci::Device<Bound>) -> Result<Self> {
         let cfg = pdev.config_space();
         let mut common = None;
         let mut device = None;
+        let mut notify = None;
+        let mut isr = None;
+        let mut notify_multiplier = 0;
 
         if cfg.try_read16(PCI_STATUS)? & PCI_STATUS_CAP_LIST != 0 {
             let mut pos = usize::from(cfg.try_read8(PCI_CAPABILITY_LIST)? & !0x3);
@@ -205,9 +317,16 @@ impl Capabilities {
                         offset: usize::try_from(cfg.try_read32(pos + 8)?)?,
                         len: usize::try_from(cfg.try_read32(pos + 12)?)?,
                     };
+                    if cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG && notify.is_none() {
+                        // struct virtio_pci_notify_cap: the capability, then le32
+                        // notify_off_multiplier.
+                        notify_multiplier = cfg.try_read32(pos + 16)?;
+                    }
                     let slot = match cfg_type {
                         VIRTIO_PCI_CAP_COMMON_CFG => &mut common,
                         VIRTIO_PCI_CAP_DEVICE_CFG => &mut device,
+                        VIRTIO_PCI_CAP_NOTIFY_CFG => &mut notify,
+                        VIRTIO_PCI_CAP_ISR_CFG => &mut isr,
                         _ => &mut None,
                     };
                     // Windows in reserved BAR numbers are skipped, as the specification asks.
@@ -221,8 +340,17 @@ impl Capabilities {
 
         let common = Self::check(pdev, common, COMMON_CFG_MIN_LEN, "common")?;
         let device = Self::check(pdev, device, GPU_CFG_MIN_LEN, "device")?;
+        // The notification window must hold at least the first queue's 16-bit notification.
+        let notify = Self::check(pdev, notify, 2, "notification")?;
+        let isr = Self::check(pdev, isr, 1, "ISR")?;
 
-        Ok(Self { common, device })
+        Ok(Self {
+            common,
+            device,
+            notify,
+            notify_multiplier,
+            isr,
+        })
     }
 
     /// Checks that a capability was found and that its window holds `min_len` bytes inside its
@@ -265,10 +393,16 @@ pub(crate) struct GpuConfig {
     pub(crate) num_capsets: u32,
 }
 
-/// A virtio-gpu function brought up to `FEATURES_OK`.
+/// A virtio-gpu function, brought up to `FEATURES_OK` by [`Transport::new`].
 ///
 /// Owns the mapping of the BAR(s) holding the configuration structures. Dropping it resets the
-/// device, so that it does no DMA and raises no interrupt once the driver is gone.
+/// device, so that it does no DMA and raises no interrupt once the driver is gone: whoever owns
+/// queue memory must drop it after the [`Transport`] (or call [`Transport::reset`] first).
+///
+/// Locking: the setup methods take `&mut self` and run in probe. The others take `&self` and
+/// touch registers that are either read-only, write-only or owned by one caller at a time:
+/// [`Transport::notify`] and [`Transport::read_isr`] may be called from any context, including
+/// hard interrupt context.
 pub(crate) struct Transport<'bound> {
     pdev: &'bound pci::Device<Bound>,
     /// The mapped BARs, indexed by BAR number; only those holding a used window are mapped.
@@ -281,7 +415,12 @@ pub(crate) struct Transport<'bound> {
     /// Whether the device completed the reset in [`Transport::new`]; a device that did not is
     /// not reset (and waited for) again on drop.
     reset_on_drop: bool,
+    /// The offset in the notification window of each queue enabled, by queue index.
+    notify_offsets: [Option<usize>; MAX_QUEUES],
 }
+
+/// The number of virtqueues this transport can set up (virtio-gpu has two).
+const MAX_QUEUES: usize = 2;
 
 impl<'bound> Transport<'bound> {
     /// Maps the configuration structures of `pdev`, resets the device and negotiates features.
@@ -292,7 +431,7 @@ impl<'bound> Transport<'bound> {
         let caps = Capabilities::find(pdev)?;
         let mut bars: [Option<pci::Bar<'bound>>; PCI_NUM_BARS] = [const { None }; PCI_NUM_BARS];
 
-        for window in [caps.common, caps.device] {
+        for window in [caps.common, caps.device, caps.notify, caps.isr] {
             if bars[window.bar].is_none() {
                 let bar = pdev
                     .iomap_region(u32::try_from(window.bar)?, c"nova-lite")
@@ -310,6 +449,7 @@ impl<'bound> Transport<'bound> {
             device_features: 0,
             driver_features: 0,
             reset_on_drop: false,
+            notify_offsets: [None; MAX_QUEUES],
         };
         transport.reset()?;
         transport.reset_on_drop = true;
@@ -349,8 +489,10 @@ impl<'bound> Transport<'bound> {
             .try_read(self.caps.device.at::<R>())
     }
 
-    /// Resets the device and waits until it reports the reset done (status reads back 0).
-    fn reset(&self) -> Result {
+    /// Resets the device and waits until it reports the reset done (status reads back 0). Once it
+    /// returns successfully, the device no longer accesses any queue memory nor raises
+    /// interrupts.
+    pub(crate) fn reset(&self) -> Result {
         self.common_write(DEVICE_STATUS::zeroed())?;
         read_poll_timeout(
             || self.common_read::<DEVICE_STATUS>(),
@@ -435,6 +577,154 @@ impl<'bound> Transport<'bound> {
         }
         dev_err!(self.pdev, "device configuration keeps changing\n");
         Err(EAGAIN)
+    }
+}
+
+impl Transport<'_> {
+    /// The size the device offers for queue `index`: its maximum. Fails with `ENOENT` if the
+    /// device has no such queue.
+    pub(crate) fn queue_max_size(&self, index: u16) -> Result<u16> {
+        self.common_write(QUEUE_SELECT::zeroed().with_index(index))?;
+        match self.common_read::<QUEUE_SIZE>()?.size().get() {
+            0 => Err(ENOENT),
+            size => Ok(size),
+        }
+    }
+
+    /// Sets up and enables queue `index` with `size` descriptors at `addrs`, interrupting on
+    /// MSI-X vector `vector` (`None` with INTx).
+    ///
+    /// Must be called before [`Transport::driver_ok`]. Fails with `EINVAL` if `index` is beyond
+    /// what this transport supports, with `EIO` if the device refuses the vector, and with
+    /// `ENODEV` if the queue's notification address lies outside the notification window.
+    pub(crate) fn enable_queue(
+        &mut self,
+        index: u16,
+        size: u16,
+        addrs: &queue::QueueAddresses,
+        vector: Option<u16>,
+    ) -> Result {
+        let slot = self
+            .notify_offsets
+            .get_mut(usize::from(index))
+            .ok_or(EINVAL)?;
+        if slot.is_some() {
+            return Err(EINVAL);
+        }
+        self.common_write(QUEUE_SELECT::zeroed().with_index(index))?;
+        self.common_write(QUEUE_SIZE::zeroed().with_size(size))?;
+        // Truncation intended: each register takes one 32-bit half of an address.
+        let (desc, driver, device) = (addrs.desc, addrs.driver, addrs.device);
+        self.common_write(QUEUE_DESC_LO::zeroed().with_addr(desc as u32))?;
+        self.common_write(QUEUE_DESC_HI::zeroed().with_addr((desc >> 32) as u32))?;
+        self.common_write(QUEUE_DRIVER_LO::zeroed().with_addr(driver as u32))?;
+        self.common_write(QUEUE_DRIVER_HI::zeroed().with_addr((driver >> 32) as u32))?;
+        self.common_write(QUEUE_DEVICE_LO::zeroed().with_addr(device as u32))?;
+        self.common_write(QUEUE_DEVICE_HI::zeroed().with_addr((device >> 32) as u32))?;
+
+        let vector = vector.unwrap_or(VIRTIO_MSI_NO_VECTOR);
+        self.common_write(QUEUE_MSIX_VECTOR::zeroed().with_vector(vector))?;
+        if self.common_read::<QUEUE_MSIX_VECTOR>()?.vector().get() != vector {
+            dev_err!(
+                self.pdev,
+                "queue {} refused MSI-X vector {}\n",
+                index,
+                vector
+            );
+            return Err(EIO);
+        }
+
+        let notify_off = usize::from(self.common_read::<QUEUE_NOTIFY_OFF>()?.offset().get());
+        let offset = usize::try_from(self.caps.notify_multiplier)?
+            .checked_mul(notify_off)
+            .filter(|off| {
+                off.checked_add(2)
+                    .is_some_and(|end| end <= self.caps.notify.len)
+            })
+            .ok_or_else(|| {
+                dev_err!(self.pdev, "queue {} notifies outside its window\n", index);
+                ENODEV
+            })?;
+
+        self.common_write(QUEUE_ENABLE::zeroed().with_enabled(1u16))?;
+        self.notify_offsets[usize::from(index)] = Some(self.caps.notify.offset + offset);
+        Ok(())
+    }
+
+    /// Routes configuration-change interrupts to MSI-X vector `vector` (`None` with INTx).
+    /// Fails with `EIO` if the device refuses the vector.
+    pub(crate) fn set_config_vector(&self, vector: Option<u16>) -> Result {
+        let vector = vector.unwrap_or(VIRTIO_MSI_NO_VECTOR);
+        self.common_write(MSIX_CONFIG::zeroed().with_vector(vector))?;
+        if self.common_read::<MSIX_CONFIG>()?.vector().get() != vector {
+            dev_err!(
+                self.pdev,
+                "device refused MSI-X vector {} for its configuration\n",
+                vector
+            );
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Sets `DRIVER_OK`: the device may now use its enabled queues (virtio 1.x, 3.1.1 step 8).
+    /// Fails with `EIO` if the device then reports `DEVICE_NEEDS_RESET`.
+    pub(crate) fn driver_ok(&self) -> Result {
+        let status = self.common_read::<DEVICE_STATUS>()?;
+        self.common_write(status.with_driver_ok(true))?;
+        if self.needs_reset() {
+            dev_err!(self.pdev, "device needs a reset right after DRIVER_OK\n");
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Whether the device reports `DEVICE_NEEDS_RESET` (or cannot be read).
+    pub(crate) fn needs_reset(&self) -> bool {
+        self.common_read::<DEVICE_STATUS>()
+            .map_or(true, |status| status.needs_reset())
+    }
+
+    /// Sets the `FAILED` status bit: the driver gave up on the device.
+    pub(crate) fn set_failed(&self) {
+        if let Ok(status) = self.common_read::<DEVICE_STATUS>() {
+            let _ = self.common_write(status.with_failed(true));
+        }
+    }
+
+    /// Tells the device that queue `index` has new buffers. Does nothing for a queue that is not
+    /// enabled. May be called from any context.
+    pub(crate) fn notify(&self, index: u16) {
+        let Some(Some(offset)) = self.notify_offsets.get(usize::from(index)) else {
+            return;
+        };
+        if let Ok(bar) = self.bar(self.caps.notify) {
+            // In bounds: `enable_queue` checked the offset against the window, and
+            // `Capabilities::find` the window against the BAR.
+            let _ = bar.try_write16(index, *offset);
+        }
+    }
+
+    /// Reads (and so clears) the ISR status: [`ISR_QUEUE`] and [`ISR_CONFIG`] bits. An INTx
+    /// handler reads it to learn whether the interrupt is its own and to deassert it. May be
+    /// called from any context; returns 0 if the register cannot be read.
+    pub(crate) fn read_isr(&self) -> u8 {
+        self.bar(self.caps.isr)
+            .and_then(|bar| bar.try_read8(self.caps.isr.offset))
+            .unwrap_or(0)
+    }
+
+    /// Reads `events_read` of the virtio-gpu configuration.
+    pub(crate) fn gpu_events(&self) -> Result<u32> {
+        Ok(self.device_read::<GPU_EVENTS_READ>()?.events().get())
+    }
+
+    /// Clears `events` (writes `events_clear`).
+    pub(crate) fn clear_gpu_events(&self, events: u32) -> Result {
+        self.bar(self.caps.device)?.try_write(
+            self.caps.device.at::<GPU_EVENTS_CLEAR>(),
+            GPU_EVENTS_CLEAR::zeroed().with_events(events),
+        )
     }
 }
 

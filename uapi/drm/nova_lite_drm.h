@@ -31,6 +31,9 @@ extern "C" {
  *   (&struct drm_nova_lite_gem_create).
  * - &DRM_IOCTL_NOVA_LITE_GEM_INFO: query a GEM object
  *   (&struct drm_nova_lite_gem_info).
+ * - &DRM_IOCTL_NOVA_LITE_QUERY: read variable-size information from the
+ *   device, such as the display information of the scanouts or an EDID
+ *   (&struct drm_nova_lite_query). Allowed like GETPARAM.
  *
  * The GEM ioctls are allowed on the render node, and on the primary node only
  * for authenticated clients (DRM_AUTH), as for every driver that allocates
@@ -40,6 +43,24 @@ extern "C" {
  * Every reserved field (``pad``) and every flag not defined here must be 0 on
  * input, otherwise the ioctl fails with EINVAL. Reserved fields are 0 on
  * output. A device that has been unplugged makes every ioctl fail with ENODEV.
+ *
+ * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY) sleep until it
+ * answers, and may also fail with:
+ *
+ * - ENODEV: the device was unbound or removed while the ioctl waited;
+ * - ETIMEDOUT: the device did not answer within 5 seconds; the driver then
+ *   considers it failed;
+ * - EIO: the device has failed (an earlier timeout, a protocol violation, or
+ *   the device asked for a reset), or answered VIRTIO_GPU_RESP_ERR_UNSPEC or
+ *   an error this header does not list;
+ * - ENOMEM: the device answered VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+ * - ENOENT: the device answered VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID,
+ *   _INVALID_RESOURCE_ID or _INVALID_CONTEXT_ID;
+ * - EINVAL: the device answered VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER (besides
+ *   the argument checks of each ioctl);
+ * - EPROTO: the device's answer had the wrong type or size;
+ * - EINTR: a signal interrupted the wait (the ioctl is restarted when the
+ *   signal handler allows it).
  */
 
 /**
@@ -133,6 +154,79 @@ struct drm_nova_lite_gem_info {
 	__u32 pad2;
 };
 
+/**
+ * enum drm_nova_lite_query_type - what &DRM_IOCTL_NOVA_LITE_QUERY reads
+ *
+ * @NOVA_LITE_QUERY_DISPLAY_INFO: the display information of every scanout,
+ *	read from the device (VIRTIO_GPU_CMD_GET_DISPLAY_INFO): an array of
+ *	%NOVA_LITE_PARAM_NUM_SCANOUTS &struct drm_nova_lite_display_info, in
+ *	scanout order. &drm_nova_lite_query.index must be 0.
+ * @NOVA_LITE_QUERY_EDID: the EDID blob of scanout &drm_nova_lite_query.index,
+ *	read from the device (VIRTIO_GPU_CMD_GET_EDID), as the device returns it
+ *	(a multiple of 128 bytes, at most 1024). Fails with EOPNOTSUPP if the
+ *	device does not offer EDIDs (VIRTIO_GPU_F_EDID, feature bit 1), and with
+ *	EINVAL if the index is not below %NOVA_LITE_PARAM_NUM_SCANOUTS.
+ */
+enum drm_nova_lite_query_type {
+	NOVA_LITE_QUERY_DISPLAY_INFO = 1,
+	NOVA_LITE_QUERY_EDID = 2,
+};
+
+/**
+ * struct drm_nova_lite_display_info - one scanout in %NOVA_LITE_QUERY_DISPLAY_INFO
+ */
+struct drm_nova_lite_display_info {
+	/** @scanout: the scanout's index. */
+	__u32 scanout;
+	/** @enabled: 1 if the host shows this output, 0 otherwise. */
+	__u32 enabled;
+	/** @x: horizontal position of the output, in pixels. */
+	__u32 x;
+	/** @y: vertical position of the output, in pixels. */
+	__u32 y;
+	/** @width: preferred width in pixels (0 if the host has none). */
+	__u32 width;
+	/** @height: preferred height in pixels (0 if the host has none). */
+	__u32 height;
+	/** @flags: the device's flags for this output (none defined yet). */
+	__u32 flags;
+	/** @pad: reserved, written as 0. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_nova_lite_query - argument of &DRM_IOCTL_NOVA_LITE_QUERY
+ *
+ * Reads information whose size is only known at run time, in two steps: a
+ * call with @data 0 sets @size to the number of bytes the answer needs and
+ * copies nothing; a call with a buffer of at least that size gets the answer
+ * and @size set to its length. Each call asks the device again, so the size
+ * may change between the two (for example after a display change): a caller
+ * retries on ENOSPC.
+ *
+ * Errors: EINVAL if @type is not an &enum drm_nova_lite_query_type, if @pad
+ * is not 0, or if @index is not valid for @type; ENOSPC if @data is not 0 and
+ * @size is smaller than the answer (@size is then set to the size needed);
+ * EFAULT if @data points to memory that cannot be written; EOPNOTSUPP as
+ * listed for @type; and the errors of an ioctl that asks the device (see the
+ * overview).
+ */
+struct drm_nova_lite_query {
+	/** @type: in, the &enum drm_nova_lite_query_type to read. */
+	__u32 type;
+	/** @index: in, which instance to read (the scanout, for an EDID). */
+	__u32 index;
+	/**
+	 * @size: in, the size of the buffer at @data in bytes; out, the size of
+	 * the answer in bytes.
+	 */
+	__u32 size;
+	/** @pad: in, reserved, must be 0. */
+	__u32 pad;
+	/** @data: in, user pointer to the buffer, or 0 to ask for the size. */
+	__u64 data;
+};
+
 /*
  * Command numbers, relative to DRM_COMMAND_BASE. They start at 0 and have no
  * gaps: the kernel's ioctl table is indexed by them.
@@ -140,6 +234,7 @@ struct drm_nova_lite_gem_info {
 #define DRM_NOVA_LITE_GETPARAM		0x00
 #define DRM_NOVA_LITE_GEM_CREATE	0x01
 #define DRM_NOVA_LITE_GEM_INFO		0x02
+#define DRM_NOVA_LITE_QUERY		0x03
 
 /*
  * The ioctl numbers are an enum, not macros, so that bindgen can evaluate them
@@ -155,6 +250,9 @@ enum {
 	DRM_IOCTL_NOVA_LITE_GEM_INFO =
 		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_GEM_INFO,
 			 struct drm_nova_lite_gem_info),
+	DRM_IOCTL_NOVA_LITE_QUERY =
+		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_QUERY,
+			 struct drm_nova_lite_query),
 };
 
 #if defined(__cplusplus)

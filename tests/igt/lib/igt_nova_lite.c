@@ -4,7 +4,10 @@
  * others assert success.
  */
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -83,5 +86,41 @@ int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
 	}
 	fclose(f);
 	*size = end ? end - start + 1 : 0;
+	return 0;
+}
+
+int __nova_lite_query(int fd, struct drm_nova_lite_query *query)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, query) ? -errno : 0;
+}
+
+/*
+ * Reads counter @name of the control queue from debugfs
+ * (nova-lite/<PCI function>/ctrlq), found from DRM node @fd as above.
+ */
+uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
+{
+	char path[256], link[256], key[64];
+	unsigned long long value;
+	const char *pci;
+	struct stat st;
+	FILE *f;
+
+	igt_assert_eq(fstat(fd, &st), 0);
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/..", major(st.st_rdev),
+		 minor(st.st_rdev));
+	igt_assert_f(realpath(path, link), "no PCI function for the node: %m\n");
+	pci = strrchr(link, '/') + 1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", pci);
+	f = fopen(path, "r");
+	igt_assert_f(f, "cannot open %s: %m\n", path);
+	while (fscanf(f, " %63[^:]: %llu", key, &value) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return value;
+		}
+	}
+	fclose(f);
+	igt_assert_f(false, "no counter %s in %s\n", name, path);
 	return 0;
 }

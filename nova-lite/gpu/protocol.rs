@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The virtio-gpu control protocol (virtio 1.x, section 5.7.6): command and response layouts and
+//! the typed commands the core sends.
+//!
+//! Every command implements [`Command`]: it knows its request bytes, the response type it
+//! expects and how to turn the response into a value. [`crate::gpu::cmdq`] moves the bytes; the
+//! rest of the driver only sees the values ([`DisplayInfo`], [`Edid`], [`CapsetInfo`]).
+//!
+//! All fields are little endian on the wire; the structures hold them as the device wrote them
+//! and the accessors convert.
+
+use kernel::prelude::*;
+
+/// The number of scanouts a display-information response describes (`VIRTIO_GPU_MAX_SCANOUTS`).
+pub(crate) const MAX_SCANOUTS: usize = 16;
+/// The size of the EDID buffer of a `GET_EDID` response.
+pub(crate) const EDID_MAX_SIZE: usize = 1024;
+
+/// `VIRTIO_GPU_EVENT_DISPLAY`: the display configuration changed (`events_read`).
+pub(crate) const EVENT_DISPLAY: u32 = 1 << 0;
+
+/// Command types (`enum virtio_gpu_ctrl_type`) the driver sends.
+const CMD_GET_DISPLAY_INFO: u32 = 0x0100;
+const CMD_GET_CAPSET_INFO: u32 = 0x0108;
+const CMD_GET_EDID: u32 = 0x010a;
+
+/// Response types (`enum virtio_gpu_ctrl_type`) the driver expects.
+const RESP_OK_DISPLAY_INFO: u32 = 0x1101;
+const RESP_OK_CAPSET_INFO: u32 = 0x1102;
+const RESP_OK_EDID: u32 = 0x1104;
+
+/// The first error response type; error responses are `0x1200..=0x12ff`.
+const RESP_ERR_BASE: u32 = 0x1200;
+
+/// The error responses the device may give (`VIRTIO_GPU_RESP_ERR_*`), one counter each in the
+/// control queue's statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum DeviceError {
+    /// `ERR_UNSPEC`.
+    Unspec = 0,
+    /// `ERR_OUT_OF_MEMORY`.
+    OutOfMemory = 1,
+    /// `ERR_INVALID_SCANOUT_ID`.
+    InvalidScanoutId = 2,
+    /// `ERR_INVALID_RESOURCE_ID`.
+    InvalidResourceId = 3,
+    /// `ERR_INVALID_CONTEXT_ID`.
+    InvalidContextId = 4,
+    /// `ERR_INVALID_PARAMETER`.
+    InvalidParameter = 5,
+    /// An error type this driver does not know (`0x1206..=0x12ff`).
+    Other = 6,
+}
+
+impl DeviceError {
+    /// The number of variants, for tables indexed by them.
+    pub(crate) const COUNT: usize = 7;
+
+    /// Every variant, in the order of their values.
+    pub(crate) const ALL: [Self; Self::COUNT] = [
+        Self::Unspec,
+        Self::OutOfMemory,
+        Self::InvalidScanoutId,
+        Self::InvalidResourceId,
+        Self::InvalidContextId,
+        Self::InvalidParameter,
+        Self::Other,
+    ];
+
+    /// The error of response type `ty`, if it is an error response.
+    fn from_type(ty: u32) -> Option<Self> {
+        match ty.checked_sub(RESP_ERR_BASE)? {
+            n @ 0..=5 => Some(Self::ALL[n as usize]),
+            0x06..=0xff => Some(Self::Other),
+            _ => None,
+        }
+    }
+
+    /// The errno the uAPI documents for this error (`uapi/drm/nova_lite_drm.h`).
+    pub(crate) fn to_errno(self) -> Error {
+        match self {
+            Self::OutOfMemory => ENOMEM,
+            Self::InvalidScanoutId | Self::InvalidResourceId | Self::InvalidContextId => ENOENT,
+            Self::InvalidParameter => EINVAL,
+            Self::Unspec | Self::Other => EIO,
+        }
+    }
+
+    /// The name used in the debugfs file.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Unspec => "err_unspec",
+            Self::OutOfMemory => "err_out_of_memory",
+            Self::InvalidScanoutId => "err_invalid_scanout_id",
+            Self::InvalidResourceId => "err_invalid_resource_id",
+            Self::InvalidContextId => "err_invalid_context_id",
+            Self::InvalidParameter => "err_invalid_parameter",
+            Self::Other => "err_other",
+        }
+    }
+}
+
+/// `struct virtio_gpu_ctrl_hdr`: the header of every request and response.
+#[repr(C)]
+#[derive(Clone, Copy, Default, FromBytes, IntoBytes)]
+pub(crate) struct CtrlHdr {
+    ty: u32,
+    flags: u32,
+    fence_id: u64,
+    ctx_id: u32,
+    ring_idx: u8,
+    padding: [u8; 3],
+}
+
+impl CtrlHdr {
+    /// The header of a request of type `ty`, without fence.
+    const fn request(ty: u32) -> Self {
+        Self {
+            ty: ty.to_le(),
+            flags: 0,
+            fence_id: 0,
+            ctx_id: 0,
+            ring_idx: 0,
+            padding: [0; 3],
+        }
+    }
+
+    /// The response type.
+    pub(crate) fn ty(&self) -> u32 {
+        u32::from_le(self.ty)
+    }
+}
+
+/// `struct virtio_gpu_rect`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, FromBytes, IntoBytes)]
+pub(crate) struct Rect {
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+}
+
+/// `struct virtio_gpu_display_one`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, FromBytes, IntoBytes)]
+struct DisplayOne {
+    r: Rect,
+    enabled: u32,
+    flags: u32,
+}
+
+/// `struct virtio_gpu_resp_display_info`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct RespDisplayInfo {
+    hdr: CtrlHdr,
+    pmodes: [DisplayOne; MAX_SCANOUTS],
+}
+
+/// `struct virtio_gpu_get_edid` and `struct virtio_gpu_get_capset_info`: a header and an index.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct IndexedRequest {
+    hdr: CtrlHdr,
+    index: u32,
+    padding: u32,
+}
+
+/// `struct virtio_gpu_resp_edid`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct RespEdid {
+    hdr: CtrlHdr,
+    size: u32,
+    padding: u32,
+    edid: [u8; EDID_MAX_SIZE],
+}
+
+/// `struct virtio_gpu_resp_capset_info`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct RespCapsetInfo {
+    hdr: CtrlHdr,
+    capset_id: u32,
+    capset_max_version: u32,
+    capset_max_size: u32,
+    padding: u32,
+}
+
+/// The size of the largest request the driver sends.
+pub(crate) const MAX_REQUEST_SIZE: usize = 64;
+/// The size of the largest response the driver accepts.
+pub(crate) const MAX_RESPONSE_SIZE: usize = size_of::<RespEdid>();
+
+/// The display information of one scanout, as `GET_DISPLAY_INFO` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Scanout {
+    /// Whether the host shows this output.
+    pub(crate) enabled: bool,
+    /// Position of the output, in pixels.
+    pub(crate) x: u32,
+    /// Position of the output, in pixels.
+    pub(crate) y: u32,
+    /// Preferred width in pixels.
+    pub(crate) width: u32,
+    /// Preferred height in pixels.
+    pub(crate) height: u32,
+    /// The device's `flags` for this output.
+    pub(crate) flags: u32,
+}
+
+/// The display information of the device's scanouts (the first `num_scanouts` entries are
+/// meaningful).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DisplayInfo {
+    /// One entry per possible scanout.
+    pub(crate) scanouts: [Scanout; MAX_SCANOUTS],
+}
+
+/// The EDID blob of one scanout.
+pub(crate) struct Edid {
+    /// The bytes; `len` of them are valid.
+    pub(crate) data: [u8; EDID_MAX_SIZE],
+    /// The size the device reported, at most [`EDID_MAX_SIZE`].
+    pub(crate) len: usize,
+}
+
+/// One capability set, as `GET_CAPSET_INFO` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CapsetInfo {
+    /// `capset_id`.
+    pub(crate) id: u32,
+    /// `capset_max_version`.
+    pub(crate) max_version: u32,
+    /// `capset_max_size`.
+    pub(crate) max_size: u32,
+}
+
+/// What went wrong with a response.
+pub(crate) enum ResponseError {
+    /// The device answered with an error response.
+    Device(DeviceError),
+    /// The response is not the type this command expects, or is shorter than it.
+    Malformed,
+}
+
+/// A command of the control queue.
+pub(crate) trait Command {
+    /// The request as the device reads it.
+    type Request: IntoBytes + FromBytes + Copy;
+    /// The response the device writes on success.
+    type Response: IntoBytes + FromBytes + Copy;
+    /// What the caller gets.
+    type Output;
+
+    /// The response type of a successful answer.
+    const OK_TYPE: u32;
+    /// A short name, for logs.
+    const NAME: &'static str;
+
+    /// The request.
+    fn request(&self) -> Self::Request;
+
+    /// Turns a successful response into the output.
+    fn output(&self, resp: &Self::Response) -> Self::Output;
+}
+
+/// Checks a response's header: `Ok` if it has type `ok_type`, the device's error if it is an
+/// error response, [`ResponseError::Malformed`] otherwise. `written` is the number of bytes the
+/// device wrote; a success must have written `full` bytes, an error at least the header.
+pub(crate) fn check_response(
+    hdr: &CtrlHdr,
+    written: usize,
+    ok_type: u32,
+    full: usize,
+) -> core::result::Result<(), ResponseError> {
+    if written < size_of::<CtrlHdr>() {
+        return Err(ResponseError::Malformed);
+    }
+    if let Some(err) = DeviceError::from_type(hdr.ty()) {
+        return Err(ResponseError::Device(err));
+    }
+    if hdr.ty() != ok_type || written < full {
+        return Err(ResponseError::Malformed);
+    }
+    Ok(())
+}
+
+/// `VIRTIO_GPU_CMD_GET_DISPLAY_INFO`.
+pub(crate) struct GetDisplayInfo;
+
+impl Command for GetDisplayInfo {
+    type Request = CtrlHdr;
+    type Response = RespDisplayInfo;
+    type Output = DisplayInfo;
+
+    const OK_TYPE: u32 = RESP_OK_DISPLAY_INFO;
+    const NAME: &'static str = "GET_DISPLAY_INFO";
+
+    fn request(&self) -> CtrlHdr {
+        CtrlHdr::request(CMD_GET_DISPLAY_INFO)
+    }
+
+    fn output(&self, resp: &RespDisplayInfo) -> DisplayInfo {
+        parse_display_info(resp)
+    }
+}
+
+/// Decodes a display-information response.
+pub(crate) fn parse_display_info(resp: &RespDisplayInfo) -> DisplayInfo {
+    let mut info = DisplayInfo::default();
+    for (out, one) in info.scanouts.iter_mut().zip(resp.pmodes.iter()) {
+        *out = Scanout {
+            enabled: u32::from_le(one.enabled) != 0,
+            x: u32::from_le(one.r.x),
+            y: u32::from_le(one.r.y),
+            width: u32::from_le(one.r.width),
+            height: u32::from_le(one.r.height),
+            flags: u32::from_le(one.flags),
+        };
+    }
+    info
+}
+
+/// `VIRTIO_GPU_CMD_GET_EDID` for one scanout.
+pub(crate) struct GetEdid {
+    /// The scanout.
+    pub(crate) scanout: u32,
+}
+
+impl Command for GetEdid {
+    type Request = IndexedRequest;
+    type Response = RespEdid;
+    type Output = Edid;
+
+    const OK_TYPE: u32 = RESP_OK_EDID;
+    const NAME: &'static str = "GET_EDID";
+
+    fn request(&self) -> IndexedRequest {
+        IndexedRequest {
+            hdr: CtrlHdr::request(CMD_GET_EDID),
+            index: self.scanout.to_le(),
+            padding: 0,
+        }
+    }
+
+    fn output(&self, resp: &RespEdid) -> Edid {
+        let len = usize::try_from(u32::from_le(resp.size)).unwrap_or(EDID_MAX_SIZE);
+        Edid {
+            data: resp.edid,
+            len: len.min(EDID_MAX_SIZE),
+        }
+    }
+}
+
+/// `VIRTIO_GPU_CMD_GET_CAPSET_INFO` for one capability set.
+pub(crate) struct GetCapsetInfo {
+    /// The capability set's index, below `num_capsets`.
+    pub(crate) index: u32,
+}
+
+impl Command for GetCapsetInfo {
+    type Request = IndexedRequest;
+    type Response = RespCapsetInfo;
+    type Output = CapsetInfo;
+
+    const OK_TYPE: u32 = RESP_OK_CAPSET_INFO;
+    const NAME: &'static str = "GET_CAPSET_INFO";
+
+    fn request(&self) -> IndexedRequest {
+        IndexedRequest {
+            hdr: CtrlHdr::request(CMD_GET_CAPSET_INFO),
+            index: self.index.to_le(),
+            padding: 0,
+        }
+    }
+
+    fn output(&self, resp: &RespCapsetInfo) -> CapsetInfo {
+        CapsetInfo {
+            id: u32::from_le(resp.capset_id),
+            max_version: u32::from_le(resp.capset_max_version),
+            max_size: u32::from_le(resp.capset_max_size),
+        }
+    }
+}
