@@ -28,7 +28,8 @@
 //!
 //! Contexts and locking: the getters return values read at probe time and take no lock; they
 //! may be called from any context. [`Gpu::display_info`] and [`Gpu::edid`] send a command and
-//! sleep until the device answers (at most [`cmdq::COMMAND_TIMEOUT`] per wait): they must be
+//! sleep until the device answers (at most twice [`cmdq::COMMAND_TIMEOUT`]: for a free slot,
+//! then for the answer): they must be
 //! called from process context without spinlocks held, and may be called by many threads at
 //! once (the control queue serialises them with its own mutex, which callers must not hold).
 
@@ -462,8 +463,15 @@ impl Drop for Gpu<'_> {
         // and the device stops using the queue memory and raising interrupts before the
         // interrupts and the memory are freed (the fields, next).
         self.hw.cmdq.shut_down();
-        // Nothing to return an error to: `reset()` has logged it.
-        let _ = self.hw.transport.reset();
+        if self.hw.transport.reset().is_err() {
+            // The device may still use the queue memory: never free it (nor unmap the BARs).
+            // `reset()` has logged the failure.
+            dev_err!(
+                self.hw.cmdq.device(),
+                "leaking the control queue's memory: the device may still access it\n"
+            );
+            core::mem::forget(self.hw.clone());
+        }
     }
 }
 

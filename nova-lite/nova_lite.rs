@@ -37,8 +37,9 @@ struct DebugfsRootGuard;
 
 impl Drop for DebugfsRootGuard {
     fn drop(&mut self) {
-        // SAFETY: The guard is the module's last field: the drivers are unregistered by now, so no
-        // probe runs that could read `DEBUGFS_ROOT`.
+        // SAFETY: The guard is the module's last field, and initialised first: whether the module
+        // goes away or its init fails, the drivers are unregistered (or were never registered)
+        // by the time it is dropped, so no probe runs that could read `DEBUGFS_ROOT`.
         unsafe { DEBUGFS_ROOT = None };
     }
 }
@@ -60,10 +61,11 @@ impl InPlaceModule for NovaLiteModule {
         // registered yet.
         unsafe { DEBUGFS_ROOT = Some(debugfs::Dir::new(DRIVER_NAME)) };
 
+        // The guard is initialised first, so that it clears the root if a registration fails.
         try_pin_init!(Self {
+            _debugfs: DebugfsRootGuard,
             _core <- driver::Registration::new(DRIVER_NAME, module),
             _drm <- driver::Registration::new(DRIVER_NAME, module),
-            _debugfs: DebugfsRootGuard,
         })
     }
 }

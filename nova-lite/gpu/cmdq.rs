@@ -19,9 +19,10 @@
 //!
 //! # Bounded waits and states
 //!
-//! A command waits at most [`COMMAND_TIMEOUT`] in all, for a free slot and then for its answer. A device that
-//! does not answer in time is marked failed (one `dev_err`), and every later command fails at
-//! once with `EIO`; so does a device that sets `DEVICE_NEEDS_RESET` or returns a descriptor that
+//! A command waits at most [`COMMAND_TIMEOUT`] for a free slot, then at most as long for its
+//! answer. A full ring is not the device's fault: a command that finds no slot in time fails with
+//! `ETIMEDOUT` and nothing else happens. A device that does not answer a command in time is marked
+//! failed (one `dev_err`), and every later command fails at once with `EIO`; so does a device that sets `DEVICE_NEEDS_RESET` or returns a descriptor that
 //! is not in flight. Once the core is being unbound ([`ControlQueue::shut_down`]), waiters are
 //! woken and every command fails with `ENODEV`.
 //!
@@ -89,7 +90,7 @@ use super::{
     },
 };
 
-/// How long a command may wait, for a slot and then for its answer, in all.
+/// How long a command may wait for a free slot, and then for its answer.
 pub(crate) const COMMAND_TIMEOUT: Delta = Delta::from_millis(5000);
 
 /// The number of command slots: every command takes two descriptors.
@@ -145,6 +146,8 @@ struct Inner {
     slots: [Slot; NUM_SLOTS],
     /// The slot of each chain in flight, indexed by the chain's head descriptor.
     head_slot: [u8; MAX_QUEUE_SIZE],
+    /// When each slot was offered to the device.
+    posted: [Instant<Monotonic>; NUM_SLOTS],
     state: State,
     /// The display information last read from the device.
     display: DisplayInfo,
@@ -284,6 +287,7 @@ impl ControlQueue {
                 ring,
                 slots: [Slot::Free; NUM_SLOTS],
                 head_slot: [0; MAX_QUEUE_SIZE],
+                posted: [Instant::<Monotonic>::now(); NUM_SLOTS],
                 state: State::Live,
                 display: DisplayInfo::default(),
                 refresh_pending: false,
@@ -295,6 +299,11 @@ impl ControlQueue {
         }? Error))
     }
 
+    /// The device the queue belongs to, for log messages.
+    pub(crate) fn device(&self) -> &Device {
+        &self.dev
+    }
+
     /// The queue's counters.
     pub(crate) fn stats(&self) -> &Arc<Stats> {
         &self.stats
@@ -304,8 +313,8 @@ impl ControlQueue {
     ///
     /// Must be called from process context that may sleep. Errors: `ENODEV` once the core is
     /// being unbound; `EIO` if the device has failed (see the [module documentation](self)) or
-    /// answered with `ERR_UNSPEC` or an unknown error; `ETIMEDOUT` if no slot became free, or no
-    /// answer came, within [`COMMAND_TIMEOUT`] (the device is then marked failed); `ERESTARTSYS`
+    /// answered with `ERR_UNSPEC` or an unknown error; `ETIMEDOUT` if no slot became free within
+    /// [`COMMAND_TIMEOUT`], or no answer came within as long (the device is then marked failed); `ERESTARTSYS`
     /// if a signal interrupted the wait; the errno of [`DeviceError::to_errno`] for an error
     /// response; `EPROTO` for a malformed response.
     pub(crate) fn send<C: Command>(&self, transport: &Transport<'_>, cmd: &C) -> Result<C::Output> {
@@ -330,7 +339,8 @@ impl ControlQueue {
                 inner.slots[slot] = Slot::Abandoned;
                 return Err(e);
             }
-            self.wait(&mut inner, start, transport, Some(slot))?;
+            let posted = inner.posted[slot];
+            self.wait(&mut inner, posted, transport, Some(slot))?;
         };
 
         // The slot is ours until it is free again: read the answer first.
@@ -343,7 +353,9 @@ impl ControlQueue {
         let (hdr, resp) = answer?;
         let written = usize::try_from(written)?;
         match protocol::check_response(&hdr, written, C::OK_TYPE, size_of::<C::Response>()) {
-            Ok(()) => Ok(cmd.output(&resp)),
+            Ok(()) => cmd.output(&resp).inspect_err(|_| {
+                self.stats.malformed.fetch_add(1, Relaxed);
+            }),
             Err(ResponseError::Device(err)) => {
                 self.stats.errors[err as usize].fetch_add(1, Relaxed);
                 dev_dbg!(self.dev, "{} answered {:?}\n", C::NAME, err);
@@ -404,6 +416,7 @@ impl ControlQueue {
         // `slot` is below NUM_SLOTS (32).
         inner.head_slot[usize::from(head)] = slot as u8;
         inner.slots[slot] = state;
+        inner.posted[slot] = Instant::<Monotonic>::now();
         self.stats.submitted.fetch_add(1, Relaxed);
         self.stats
             .free_descriptors
@@ -414,8 +427,11 @@ impl ControlQueue {
 
     /// Sleeps until the queue changes, at most until `start` + [`COMMAND_TIMEOUT`].
     ///
-    /// On timeout, the device is marked failed and `waiting` (the caller's slot, if it has one)
-    /// abandoned: `ETIMEDOUT`. On a signal, `waiting` is abandoned: `ERESTARTSYS`.
+    /// Without `waiting`, the caller waits for a free slot: on timeout it gets `ETIMEDOUT`, and
+    /// the device is not blamed (the commands that hold the slots time out on their own if it
+    /// stopped answering). With `waiting` (the caller's slot, offered at `start`), the device did
+    /// not answer in time: it is marked failed and the slot abandoned, `ETIMEDOUT`. On a signal,
+    /// `waiting` is abandoned: `ERESTARTSYS`.
     fn wait(
         &self,
         inner: &mut MutexGuard<'_, Inner>,
@@ -428,10 +444,7 @@ impl ControlQueue {
             true
         } else {
             let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
-            match self
-                .changed
-                .wait_interruptible_timeout(inner, msecs_to_jiffies(ms))
-            {
+            match self.changed.wait_interruptible_timeout(inner, msecs_to_jiffies(ms)) {
                 CondVarTimeoutResult::Timeout => true,
                 CondVarTimeoutResult::Woken { .. } => false,
                 CondVarTimeoutResult::Signal { .. } => {
@@ -452,13 +465,19 @@ impl ControlQueue {
         if !timed_out {
             return Ok(());
         }
-        if let Some(slot) = waiting {
-            if let Slot::Done { .. } = inner.slots[slot] {
-                // The answer came just in time.
-                return Ok(());
-            }
-            inner.slots[slot] = Slot::Abandoned;
+        let Some(slot) = waiting else {
+            // The caller looks for a free slot again before giving up.
+            return if inner.alloc_slot().is_some() {
+                Ok(())
+            } else {
+                Err(ETIMEDOUT)
+            };
+        };
+        if let Slot::Done { .. } = inner.slots[slot] {
+            // The answer came just in time.
+            return Ok(());
         }
+        inner.slots[slot] = Slot::Abandoned;
         self.stats.timeouts.fetch_add(1, Relaxed);
         self.fail(inner, transport, "a command got no answer within 5 s");
         Err(ETIMEDOUT)

@@ -16,6 +16,8 @@ use kernel::prelude::*;
 pub(crate) const MAX_SCANOUTS: usize = 16;
 /// The size of the EDID buffer of a `GET_EDID` response.
 pub(crate) const EDID_MAX_SIZE: usize = 1024;
+/// The size of one EDID block.
+const EDID_BLOCK_SIZE: usize = 128;
 
 /// `VIRTIO_GPU_EVENT_DISPLAY`: the display configuration changed (`events_read`).
 pub(crate) const EVENT_DISPLAY: u32 = 1 << 0;
@@ -224,7 +226,7 @@ pub(crate) struct DisplayInfo {
 pub(crate) struct Edid {
     /// The bytes; `len` of them are valid.
     pub(crate) data: [u8; EDID_MAX_SIZE],
-    /// The size the device reported, at most [`EDID_MAX_SIZE`].
+    /// The size the device reported: a multiple of 128, at most [`EDID_MAX_SIZE`].
     pub(crate) len: usize,
 }
 
@@ -264,8 +266,8 @@ pub(crate) trait Command {
     /// The request.
     fn request(&self) -> Self::Request;
 
-    /// Turns a successful response into the output.
-    fn output(&self, resp: &Self::Response) -> Self::Output;
+    /// Turns a successful response into the output; `EPROTO` if its content is invalid.
+    fn output(&self, resp: &Self::Response) -> Result<Self::Output>;
 }
 
 /// Checks a response's header: `Ok` if it has type `ok_type`, the device's error if it is an
@@ -304,8 +306,8 @@ impl Command for GetDisplayInfo {
         CtrlHdr::request(CMD_GET_DISPLAY_INFO)
     }
 
-    fn output(&self, resp: &RespDisplayInfo) -> DisplayInfo {
-        parse_display_info(resp)
+    fn output(&self, resp: &RespDisplayInfo) -> Result<DisplayInfo> {
+        Ok(parse_display_info(resp))
     }
 }
 
@@ -347,12 +349,16 @@ impl Command for GetEdid {
         }
     }
 
-    fn output(&self, resp: &RespEdid) -> Edid {
-        let len = usize::try_from(u32::from_le(resp.size)).unwrap_or(EDID_MAX_SIZE);
-        Edid {
-            data: resp.edid,
-            len: len.min(EDID_MAX_SIZE),
+    /// An EDID is made of 128-byte blocks, at most [`EDID_MAX_SIZE`] bytes here.
+    fn output(&self, resp: &RespEdid) -> Result<Edid> {
+        let len = usize::try_from(u32::from_le(resp.size)).map_err(|_| EPROTO)?;
+        if len == 0 || len > EDID_MAX_SIZE || len % EDID_BLOCK_SIZE != 0 {
+            return Err(EPROTO);
         }
+        Ok(Edid {
+            data: resp.edid,
+            len,
+        })
     }
 }
 
@@ -378,11 +384,11 @@ impl Command for GetCapsetInfo {
         }
     }
 
-    fn output(&self, resp: &RespCapsetInfo) -> CapsetInfo {
-        CapsetInfo {
+    fn output(&self, resp: &RespCapsetInfo) -> Result<CapsetInfo> {
+        Ok(CapsetInfo {
             id: u32::from_le(resp.capset_id),
             max_version: u32::from_le(resp.capset_max_version),
             max_size: u32::from_le(resp.capset_max_size),
-        }
+        })
     }
 }

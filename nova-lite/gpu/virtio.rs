@@ -39,6 +39,10 @@ use kernel::{
     },
     pci,
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
     time::Delta, //
 };
 
@@ -353,8 +357,8 @@ impl Capabilities {
         })
     }
 
-    /// Checks that a capability was found and that its window holds `min_len` bytes inside its
-    /// BAR.
+    /// Checks that a capability was found, that its window holds at least `min_len` bytes, and that
+    /// the whole window lies inside its BAR.
     fn check(
         pdev: &pci::Device<Bound>,
         window: Option<Window>,
@@ -367,7 +371,7 @@ impl Capabilities {
         };
         // `bar` is below PCI_NUM_BARS, so the conversion cannot fail.
         let bar_len = pdev.resource_len(u32::try_from(window.bar)?)?;
-        let end = window.offset.checked_add(min_len).ok_or(ENODEV)?;
+        let end = window.offset.checked_add(window.len).ok_or(ENODEV)?;
 
         if window.len < min_len || u64::try_from(end)? > bar_len {
             dev_err!(
@@ -412,9 +416,9 @@ pub(crate) struct Transport<'bound> {
     device_features: u64,
     /// Feature bits negotiated with the device.
     driver_features: u64,
-    /// Whether the device completed the reset in [`Transport::new`]; a device that did not is
-    /// not reset (and waited for) again on drop.
-    reset_on_drop: bool,
+    /// Whether dropping the transport resets the device: not if the reset in [`Transport::new`]
+    /// failed, nor once [`Transport::reset`] was called (successful or not, it is not retried).
+    reset_on_drop: Atomic<bool>,
     /// The offset in the notification window of each queue enabled, by queue index.
     notify_offsets: [Option<usize>; MAX_QUEUES],
 }
@@ -448,11 +452,11 @@ impl<'bound> Transport<'bound> {
             caps,
             device_features: 0,
             driver_features: 0,
-            reset_on_drop: false,
+            reset_on_drop: Atomic::new(false),
             notify_offsets: [None; MAX_QUEUES],
         };
-        transport.reset()?;
-        transport.reset_on_drop = true;
+        transport.do_reset()?;
+        transport.reset_on_drop.store(true, Relaxed);
         transport.negotiate()?;
         Ok(transport)
     }
@@ -492,7 +496,15 @@ impl<'bound> Transport<'bound> {
     /// Resets the device and waits until it reports the reset done (status reads back 0). Once it
     /// returns successfully, the device no longer accesses any queue memory nor raises
     /// interrupts.
+    ///
+    /// The transport does not reset the device again when dropped.
     pub(crate) fn reset(&self) -> Result {
+        self.reset_on_drop.store(false, Relaxed);
+        self.do_reset()
+    }
+
+    /// Resets the device, see [`Transport::reset`].
+    fn do_reset(&self) -> Result {
         self.common_write(DEVICE_STATUS::zeroed())?;
         read_poll_timeout(
             || self.common_read::<DEVICE_STATUS>(),
@@ -730,9 +742,9 @@ impl Transport<'_> {
 
 impl Drop for Transport<'_> {
     fn drop(&mut self) {
-        if self.reset_on_drop {
-            // Nothing to return an error to: `reset()` has logged it already.
-            let _ = self.reset();
+        if self.reset_on_drop.load(Relaxed) {
+            // Nothing to return an error to: `do_reset()` has logged it already.
+            let _ = self.do_reset();
         }
     }
 }

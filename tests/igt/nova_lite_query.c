@@ -12,6 +12,8 @@
  * size in the EDID of the other scanouts). A missing variable fails the test.
  */
 
+#define _GNU_SOURCE
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,7 @@ struct thread {
 	const unsigned char *ref_edid;
 	uint32_t ref_edid_size;
 	unsigned int bad;
+	int first_err;	/* errno of the first failed query, 0 if none failed */
 };
 
 /* Alternates display information and EDID queries; counts wrong answers. */
@@ -93,17 +96,21 @@ static void *querier(void *arg)
 		unsigned char edid[1024];
 		uint32_t size;
 
+		int ret;
+
 		if (i % 2 == 0 || !expect_edid) {
 			size = sizeof(info);
-			if (query(t->fd, NOVA_LITE_QUERY_DISPLAY_INFO, 0, info, &size) ||
-			    size != nscanouts * INFO_SIZE || memcmp(info, t->ref_info, size))
+			ret = query(t->fd, NOVA_LITE_QUERY_DISPLAY_INFO, 0, info, &size);
+			if (ret || size != nscanouts * INFO_SIZE || memcmp(info, t->ref_info, size))
 				t->bad++;
 		} else {
 			size = sizeof(edid);
-			if (query(t->fd, NOVA_LITE_QUERY_EDID, 0, edid, &size) ||
-			    size != t->ref_edid_size || memcmp(edid, t->ref_edid, size))
+			ret = query(t->fd, NOVA_LITE_QUERY_EDID, 0, edid, &size);
+			if (ret || size != t->ref_edid_size || memcmp(edid, t->ref_edid, size))
 				t->bad++;
 		}
+		if (ret && !t->first_err)
+			t->first_err = -ret;
 	}
 	return NULL;
 }
@@ -236,6 +243,7 @@ igt_main
 		uint32_t ref_edid_size = sizeof(ref_edid);
 		struct thread t[THREADS];
 		uint64_t submitted, completed, timeouts, bad = 0;
+		int first_err = 0;
 
 		read_display_info(fd, ref_info);
 		if (expect_edid)
@@ -253,9 +261,13 @@ igt_main
 		for (int i = 0; i < THREADS; i++) {
 			pthread_join(t[i].id, NULL);
 			bad += t[i].bad;
+			if (!first_err)
+				first_err = t[i].first_err;
 			close(t[i].fd);
 		}
-		igt_assert_eq_u64(bad, 0);
+		igt_assert_f(bad == 0, "%" PRIu64 " of %d answers wrong; first error: %s\n", bad,
+			     THREADS * QUERIES_PER_THREAD,
+			     first_err ? strerrorname_np(first_err) : "none (wrong values)");
 		/* One command per query, each answered; no timeout; the ring is empty again. */
 		igt_assert_eq_u64(nova_lite_ctrlq_counter(fd, "submitted") - submitted,
 				  THREADS * QUERIES_PER_THREAD);

@@ -48,17 +48,20 @@ extern "C" {
  * answers, and may also fail with:
  *
  * - ENODEV: the device was unbound or removed while the ioctl waited;
- * - ETIMEDOUT: the device did not answer within 5 seconds; the driver then
- *   considers it failed;
+ * - ETIMEDOUT: the device did not answer within 5 seconds (the driver then
+ *   considers it failed), or no command slot became free within 5 seconds
+ *   (the driver has 32 and many clients were waiting; nothing else happens);
  * - EIO: the device has failed (an earlier timeout, a protocol violation, or
  *   the device asked for a reset), or answered VIRTIO_GPU_RESP_ERR_UNSPEC or
  *   an error this header does not list;
- * - ENOMEM: the device answered VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+ * - ENOMEM: the device answered VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, or the
+ *   kernel could not allocate the answer's buffer;
  * - ENOENT: the device answered VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID,
  *   _INVALID_RESOURCE_ID or _INVALID_CONTEXT_ID;
  * - EINVAL: the device answered VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER (besides
  *   the argument checks of each ioctl);
- * - EPROTO: the device's answer had the wrong type or size;
+ * - EPROTO: the device's answer had the wrong type or size, or invalid
+ *   content (an EDID size that is not a multiple of 128 bytes);
  * - EINTR: a signal interrupted the wait (the ioctl is restarted when the
  *   signal handler allows it).
  */
@@ -159,13 +162,14 @@ struct drm_nova_lite_gem_info {
  *
  * @NOVA_LITE_QUERY_DISPLAY_INFO: the display information of every scanout,
  *	read from the device (VIRTIO_GPU_CMD_GET_DISPLAY_INFO): an array of
- *	%NOVA_LITE_PARAM_NUM_SCANOUTS &struct drm_nova_lite_display_info, in
- *	scanout order. &drm_nova_lite_query.index must be 0.
+ *	%NOVA_LITE_PARAM_NUM_SCANOUTS (at most 16, the protocol's limit)
+ *	&struct drm_nova_lite_display_info, in scanout order.
+ *	&drm_nova_lite_query.index must be 0.
  * @NOVA_LITE_QUERY_EDID: the EDID blob of scanout &drm_nova_lite_query.index,
  *	read from the device (VIRTIO_GPU_CMD_GET_EDID), as the device returns it
- *	(a multiple of 128 bytes, at most 1024). Fails with EOPNOTSUPP if the
- *	device does not offer EDIDs (VIRTIO_GPU_F_EDID, feature bit 1), and with
- *	EINVAL if the index is not below %NOVA_LITE_PARAM_NUM_SCANOUTS.
+ *	(a multiple of 128 bytes, at most 1024). Fails with EINVAL if the index
+ *	is not below %NOVA_LITE_PARAM_NUM_SCANOUTS, otherwise with EOPNOTSUPP if
+ *	the device does not offer EDIDs (VIRTIO_GPU_F_EDID, feature bit 1).
  */
 enum drm_nova_lite_query_type {
 	NOVA_LITE_QUERY_DISPLAY_INFO = 1,

@@ -17,8 +17,9 @@
 //!   the device after every [`SplitQueue::add`], and the flags and event fields of both rings
 //!   are left at 0.
 //! - The device is trusted to follow the specification only as far as memory safety does not
-//!   depend on it: the driver never reads back descriptors, and a used entry naming a descriptor
-//!   that is not the head of a chain in flight is reported as [`EIO`], not followed.
+//!   depend on it: the driver never reads back descriptors, and a used index that runs ahead of
+//!   the chains in flight, or a used entry naming a descriptor that is not the head of a chain in
+//!   flight, is reported as [`EIO`], not followed.
 //! - The memory is freed when the [`SplitQueue`] is dropped: the caller must have reset the device
 //!   (or never enabled the queue) by then, so that the device no longer accesses it.
 
@@ -292,13 +293,20 @@ impl SplitQueue {
 
     /// Takes back the next chain the device has used, if any, and frees its descriptors.
     ///
-    /// Fails with `EIO` if the device returned a descriptor that is not the head of a chain in
-    /// flight: the ring can no longer be trusted, and the caller should treat the device as
+    /// Fails with `EIO` if the device's used index runs ahead of the chains in flight, or it
+    /// returned a descriptor that is not the head of a chain in flight: the ring can no longer be
+    /// trusted, and the caller should treat the device as
     /// broken.
     pub(crate) fn pop_used(&mut self) -> Result<Option<UsedChain>> {
         let used_idx = u16::from_le(io_read!(&self.used, .idx));
         if used_idx == self.last_used {
             return Ok(None);
+        }
+        // The device cannot have returned more chains than are in flight; an index beyond that
+        // would expose stale entries.
+        let in_flight_descs = self.size - self.num_free;
+        if used_idx.wrapping_sub(self.last_used) > in_flight_descs {
+            return Err(EIO);
         }
         // Read the entry only after the index that published it (virtio 1.x, 2.7.14).
         dma_mb(Read);
