@@ -444,7 +444,10 @@ impl ControlQueue {
             true
         } else {
             let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
-            match self.changed.wait_interruptible_timeout(inner, msecs_to_jiffies(ms)) {
+            match self
+                .changed
+                .wait_interruptible_timeout(inner, msecs_to_jiffies(ms))
+            {
                 CondVarTimeoutResult::Timeout => true,
                 CondVarTimeoutResult::Woken { .. } => false,
                 CondVarTimeoutResult::Signal { .. } => {
