@@ -171,6 +171,17 @@ pub(crate) struct IndexedRequest {
     padding: u32,
 }
 
+impl IndexedRequest {
+    /// A request of type `ty` for instance `index`.
+    const fn new(ty: u32, index: u32) -> Self {
+        Self {
+            hdr: CtrlHdr::request(ty),
+            index: index.to_le(),
+            padding: 0,
+        }
+    }
+}
+
 /// `struct virtio_gpu_resp_edid`.
 #[repr(C)]
 #[derive(Clone, Copy, FromBytes, IntoBytes)]
@@ -342,11 +353,7 @@ impl Command for GetEdid {
     const NAME: &'static str = "GET_EDID";
 
     fn request(&self) -> IndexedRequest {
-        IndexedRequest {
-            hdr: CtrlHdr::request(CMD_GET_EDID),
-            index: self.scanout.to_le(),
-            padding: 0,
-        }
+        IndexedRequest::new(CMD_GET_EDID, self.scanout)
     }
 
     /// An EDID is made of 128-byte blocks, at most [`EDID_MAX_SIZE`] bytes here.
@@ -377,11 +384,7 @@ impl Command for GetCapsetInfo {
     const NAME: &'static str = "GET_CAPSET_INFO";
 
     fn request(&self) -> IndexedRequest {
-        IndexedRequest {
-            hdr: CtrlHdr::request(CMD_GET_CAPSET_INFO),
-            index: self.index.to_le(),
-            padding: 0,
-        }
+        IndexedRequest::new(CMD_GET_CAPSET_INFO, self.index)
     }
 
     fn output(&self, resp: &RespCapsetInfo) -> Result<CapsetInfo> {
