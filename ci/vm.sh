@@ -5,8 +5,8 @@
 # its exit status. In the guest the repo is /srv (read-only) and out/ is /mnt (read-write).
 #   ci/vm.sh FLAVOUR GUEST_SCRIPT [ARGS...]   (debug or release; GUEST_SCRIPT relative to the repo)
 # The whole run has a hard timeout ($NOVA_LITE_VM_TIMEOUT seconds). The console (with the kernel
-# log) goes to out/guest-console.txt (out/guest-console-$NOVA_LITE_VM_NAME.txt if that is set); a timeout, or a kernel oops, BUG, WARNING, KASAN report or
-# panic in it, fails the run.
+# log) goes to out/guest-console.txt (out/guest-console-$NOVA_LITE_VM_NAME.txt if that is set);
+# a timeout, or a kernel oops, BUG, WARNING, KASAN report or panic in it, fails the run.
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}"

@@ -340,15 +340,13 @@ impl<'bound> Gpu<'bound> {
         );
 
         let gpu = Self {
-            _debugfs: None,
+            _debugfs: debugfs_entries(pdev, hw.cmdq.stats()),
             _irqs: irqs,
             hw: hw.clone(),
             config,
             bar_sizes,
         };
         gpu.log_displays(pdev)?;
-        let mut gpu = gpu;
-        gpu._debugfs = debugfs_entries(pdev, gpu.hw.cmdq.stats());
         Ok((gpu, hw))
     }
 
@@ -358,11 +356,13 @@ impl<'bound> Gpu<'bound> {
         let info = self
             .display_info()
             .inspect_err(|e| dev_err!(pdev, "GET_DISPLAY_INFO failed: {:?}\n", e))?;
+        // What a display-change event is compared with, to log what changed.
+        self.hw.cmdq.set_display_info(info);
         let count = usize::try_from(self.config.num_scanouts)?.min(MAX_SCANOUTS);
         for (i, s) in info.scanouts.iter().take(count).enumerate() {
             let edid = match self.edid(u32::try_from(i)?) {
-                Ok(edid) => Some(edid.len),
-                Err(e) if e == EOPNOTSUPP => None,
+                Ok(_) => "read",
+                Err(e) if e == EOPNOTSUPP => "not offered",
                 Err(e) => {
                     dev_err!(pdev, "GET_EDID of scanout {} failed: {:?}\n", i, e);
                     return Err(e);
@@ -375,10 +375,7 @@ impl<'bound> Gpu<'bound> {
                 if s.enabled { "enabled" } else { "disabled" },
                 s.width,
                 s.height,
-                match edid {
-                    Some(_) => "read",
-                    None => "not offered",
-                }
+                edid
             );
         }
         for index in 0..self.config.num_capsets {
@@ -431,12 +428,9 @@ impl<'bound> Gpu<'bound> {
     /// ([`ControlQueue::send`]: `ENODEV`, `EIO`, `ETIMEDOUT`, `ERESTARTSYS`, `EPROTO`, or the
     /// errno of the device's error response).
     pub(crate) fn display_info(&self) -> Result<DisplayInfo> {
-        let info = self
-            .hw
+        self.hw
             .cmdq
-            .send(&self.hw.transport, &protocol::GetDisplayInfo)?;
-        self.hw.cmdq.set_display_info(info);
-        Ok(info)
+            .send(&self.hw.transport, &protocol::GetDisplayInfo)
     }
 
     /// Asks the device for the EDID of scanout `scanout` (`GET_EDID`).

@@ -37,9 +37,9 @@ struct DebugfsRootGuard;
 
 impl Drop for DebugfsRootGuard {
     fn drop(&mut self) {
-        // SAFETY: The guard is the module's last field, and initialised first: whether the module
-        // goes away or its init fails, the drivers are unregistered (or were never registered)
-        // by the time it is dropped, so no probe runs that could read `DEBUGFS_ROOT`.
+        // The guard is the module's last field and is initialised first: whether the module goes
+        // away or its init fails, no driver is registered any more when it is dropped.
+        // SAFETY: So no probe runs that could read `DEBUGFS_ROOT` while it changes.
         unsafe { DEBUGFS_ROOT = None };
     }
 }

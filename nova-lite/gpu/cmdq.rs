@@ -314,8 +314,8 @@ impl ControlQueue {
     /// Must be called from process context that may sleep. Errors: `ENODEV` once the core is
     /// being unbound; `EIO` if the device has failed (see the [module documentation](self)) or
     /// answered with `ERR_UNSPEC` or an unknown error; `ETIMEDOUT` if no slot became free within
-    /// [`COMMAND_TIMEOUT`], or no answer came within as long (the device is then marked failed); `ERESTARTSYS`
-    /// if a signal interrupted the wait; the errno of [`DeviceError::to_errno`] for an error
+    /// [`COMMAND_TIMEOUT`], or no answer came within as long (the device is then marked failed);
+    /// `ERESTARTSYS` if a signal interrupted the wait; the errno of [`DeviceError::to_errno`] for an error
     /// response; `EPROTO` for a malformed response.
     pub(crate) fn send<C: Command>(&self, transport: &Transport<'_>, cmd: &C) -> Result<C::Output> {
         let start = Instant::<Monotonic>::now();
@@ -350,7 +350,17 @@ impl ControlQueue {
         // A slot is free: wake a submitter waiting for one.
         self.changed.notify_all();
 
-        let (hdr, resp) = answer?;
+        self.decode(cmd, answer?, written)
+    }
+
+    /// Turns the answer to `cmd` (its header and body, `written` bytes) into `cmd`'s output, or
+    /// into the errno of a device error or `EPROTO`, counting either.
+    fn decode<C: Command>(
+        &self,
+        cmd: &C,
+        (hdr, resp): (CtrlHdr, C::Response),
+        written: u32,
+    ) -> Result<C::Output> {
         let written = usize::try_from(written)?;
         match protocol::check_response(&hdr, written, C::OK_TYPE, size_of::<C::Response>()) {
             Ok(()) => cmd.output(&resp).inspect_err(|_| {
@@ -589,19 +599,12 @@ impl ControlQueue {
 
     /// Stores the display information of a completed refresh and logs what changed.
     fn refreshed(&self, inner: &mut MutexGuard<'_, Inner>, slot: usize, written: u32) {
-        let Ok((hdr, resp)) = self.read_response::<protocol::RespDisplayInfo>(slot) else {
+        let Ok(answer) = self.read_response(slot) else {
             return;
         };
-        let full = size_of::<protocol::RespDisplayInfo>();
-        let Ok(written) = usize::try_from(written) else {
+        let Ok(info) = self.decode(&protocol::GetDisplayInfo, answer, written) else {
             return;
         };
-        if protocol::check_response(&hdr, written, protocol::GetDisplayInfo::OK_TYPE, full).is_err()
-        {
-            self.stats.malformed.fetch_add(1, Relaxed);
-            return;
-        }
-        let info = protocol::parse_display_info(&resp);
         if info != inner.display {
             for (i, s) in info.scanouts.iter().enumerate() {
                 if *s != inner.display.scanouts[i] {
@@ -621,7 +624,7 @@ impl ControlQueue {
         }
     }
 
-    /// Stores display information read by a command.
+    /// Sets the display information a display-change event is compared with (read at probe).
     pub(crate) fn set_display_info(&self, info: DisplayInfo) {
         self.inner.lock().display = info;
     }

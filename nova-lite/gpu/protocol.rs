@@ -318,24 +318,19 @@ impl Command for GetDisplayInfo {
     }
 
     fn output(&self, resp: &RespDisplayInfo) -> Result<DisplayInfo> {
-        Ok(parse_display_info(resp))
+        let mut info = DisplayInfo::default();
+        for (out, one) in info.scanouts.iter_mut().zip(resp.pmodes.iter()) {
+            *out = Scanout {
+                enabled: u32::from_le(one.enabled) != 0,
+                x: u32::from_le(one.r.x),
+                y: u32::from_le(one.r.y),
+                width: u32::from_le(one.r.width),
+                height: u32::from_le(one.r.height),
+                flags: u32::from_le(one.flags),
+            };
+        }
+        Ok(info)
     }
-}
-
-/// Decodes a display-information response.
-pub(crate) fn parse_display_info(resp: &RespDisplayInfo) -> DisplayInfo {
-    let mut info = DisplayInfo::default();
-    for (out, one) in info.scanouts.iter_mut().zip(resp.pmodes.iter()) {
-        *out = Scanout {
-            enabled: u32::from_le(one.enabled) != 0,
-            x: u32::from_le(one.r.x),
-            y: u32::from_le(one.r.y),
-            width: u32::from_le(one.r.width),
-            height: u32::from_le(one.r.height),
-            flags: u32::from_le(one.flags),
-        };
-    }
-    info
 }
 
 /// `VIRTIO_GPU_CMD_GET_EDID` for one scanout.

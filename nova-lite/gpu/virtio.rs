@@ -123,11 +123,6 @@ register! {
         15:0 vector;
     }
 
-    /// The number of virtqueues the device has.
-    pub(crate) NUM_QUEUES(u16) @ 0x12 {
-        15:0 count;
-    }
-
     /// The device status. Writing 0 resets the device.
     pub(crate) DEVICE_STATUS(u8) @ 0x14 {
         /// The driver gave up on the device.

@@ -60,21 +60,31 @@ uint64_t nova_lite_gem_size(int fd, uint32_t handle)
 }
 
 /*
- * Reads the size of PCI BAR @bar of the device behind DRM node @fd from sysfs:
+ * Writes the sysfs directory of the PCI function behind DRM node @fd to @path:
  * the node's device is the auxiliary device, whose parent is the PCI function.
  */
-int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
+static int pci_function_dir(int fd, char *path, size_t len)
 {
-	unsigned long long start, end, flags;
-	char path[128];
 	struct stat st;
-	FILE *f;
-	int i;
 
 	if (fstat(fd, &st))
 		return -errno;
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/../resource",
-		 major(st.st_rdev), minor(st.st_rdev));
+	snprintf(path, len, "/sys/dev/char/%u:%u/device/..", major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
+/* Reads the size of PCI BAR @bar of the device behind DRM node @fd from sysfs. */
+int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
+{
+	unsigned long long start, end, flags;
+	char dir[128], path[160];
+	FILE *f;
+	int i, ret;
+
+	ret = pci_function_dir(fd, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/resource", dir);
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
@@ -100,15 +110,12 @@ int __nova_lite_query(int fd, struct drm_nova_lite_query *query)
  */
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
 {
-	char path[256], link[256], key[64];
+	char path[256], link[PATH_MAX], key[64];
 	unsigned long long value;
 	const char *pci;
-	struct stat st;
 	FILE *f;
 
-	igt_assert_eq(fstat(fd, &st), 0);
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/..", major(st.st_rdev),
-		 minor(st.st_rdev));
+	igt_assert_eq(pci_function_dir(fd, path, sizeof(path)), 0);
 	igt_assert_f(realpath(path, link), "no PCI function for the node: %m\n");
 	pci = strrchr(link, '/') + 1;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", pci);
