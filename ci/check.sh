@@ -64,6 +64,25 @@ step "building the client and the IGT tests"
 if make -s -C "$REPO" userspace; then ok "build: client and IGT tests"
 else not_ok "build: client and IGT tests" "make userspace failed"; fi
 
+# screens MODE WIDTH HEIGHT: compares the two screenshots the guest asked for in MODE's boot
+# (out/screen-MODE-1.ppm and -2.ppm) pixel by pixel with the patterns the client drew, and checks
+# that showing the second buffer changed the picture.
+screens() {
+	local mode=$1 w=$2 h=$3 seed out
+	for seed in 1 2; do
+		if out=$(python3 "$REPO/tools/screen.py" compare "$OUT/screen-$mode-$seed.ppm" $seed \
+			--width "$w" --height "$h" 2>&1); then
+			ok "screen: $mode: screenshot $seed equals the client's pattern $seed (${w}x$h)"
+		else
+			not_ok "screen: $mode: screenshot $seed equals the client's pattern $seed (${w}x$h)" \
+				"$(echo "$out" | head -n 3 | tr '\n' ' ')"
+		fi
+	done
+	if out=$(python3 "$REPO/tools/screen.py" differ "$OUT/screen-$mode-1.ppm" "$OUT/screen-$mode-2.ppm" 2>&1)
+	then ok "screen: $mode: showing the second buffer changed the screenshot"
+	else not_ok "screen: $mode: showing the second buffer changed the screenshot" "$out"; fi
+}
+
 if ! grep -q '^not ok build: kernel' "$results"; then
 	"$REPO/ci/guest-root.sh"
 	rm -f "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt"
@@ -78,8 +97,11 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 	case $mode in long) timeout=10800 ;; quick) timeout=600 ;; *) timeout=3000 ;; esac
 	# xres/yres other than QEMU's default (1280x800, which scanouts without a size get in their
 	# EDID), so that an EDID read from the wrong scanout shows.
-	gpu=max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on
-	NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
+	# max_hostmem: 64 MiB of host memory for resources, which nova_lite_resource's loop
+	# creates and frees many times over.
+	gpu=max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on,max_hostmem=67108864
+	rm -f "$OUT"/screen-*.ppm
+	NOVA_LITE_SCREEN=1 NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
 		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$mode" $flavour \
 		${NOVA_LITE_FUZZ_SEED:+"$NOVA_LITE_FUZZ_SEED"} || rc=$?
 	if [ $rc = 0 ]; then ok "vm: guest run clean (no timeout, no kernel splat)"
@@ -88,6 +110,7 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 	grep -q '^ok guest: check script ran to the end' "$results" ||
 		not_ok "guest: check script ran to the end" "it stopped early, see out/guest-console.txt"
 	"$REPO/ci/igt-results.sh" igt "$igt_list" >>"$results"
+	screens $mode 1024 768
 	[ $mode = quick ] ||
 		"$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 
@@ -104,6 +127,22 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 		grep -q '^ok intx: guest: check script ran to the end' "$results" ||
 			not_ok "intx: guest: check script ran to the end" "it stopped early, see out/guest-console-intx.txt"
 		"$REPO/ci/igt-results.sh" igt-intx tests/igt/intx-list.txt | sed 's/^\(not \)\{0,1\}\(ok\|skip\) /&intx: /' >>"$results"
+
+		# A third, short boot: the GPU behind QEMU's virtual IOMMU (intel-iommu, and
+		# iommu_platform=on so that the device's DMA is translated): resources and the display.
+		gpu=max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864
+		rm -rf "$OUT/igt-iommu"
+		rc=0
+		NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 NOVA_LITE_GPU_OPTS=$gpu \
+			NOVA_LITE_VM_NAME=iommu NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-900} \
+			"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" iommu $flavour || rc=$?
+		if [ $rc = 0 ]; then ok "vm-iommu: guest run clean (no timeout, no kernel splat)"
+		else not_ok "vm-iommu: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console-iommu.txt"; fi
+		[ -f "$OUT/guest-results.txt" ] && sed 's/^\(not \)\{0,1\}ok /&iommu: /' "$OUT/guest-results.txt" >>"$results"
+		grep -q '^ok iommu: guest: check script ran to the end' "$results" ||
+			not_ok "iommu: guest: check script ran to the end" "it stopped early, see out/guest-console-iommu.txt"
+		"$REPO/ci/igt-results.sh" igt-iommu tests/igt/iommu-list.txt | sed 's/^\(not \)\{0,1\}\(ok\|skip\) /&iommu: /' >>"$results"
+		screens iommu 800 600
 	fi
 fi
 

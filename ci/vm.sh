@@ -7,6 +7,10 @@
 # The whole run has a hard timeout ($NOVA_LITE_VM_TIMEOUT seconds). The console (with the kernel
 # log) goes to out/guest-console.txt (out/guest-console-$NOVA_LITE_VM_NAME.txt if that is set);
 # a timeout, or a kernel oops, BUG, WARNING, KASAN report or panic in it, fails the run.
+# $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`). With NOVA_LITE_SCREEN=1,
+# QEMU gets a QMP socket and a watcher takes screenshots for the guest: the guest writes a name to
+# out/screen-request, the watcher saves the display as out/screen-<name>.ppm (tools/screen.py)
+# and creates out/screen-done; out/screen-watch tells the guest that the watcher runs.
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}"
@@ -46,7 +50,15 @@ fi
 
 step "booting $KVER ($FLAVOUR) with -device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS: $*"
 console=$OUT/guest-console${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.txt
-rm -f "$OUT/guest-exit"
+rm -f "$OUT/guest-exit" "$OUT/screen-watch" "$OUT/screen-request" "$OUT/screen-done"
+qemu_opts="${NOVA_LITE_QEMU_EXTRA:+$NOVA_LITE_QEMU_EXTRA }-device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS"
+qmp=
+if [ "${NOVA_LITE_SCREEN:-0}" = 1 ]; then
+	qmp=$OUT/qmp${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.sock
+	rm -f "$qmp"
+	qemu_opts="$qemu_opts -qmp unix:$qmp,server=on,wait=off"
+	touch "$OUT/screen-watch"
+fi
 # virtme-ng exports the root with mount_tag=/dev/root but passes no root=; 7.3 needs it for a
 # 9p root ("9p: Bad value for 'source'"). Its rootflags mount the root uncached, so every exec
 # reads the binary from the host again; the root does not change while the guest runs, so ours
@@ -58,13 +70,29 @@ timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-
 	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
 	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
-	--qemu-opts="-device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS" \
+	--qemu-opts="$qemu_opts" \
 	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1 &
 vm=$!
-trap 'kill $vm 2>/dev/null' INT TERM
+watcher=
+if [ -n "$qmp" ]; then
+	while kill -0 $vm 2>/dev/null; do
+		if [ -s "$OUT/screen-request" ]; then
+			name=$(cat "$OUT/screen-request")
+			rm -f "$OUT/screen-request"
+			python3 "$REPO/tools/screen.py" qmp "$qmp" screendump "$OUT/screen-$name.ppm" ppm >&2 ||
+				echo "error: screenshot $name failed" >&2
+			touch "$OUT/screen-done"
+		fi
+		sleep 0.2
+	done &
+	watcher=$!
+fi
+trap 'kill $vm $watcher 2>/dev/null' INT TERM
 tail -n +1 -f --pid=$vm "$console" | sed -u 's/^/  | /' | grep --line-buffered -v '^  | \[ *[0-9.]*\] '
 wait $vm
 rc=$?
+[ -z "$watcher" ] || { kill $watcher 2>/dev/null; wait $watcher 2>/dev/null; }
+rm -f "$OUT/screen-watch" "$OUT/screen-request" "$OUT/screen-done" ${qmp:+"$qmp"}
 set -e
 # virtme-ng passes the script's status through a virtio-serial port, which has no
 # /dev/virtio-ports link without udev (the guest root has none); the status written to out/ is.

@@ -34,7 +34,6 @@ use crate::{
 };
 
 use file::File;
-use gem::NovaLiteObject;
 
 /// The DRM driver.
 pub(crate) struct DrmDriver;
@@ -78,6 +77,8 @@ impl auxiliary::Driver for DrmDriver {
             .get_ref();
 
         let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok(()))?;
+        // The auxiliary device does no DMA: the GPU's pages are mapped for the PCI function.
+        drm.set_dma_device(gpu.dma_device());
 
         // SAFETY: The registration is stored in `DrmData`, the driver data of `adev`, which the
         // driver core drops when `adev` is unbound; it is never forgotten.
@@ -93,7 +94,7 @@ impl drm::Driver for DrmDriver {
     type Data = ();
     type RegistrationData<'a> = &'a Gpu<'a>;
     type File = File;
-    type Object = drm::gem::Object<NovaLiteObject>;
+    type Object = gem::Object;
     type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;
 
     const INFO: drm::DriverInfo = INFO;
@@ -106,5 +107,15 @@ impl drm::Driver for DrmDriver {
         (NOVA_LITE_GEM_INFO, drm_nova_lite_gem_info, ioctl::AUTH | ioctl::RENDER_ALLOW,
          File::gem_info),
         (NOVA_LITE_QUERY, drm_nova_lite_query, ioctl::RENDER_ALLOW, File::query),
+        (NOVA_LITE_GEM_MMAP_OFFSET, drm_nova_lite_gem_mmap_offset,
+         ioctl::AUTH | ioctl::RENDER_ALLOW, File::gem_mmap_offset),
+        (NOVA_LITE_RESOURCE_CREATE, drm_nova_lite_resource_create,
+         ioctl::AUTH | ioctl::RENDER_ALLOW, File::resource_create),
+        (NOVA_LITE_TRANSFER_TO_HOST, drm_nova_lite_transfer, ioctl::AUTH | ioctl::RENDER_ALLOW,
+         File::transfer_to_host),
+        (NOVA_LITE_SET_SCANOUT, drm_nova_lite_set_scanout, ioctl::AUTH | ioctl::MASTER,
+         File::set_scanout),
+        (NOVA_LITE_RESOURCE_FLUSH, drm_nova_lite_flush, ioctl::AUTH | ioctl::RENDER_ALLOW,
+         File::resource_flush),
     }
 }

@@ -7,7 +7,9 @@
 //! display information and publishes a [`Gpu`], carried by an auxiliary device named
 //! `nova_lite.drm.<N>`. The DRM driver ([`crate::drm`]) binds that auxiliary device; it never
 //! touches the hardware itself, and never sees a virtio-gpu structure: it calls the typed
-//! methods of [`Gpu`] ([`Gpu::display_info`], [`Gpu::edid`]).
+//! methods of [`Gpu`] ([`Gpu::display_info`], [`Gpu::edid`], and the 2D resource methods
+//! [`Gpu::create_resource`], [`Gpu::transfer_to_host`], [`Gpu::set_scanout`], [`Gpu::flush`],
+//! [`Gpu::destroy_resource`]), and maps memory for the device ([`Gpu::dma_device`]).
 //!
 //! The cursor queue is not set up (nothing uses it yet): the device keeps it disabled.
 //!
@@ -27,11 +29,21 @@
 //! registration (GEM objects, open files).
 //!
 //! Contexts and locking: the getters return values read at probe time and take no lock; they
-//! may be called from any context. [`Gpu::display_info`] and [`Gpu::edid`] send a command and
-//! sleep until the device answers (at most twice [`cmdq::COMMAND_TIMEOUT`]: for a free slot,
-//! then for the answer): they must be
+//! may be called from any context. The methods that send commands ([`Gpu::display_info`],
+//! [`Gpu::edid`] and the resource methods) sleep until the device answers (at most twice
+//! [`cmdq::COMMAND_TIMEOUT`] per command: for a free slot, then for the answer): they must be
 //! called from process context without spinlocks held, and may be called by many threads at
 //! once (the control queue serialises them with its own mutex, which callers must not hold).
+//! The resource methods also take the resource table's mutex, never while holding the queue's.
+//!
+//! # 2D resources
+//!
+//! A resource is named by the id [`Gpu::create_resource`] returns: never 0, and never given to
+//! another resource before [`Gpu::destroy_resource`] of it. The caller owns the resource: it
+//! keeps the memory it gave as backing mapped for [`Gpu::dma_device`] until
+//! [`Gpu::destroy_resource`] returns, and calls it exactly once, while the core is bound. Once
+//! the core is unbound, the device is reset, which destroys every resource: a caller that can no
+//! longer reach the [`Gpu`] (the DRM device is unplugged) simply forgets its resources.
 
 mod cmdq;
 mod protocol;
@@ -44,27 +56,32 @@ use kernel::{
     debugfs,
     device::{
         Bound,
-        Core, //
+        Core,
+        Device, //
     },
     dma::{
+        Coherent,
         Device as _,
         DmaMask, //
     },
+    id_pool::IdPool,
     irq::{
         self,
         IrqReturn,
         ThreadedIrqReturn,
         ThreadedRegistration, //
     },
+    new_mutex,
     pci,
     prelude::*,
+    scatterlist::SGTable,
     sync::{
         atomic::{
             Atomic,
             Full,
             Relaxed, //
         },
-        Arc,
+        Arc, Mutex,
     },
     types::CovariantForLt, //
 };
@@ -74,6 +91,8 @@ use crate::MODULE_NAME;
 pub(crate) use protocol::{
     DisplayInfo,
     Edid,
+    Rect,
+    MAX_BACKING_ENTRIES,
     MAX_SCANOUTS, //
 };
 
@@ -211,6 +230,14 @@ struct DebugfsEntries {
     _dir: debugfs::Dir,
 }
 
+/// The 2D resources of the device, under [`Gpu::resources`].
+struct Resources {
+    /// The ids in use; 0 is reserved (the protocol's "no resource").
+    ids: IdPool,
+    /// The resource each scanout shows, 0 for none.
+    scanouts: [u32; MAX_SCANOUTS],
+}
+
 /// What the core knows about one virtio-gpu function and how it reaches it; see the
 /// [module documentation](self) for its lifetime and locking rules.
 pub(crate) struct Gpu<'bound> {
@@ -223,6 +250,10 @@ pub(crate) struct Gpu<'bound> {
     config: virtio::GpuConfig,
     /// Sizes in bytes of the six BARs, 0 for an unused one.
     bar_sizes: [u64; virtio::PCI_NUM_BARS],
+    /// The PCI function: the device that does DMA.
+    dma_dev: &'bound Device<Bound>,
+    /// The 2D resources; see the [module documentation](self).
+    resources: Pin<KBox<Mutex<Resources>>>,
 }
 
 impl<'bound> Gpu<'bound> {
@@ -339,12 +370,25 @@ impl<'bound> Gpu<'bound> {
             if msix { "MSI-X" } else { "INTx" }
         );
 
+        let mut ids = IdPool::with_capacity(64, GFP_KERNEL)?;
+        // Id 0 means "no resource" in the protocol: never hand it out.
+        ids.find_unused_id(0).ok_or(ENOMEM)?.acquire();
+        let resources = KBox::pin_init(
+            new_mutex!(Resources {
+                ids,
+                scanouts: [0; MAX_SCANOUTS],
+            }),
+            GFP_KERNEL,
+        )?;
+
         let gpu = Self {
             _debugfs: debugfs_entries(pdev, hw.cmdq.stats()),
             _irqs: irqs,
             hw: hw.clone(),
             config,
             bar_sizes,
+            dma_dev: pdev.as_ref(),
+            resources,
         };
         gpu.log_displays(pdev)?;
         Ok((gpu, hw))
@@ -448,6 +492,206 @@ impl<'bound> Gpu<'bound> {
         self.hw
             .cmdq
             .send(&self.hw.transport, &protocol::GetEdid { scanout })
+    }
+}
+
+/// The largest resource id handed out; the pool grows up to it.
+const MAX_RESOURCE_ID: usize = 1 << 20;
+
+impl<'bound> Gpu<'bound> {
+    /// The device that does DMA for this GPU (the PCI function): memory the device accesses,
+    /// such as a resource's backing, is mapped for it.
+    pub(crate) fn dma_device(&self) -> &'bound Device<Bound> {
+        self.dma_dev
+    }
+
+    /// Takes a free resource id.
+    fn alloc_resource_id(&self) -> Result<u32> {
+        let mut res = self.resources.lock();
+        loop {
+            if let Some(id) = res.ids.find_unused_id(1) {
+                return u32::try_from(id.acquire()).map_err(|_| ENOMEM);
+            }
+            if res.ids.capacity() >= MAX_RESOURCE_ID {
+                return Err(ENOSPC);
+            }
+            let resizer = res.ids.grow_request().ok_or(ENOMEM)?.realloc(GFP_KERNEL)?;
+            res.ids.grow(resizer);
+        }
+    }
+
+    /// Gives back resource id `id`.
+    fn free_resource_id(&self, id: u32) {
+        self.resources.lock().ids.release_id(id as usize);
+    }
+
+    /// Creates a 2D resource of `width` x `height` pixels in virtio-gpu `format` on the host
+    /// (`RESOURCE_CREATE_2D`) and attaches `backing` to it (`RESOURCE_ATTACH_BACKING`, each run of
+    /// contiguous DMA addresses as one entry); returns its id. `backing` must be mapped for
+    /// [`Gpu::dma_device`] and stay mapped until [`Gpu::destroy_resource`] of the id returns.
+    ///
+    /// The caller checks the arguments (the device answers `EINVAL` otherwise). Sleeps; see the
+    /// [module documentation](self). Errors: `E2BIG` if `backing` needs more than
+    /// [`MAX_BACKING_ENTRIES`] entries; `ENOSPC` if no id is free; `ENOMEM`; and those of a
+    /// command (the device answers `ENOMEM` when its host memory for resources is used up).
+    /// Nothing is left on the host on failure, unless the device fails meanwhile.
+    pub(crate) fn create_resource(
+        &self,
+        format: u32,
+        width: u32,
+        height: u32,
+        backing: &SGTable,
+    ) -> Result<u32> {
+        let mut entries = KVec::<protocol::MemEntry>::new();
+        let mut run: Option<(u64, u64)> = None;
+        for sg in backing.iter() {
+            let (addr, len) = (sg.dma_address(), sg.dma_len());
+            match &mut run {
+                Some((start, run_len))
+                    if *start + *run_len == addr && *run_len + len <= u64::from(u32::MAX) =>
+                {
+                    *run_len += len;
+                }
+                _ => {
+                    if let Some((start, run_len)) = run.replace((addr, len)) {
+                        entries.push(protocol::MemEntry::new(start, run_len as u32), GFP_KERNEL)?;
+                    }
+                }
+            }
+        }
+        if let Some((start, run_len)) = run {
+            entries.push(protocol::MemEntry::new(start, run_len as u32), GFP_KERNEL)?;
+        }
+        if entries.is_empty() {
+            return Err(EINVAL);
+        }
+        if entries.len() > MAX_BACKING_ENTRIES {
+            return Err(E2BIG);
+        }
+        let nr_entries = u32::try_from(entries.len())?;
+        let payload = Coherent::from_slice(self.dma_dev, &entries, GFP_KERNEL)?;
+        drop(entries);
+
+        let id = self.alloc_resource_id()?;
+        let created = self.send_uninterruptible(&protocol::ResourceCreate2d {
+            resource_id: id,
+            format,
+            width,
+            height,
+        });
+        if let Err(e) = created {
+            // The host has no such resource (or the device has failed): the id is free.
+            self.free_resource_id(id);
+            return Err(e);
+        }
+        let attached = self.hw.cmdq.send_with_payload(
+            &self.hw.transport,
+            &protocol::AttachBacking {
+                resource_id: id,
+                nr_entries,
+            },
+            payload,
+        );
+        if let Err(e) = attached {
+            // Nothing is attached (or the device failed, and its reset frees everything).
+            if self
+                .send_uninterruptible(&protocol::ResourceUnref { resource_id: id })
+                .is_ok()
+            {
+                self.free_resource_id(id);
+            }
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Copies `rect` of resource `id`'s backing, which starts at byte `offset` of it, to the
+    /// host (`TRANSFER_TO_HOST_2D`). Sleeps; errors: those of a command.
+    pub(crate) fn transfer_to_host(&self, id: u32, rect: Rect, offset: u64) -> Result {
+        self.send(&protocol::TransferToHost2d {
+            resource_id: id,
+            rect,
+            offset,
+        })
+    }
+
+    /// Shows `rect` of resource `id` on scanout `scanout`, or disables the scanout if `id` is 0
+    /// (`SET_SCANOUT`). Sleeps; errors: `EINVAL` if `scanout` is not below
+    /// [`Gpu::num_scanouts`]; those of a command.
+    pub(crate) fn set_scanout(&self, scanout: u32, id: u32, rect: Rect) -> Result {
+        let index = usize::try_from(scanout)?;
+        if scanout >= self.config.num_scanouts || index >= MAX_SCANOUTS {
+            return Err(EINVAL);
+        }
+        // Held across the command, so that the table says what the device shows.
+        let mut res = self.resources.lock();
+        self.send_uninterruptible(&protocol::SetScanout {
+            scanout_id: scanout,
+            resource_id: id,
+            rect,
+        })?;
+        res.scanouts[index] = id;
+        Ok(())
+    }
+
+    /// Makes the host redraw `rect` of resource `id` where it is shown (`RESOURCE_FLUSH`).
+    /// Sleeps; errors: those of a command.
+    pub(crate) fn flush(&self, id: u32, rect: Rect) -> Result {
+        self.send(&protocol::ResourceFlush {
+            resource_id: id,
+            rect,
+        })
+    }
+
+    /// Destroys resource `id`: disables the scanouts that show it, detaches its backing
+    /// (`RESOURCE_DETACH_BACKING`), which the caller may unmap once this returns, and destroys it
+    /// on the host (`RESOURCE_UNREF`); the id is then free.
+    ///
+    /// Sleeps. Fails only if the device does not carry out a command: it has failed or is going
+    /// away (and is then reset, which destroys the resource and stops its DMA), or it refused
+    /// (logged once per resource). The id is then never reused.
+    pub(crate) fn destroy_resource(&self, id: u32) -> Result {
+        {
+            let mut res = self.resources.lock();
+            for scanout in 0..self.config.num_scanouts.min(MAX_SCANOUTS as u32) {
+                if res.scanouts[scanout as usize] == id {
+                    self.send_uninterruptible(&protocol::SetScanout {
+                        scanout_id: scanout,
+                        resource_id: 0,
+                        rect: Rect::default(),
+                    })?;
+                    res.scanouts[scanout as usize] = 0;
+                }
+            }
+        }
+        let result = self
+            .send_uninterruptible(&protocol::DetachBacking { resource_id: id })
+            .and_then(|()| self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }));
+        match result {
+            Ok(()) => self.free_resource_id(id),
+            // The device has failed (and said so) or is going away: nothing more to say.
+            Err(e) if e == ENODEV || e == EIO || e == ETIMEDOUT => {}
+            Err(e) => {
+                dev_err!(
+                    self.dma_dev,
+                    "cannot destroy resource {}: {:?}; its id is not reused\n",
+                    id,
+                    e
+                );
+            }
+        }
+        result
+    }
+
+    /// Sends `cmd` on the control queue and waits for its answer; a signal ends the wait.
+    fn send<C: protocol::Command>(&self, cmd: &C) -> Result<C::Output> {
+        self.hw.cmdq.send(&self.hw.transport, cmd)
+    }
+
+    /// Sends `cmd` on the control queue and waits for its answer, which a signal does not end:
+    /// for the commands whose outcome the resource table must know.
+    fn send_uninterruptible<C: protocol::Command>(&self, cmd: &C) -> Result<C::Output> {
+        self.hw.cmdq.send_uninterruptible(&self.hw.transport, cmd)
     }
 }
 

@@ -10,16 +10,28 @@
  * information queries (one device round trip each) and prints their median.
  * Output lines are "key=value" so that scripts can read them.
  *
+ * --draw SEED draws a test pattern (see draw_pattern(), the same as
+ * tools/screen.py's) into a resource of scanout 0's size and shows it on
+ * scanout 0; with --hold it keeps the file, and so the picture, until a line
+ * is read from stdin or stdin is closed. --draw-bench times the resource path
+ * (create, map, write, transfer, show, flush) and compares writes through a
+ * mapping with memcpy into malloc'ed memory; it prints "key: value" lines.
+ * Either one replaces the device, parameter and display dump (-c and -b still
+ * run) and opens the primary node by default (SET_SCANOUT needs the DRM
+ * master); the bench runs before the drawing, so that the picture stays.
+ *
  * Exit status: 0 on success, 1 if any ioctl failed, 2 on bad usage.
  */
 
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +41,11 @@
 
 #define DRIVER_NAME "nova-lite"
 #define MAX_OBJECTS 64
+#define BENCH_ITERATIONS 20
+#define BENCH_DIM 512			/* 512 x 512 x 4 bytes: 1 MiB */
+#define BENCH_BW_SIZE (64ull << 20)	/* the mapping bandwidth object */
+#define BENCH_BW_PASSES 8
+#define BENCH_BW_CHUNK (1u << 20)	/* the source of the copies, cache resident */
 
 static const struct {
 	const char *name;
@@ -50,11 +67,19 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N]\n"
-		"  -d DEVICE  DRM node to open (default: the first %s render node)\n"
-		"  -c SIZE    create a GEM object of SIZE bytes and query it (repeatable)\n"
-		"  -b N       time N display information queries, print the median\n",
-		DRIVER_NAME);
+		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N] [--draw-bench]\n"
+		"                      [--draw SEED [--hold]]\n"
+		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
+		"                its primary node for --draw and --draw-bench, which need\n"
+		"                to be DRM master for SET_SCANOUT)\n"
+		"  -c SIZE       create a GEM object of SIZE bytes and query it (repeatable)\n"
+		"  -b N          time N display information queries, print the median\n"
+		"  --draw SEED   draw the test pattern of SEED on scanout 0, at its size\n"
+		"  --hold        after --draw, keep the picture until stdin gives a line or EOF\n"
+		"  --draw-bench  median of %d create+map+write+transfer+scanout+flush of a\n"
+		"                512x512 resource; writes through a mapping against memcpy\n"
+		"--draw and --draw-bench skip the device, parameter and display dump.\n",
+		DRIVER_NAME, BENCH_ITERATIONS);
 }
 
 /* Prints a failed call with its errno name, e.g. "GEM_CREATE: EINVAL (Invalid argument)". */
@@ -197,17 +222,347 @@ static int bench(int fd, unsigned long n)
 	return 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+/* A GEM object made a resource of the host, and its mapping. */
+struct fb {
+	__u32 handle;
+	__u32 resource_id;
+	__u32 width;
+	__u32 height;
+	__u32 stride;
+	unsigned char *map;
+	size_t map_size;
+};
+
+static void gem_close(int fd, __u32 handle)
+{
+	struct drm_gem_close close = { .handle = handle };
+
+	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close))
+		report("GEM_CLOSE", errno);
+}
+
+/* GEM_CREATE + GEM_MMAP_OFFSET + mmap of an object of size bytes. */
+static int gem_create_map(int fd, uint64_t size, __u32 *handle, unsigned char **map,
+			  size_t *map_size)
+{
+	struct drm_nova_lite_gem_create create = { .size = size };
+	struct drm_nova_lite_gem_mmap_offset off = { 0 };
+	void *p;
+
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &create)) {
+		report("GEM_CREATE", errno);
+		return -1;
+	}
+	off.handle = create.handle;
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET, &off)) {
+		report("GEM_MMAP_OFFSET", errno);
+		gem_close(fd, create.handle);
+		return -1;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off.offset);
+	if (p == MAP_FAILED) {
+		report("mmap", errno);
+		gem_close(fd, create.handle);
+		return -1;
+	}
+	*handle = create.handle;
+	*map = p;
+	*map_size = size;
+	return 0;
+}
+
+/*
+ * GEM_CREATE of 4 * width * height bytes, RESOURCE_CREATE in B8G8R8X8,
+ * GEM_MMAP_OFFSET and mmap. On failure, reports the step and frees what it made.
+ */
+static int fb_create(int fd, __u32 width, __u32 height, struct fb *fb)
+{
+	struct drm_nova_lite_gem_create create = { .size = 4ull * width * height };
+	struct drm_nova_lite_resource_create res = {
+		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
+		.width = width,
+		.height = height,
+	};
+	struct drm_nova_lite_gem_mmap_offset off = { 0 };
+	void *p;
+
+	memset(fb, 0, sizeof(*fb));
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &create)) {
+		report("GEM_CREATE", errno);
+		return -1;
+	}
+	res.handle = create.handle;
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &res)) {
+		report("RESOURCE_CREATE", errno);
+		goto close;
+	}
+	if ((uint64_t)res.stride * height > create.size || res.stride < 4ull * width) {
+		fprintf(stderr, "nova-lite-info: RESOURCE_CREATE: stride %u does not fit %ux%u "
+			"in %llu bytes\n", res.stride, width, height,
+			(unsigned long long)create.size);
+		goto close;
+	}
+	off.handle = create.handle;
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET, &off)) {
+		report("GEM_MMAP_OFFSET", errno);
+		goto close;
+	}
+	p = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off.offset);
+	if (p == MAP_FAILED) {
+		report("mmap", errno);
+		goto close;
+	}
+	fb->handle = create.handle;
+	fb->resource_id = res.resource_id;
+	fb->width = width;
+	fb->height = height;
+	fb->stride = res.stride;
+	fb->map = p;
+	fb->map_size = create.size;
+	return 0;
+close:
+	gem_close(fd, create.handle);
+	return -1;
+}
+
+/* TRANSFER_TO_HOST, SET_SCANOUT on scanout 0 and RESOURCE_FLUSH, all of the full rect. */
+static int fb_show(int fd, const struct fb *fb)
+{
+	struct drm_nova_lite_rect rect = { .width = fb->width, .height = fb->height };
+	struct drm_nova_lite_transfer xfer = { .handle = fb->handle, .rect = rect };
+	struct drm_nova_lite_set_scanout scanout = { .scanout = 0, .handle = fb->handle,
+						     .rect = rect };
+	struct drm_nova_lite_flush flush = { .handle = fb->handle, .rect = rect };
+
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &xfer)) {
+		report("TRANSFER_TO_HOST", errno);
+		return -1;
+	}
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, &scanout)) {
+		report("SET_SCANOUT", errno);
+		return -1;
+	}
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &flush)) {
+		report("RESOURCE_FLUSH", errno);
+		return -1;
+	}
+	return 0;
+}
+
+/* Disables scanout 0 (SET_SCANOUT with handle 0 and an all-0 rect). */
+static int scanout_disable(int fd)
+{
+	struct drm_nova_lite_set_scanout scanout = { .scanout = 0 };
+
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, &scanout)) {
+		report("SET_SCANOUT (disable)", errno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The test pattern, also computed by tools/screen.py compare. Pixel (x, y) of
+ * seed s, in unsigned arithmetic, each result & 0xff:
+ *   r = x + 3y + 37s;  g = (x >> 2) ^ (y >> 2) ^ 13s;  b = 255 - ((x + y) & 0xff) + 71s
+ * stored as B8G8R8X8: bytes b, g, r, 0xff.
+ */
+static void draw_pattern(unsigned char *p, __u32 width, __u32 height, __u32 stride, uint32_t s)
+{
+	for (uint32_t y = 0; y < height; y++) {
+		unsigned char *row = p + (size_t)y * stride;
+
+		for (uint32_t x = 0; x < width; x++) {
+			row[4 * x + 0] = (255 - ((x + y) & 0xff) + 71 * s) & 0xff;
+			row[4 * x + 1] = ((x >> 2) ^ (y >> 2) ^ (13 * s)) & 0xff;
+			row[4 * x + 2] = (x + 3 * y + 37 * s) & 0xff;
+			row[4 * x + 3] = 0xff;
+		}
+	}
+}
+
+/*
+ * --draw: shows the pattern of seed on scanout 0, at the size the display
+ * information gives it. With hold, keeps the file open (so the resource
+ * lives and the scanout shows it) until stdin gives a line or EOF.
+ */
+static int draw(int fd, uint32_t seed, int hold)
+{
+	struct drm_nova_lite_display_info *info;
+	__u32 size, width, height;
+	struct fb fb;
+
+	info = query(fd, NOVA_LITE_QUERY_DISPLAY_INFO, 0, &size);
+	if (!info) {
+		report("QUERY DISPLAY_INFO", errno);
+		return 1;
+	}
+	if (size < sizeof(*info)) {
+		fprintf(stderr, "nova-lite-info: --draw: the device has no scanout\n");
+		free(info);
+		return 1;
+	}
+	width = info[0].width;
+	height = info[0].height;
+	if (!info[0].enabled || !width || !height) {
+		fprintf(stderr, "nova-lite-info: --draw: scanout 0 is %s %ux%u: no size to draw at\n",
+			info[0].enabled ? "enabled" : "disabled", width, height);
+		free(info);
+		return 1;
+	}
+	free(info);
+
+	if (fb_create(fd, width, height, &fb))
+		return 1;
+	draw_pattern(fb.map, width, height, fb.stride, seed);
+	if (munmap(fb.map, fb.map_size)) {
+		report("munmap", errno);
+		return 1;
+	}
+	if (fb_show(fd, &fb))
+		return 1;
+	printf("drew pattern %u on scanout 0: %ux%u, resource %u\n", seed, width, height,
+	       fb.resource_id);
+	fflush(stdout);
+	if (hold) {
+		char line[256];
+
+		/* Up to the end of one line (however long) or EOF. */
+		while (fgets(line, sizeof(line), stdin) && !strchr(line, '\n'))
+			;
+	}
+	return 0;
+}
+
+/* Copies BENCH_BW_PASSES times the whole of dst from a cache-resident chunk; returns ns. */
+static uint64_t bench_write(unsigned char *dst, size_t size, const unsigned char *src)
+{
+	uint64_t start = now_ns();
+
+	for (int pass = 0; pass < BENCH_BW_PASSES; pass++) {
+		for (size_t off = 0; off < size; off += BENCH_BW_CHUNK)
+			memcpy(dst + off, src, BENCH_BW_CHUNK);
+		/* The stores are the point: keep the compiler from dropping them. */
+		__asm__ __volatile__("" : : "r"(dst) : "memory");
+	}
+	return now_ns() - start;
+}
+
+/* --draw-bench: see usage(). */
+static int draw_bench(int fd)
+{
+	uint64_t ns[BENCH_ITERATIONS], map_ns, mem_ns;
+	unsigned char *src, *mem, *map;
+	double map_mib_s, mem_mib_s;
+	size_t map_size;
+	__u32 handle;
+
+	/* (a) The path of a frame: every step of it, BENCH_ITERATIONS times. */
+	for (int i = 0; i < BENCH_ITERATIONS; i++) {
+		uint64_t start = now_ns();
+		struct fb fb;
+		int err;
+
+		if (fb_create(fd, BENCH_DIM, BENCH_DIM, &fb))
+			return 1;
+		memset(fb.map, 0x40 + i, (size_t)fb.stride * BENCH_DIM);
+		err = fb_show(fd, &fb);
+		ns[i] = now_ns() - start;
+		if (!err)
+			err = scanout_disable(fd);
+		munmap(fb.map, fb.map_size);
+		gem_close(fd, fb.handle);
+		if (err)
+			return 1;
+	}
+	qsort(ns, BENCH_ITERATIONS, sizeof(ns[0]), cmp_u64);
+
+	/* (b) Writes through a mapping of an object against memcpy into malloc'ed memory. */
+	src = malloc(BENCH_BW_CHUNK);
+	mem = malloc(BENCH_BW_SIZE);
+	if (!src || !mem) {
+		report("malloc", ENOMEM);
+		free(src);
+		free(mem);
+		return 1;
+	}
+	for (size_t j = 0; j < BENCH_BW_CHUNK; j++)
+		src[j] = j * 7;
+	if (gem_create_map(fd, BENCH_BW_SIZE, &handle, &map, &map_size)) {
+		free(src);
+		free(mem);
+		return 1;
+	}
+	/* First touch: fault every page in, outside the timed part. */
+	memset(map, 0, map_size);
+	memset(mem, 0, BENCH_BW_SIZE);
+	map_ns = bench_write(map, map_size, src);
+	mem_ns = bench_write(mem, BENCH_BW_SIZE, src);
+	munmap(map, map_size);
+	gem_close(fd, handle);
+	free(src);
+	free(mem);
+
+	map_mib_s = (double)BENCH_BW_PASSES * (map_size >> 20) * 1e9 / map_ns;
+	mem_mib_s = (double)BENCH_BW_PASSES * (BENCH_BW_SIZE >> 20) * 1e9 / mem_ns;
+	printf("draw_latency_us_median: %.0f\n",
+	       (ns[(BENCH_ITERATIONS - 1) / 2] + ns[BENCH_ITERATIONS / 2]) / 2000.0);
+	printf("mmap_write_mib_s: %.0f\n", map_mib_s);
+	printf("memcpy_mib_s: %.0f\n", mem_mib_s);
+	printf("mmap_vs_memcpy: %.3f\n", map_mib_s / mem_mib_s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	enum { OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD };
+	static const struct option longopts[] = {
+		{ "draw", required_argument, NULL, OPT_DRAW },
+		{ "draw-bench", no_argument, NULL, OPT_DRAW_BENCH },
+		{ "hold", no_argument, NULL, OPT_HOLD },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	unsigned long nbench = 0;
 	unsigned long long sizes[MAX_OBJECTS];
 	const char *path = NULL;
 	unsigned int nsizes = 0, i;
+	int do_draw = 0, do_draw_bench = 0, hold = 0;
+	uint32_t seed = 0;
 	drmVersionPtr version;
 	int fd, opt, failed = 0;
 
-	while ((opt = getopt(argc, argv, "d:c:b:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:c:b:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case OPT_DRAW: {
+			unsigned long long v;
+			char *end;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-' || v > UINT32_MAX) {
+				fprintf(stderr, "nova-lite-info: bad seed '%s' (0 to %u)\n", optarg,
+					UINT32_MAX);
+				return 2;
+			}
+			seed = v;
+			do_draw = 1;
+			break;
+		}
+		case OPT_DRAW_BENCH:
+			do_draw_bench = 1;
+			break;
+		case OPT_HOLD:
+			hold = 1;
+			break;
 		case 'b': {
 			char *end;
 
@@ -245,44 +600,54 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (hold && !do_draw)) {
 		usage(stderr);
 		return 2;
 	}
 
+	/*
+	 * SET_SCANOUT is for the DRM master only: the draw modes open the primary
+	 * node, whose first opener becomes master.
+	 */
 	if (path)
 		fd = open(path, O_RDWR | O_CLOEXEC);
+	else if (do_draw || do_draw_bench)
+		fd = drmOpenWithType(DRIVER_NAME, NULL, DRM_NODE_PRIMARY);
 	else
 		fd = drmOpenWithType(DRIVER_NAME, NULL, DRM_NODE_RENDER);
 	if (fd < 0) {
-		report(path ? path : "no " DRIVER_NAME " render node", path ? errno : ENODEV);
+		report(path ? path : (do_draw || do_draw_bench) ? "no " DRIVER_NAME " primary node"
+								 : "no " DRIVER_NAME " render node",
+		       path ? errno : ENODEV);
 		return 1;
 	}
 
-	version = drmGetVersion(fd);
-	if (!version) {
-		report("drmGetVersion", errno);
-		return 1;
-	}
-	printf("device=%s\n", path ? path : drmGetDeviceNameFromFd2(fd));
-	printf("driver=%s\n", version->name);
-	printf("version=%d.%d.%d\n", version->version_major, version->version_minor,
-	       version->version_patchlevel);
-	printf("desc=%s\n", version->desc);
-	drmFreeVersion(version);
-
-	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		struct drm_nova_lite_getparam gp = { .param = params[i].id };
-
-		if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &gp)) {
-			report(params[i].name, errno);
-			failed = 1;
-			continue;
+	if (!do_draw && !do_draw_bench) {
+		version = drmGetVersion(fd);
+		if (!version) {
+			report("drmGetVersion", errno);
+			return 1;
 		}
-		printf("param.%s=%#" PRIx64 "\n", params[i].name, (uint64_t)gp.value);
-	}
+		printf("device=%s\n", path ? path : drmGetDeviceNameFromFd2(fd));
+		printf("driver=%s\n", version->name);
+		printf("version=%d.%d.%d\n", version->version_major, version->version_minor,
+		       version->version_patchlevel);
+		printf("desc=%s\n", version->desc);
+		drmFreeVersion(version);
 
-	failed |= print_displays(fd);
+		for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+			struct drm_nova_lite_getparam gp = { .param = params[i].id };
+
+			if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &gp)) {
+				report(params[i].name, errno);
+				failed = 1;
+				continue;
+			}
+			printf("param.%s=%#" PRIx64 "\n", params[i].name, (uint64_t)gp.value);
+		}
+
+		failed |= print_displays(fd);
+	}
 
 	for (i = 0; i < nsizes; i++) {
 		struct drm_nova_lite_gem_create create = { .size = sizes[i] };
@@ -307,6 +672,12 @@ int main(int argc, char **argv)
 
 	if (nbench)
 		failed |= bench(fd, nbench);
+
+	/* The bench disables scanout 0 after each frame: draw last, so the picture stays. */
+	if (do_draw_bench)
+		failed |= draw_bench(fd);
+	if (do_draw)
+		failed |= draw(fd, seed, hold);
 
 	close(fd);
 	return failed;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
-# Usage: check.sh GPU_OPTIONS normal|long|quick|intx debug|release [SEED]
+# Usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
 # driver exposes, runs IGT through igt_runner, the fuzzer (random calls, then fault injection),
 # unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and finally a
@@ -9,19 +9,28 @@
 # load cycles, and skips unplug under load and core_hotunplug. Fault injection and the kmemleak
 # scan need the debug kernel: on the release kernel (quick mode only) they are not run. `intx` is
 # the short second boot (MSI-X disabled, EDID off): hand-off, probe, client, the query tests.
+# `iommu` is the short third boot, with the GPU behind QEMU's intel-iommu (iommu_platform=on):
+# hand-off, probe, client, the display, the GEM mmap and resource tests.
+# The display check draws two patterns with `nova-lite-info --draw` and, while each is shown,
+# asks the host for a screenshot (ci/vm.sh's watcher: /mnt/screen-request -> /mnt/screen-<name>.ppm),
+# which the host compares pixel by pixel (tools/screen.py).
 # GPU_OPTIONS are the virtio-gpu-pci properties the VM was started with (max_outputs=2,xres=...),
 # from which the checks know what the device must report.
 # Writes one "ok NAME" / "not ok NAME: why" line per check to /mnt/guest-results.txt, IGT's
 # results to /mnt/igt and /mnt/igt-hotunplug, the fuzzer's output to /mnt/fuzz-*.txt, the
 # kmemleak report to /mnt/kmemleak.txt and the kernel log to /mnt/guest-dmesg.txt.
 set -u
-gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|intx debug|release [SEED]}
+gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu debug|release [SEED]}
 mode=${2:?} flavour=${3:?}
 # QEMU's defaults, then what the VM was started with.
-max_outputs=1 xres=1280 yres=800 edid=on vectors=3
+max_outputs=1 xres=1280 yres=800 edid=on vectors=3 max_hostmem=268435456 iommu_platform=off
 for opt in ${gpu_options//,/ }; do
-	case ${opt%%=*} in max_outputs|xres|yres|edid|vectors) eval "${opt%%=*}=${opt#*=}" ;; esac
+	case ${opt%%=*} in max_outputs|xres|yres|edid|vectors|max_hostmem|iommu_platform)
+		eval "${opt%%=*}=${opt#*=}" ;;
+	esac
 done
+# What nova_lite_resource's host-memory loop expects.
+export NOVA_LITE_EXPECT_MAX_HOSTMEM=$max_hostmem
 # What nova_lite_query expects (see tests/igt/nova_lite_query.c). A scanout without a preferred
 # size gets QEMU's default in its EDID.
 export NOVA_LITE_EXPECT_MODE=${xres}x$yres NOVA_LITE_EXPECT_EDID_OTHER=1280x800
@@ -33,6 +42,7 @@ fuzz_calls=1000000 cycles=200 igt_list=/srv/tests/igt/test-list.txt
 [ "$mode" = long ] && fuzz_calls=10000000 cycles=1000
 [ "$mode" = quick ] && fuzz_calls=20000 cycles=5 igt_list=/mnt/igt-quick-list.txt
 [ "$mode" = intx ] && igt_list=/srv/tests/igt/intx-list.txt
+[ "$mode" = iommu ] && igt_list=/srv/tests/igt/iommu-list.txt
 export PATH=/srv/tools:/mnt/bin:$PATH
 results=/mnt/guest-results.txt
 : >"$results"
@@ -119,6 +129,40 @@ else
 	check "client: no EDID with edid=off (EOPNOTSUPP)" grep -qx 'edid.0=EOPNOTSUPP' /tmp/info.txt
 fi
 
+# The GPU behind the virtual IOMMU: DMA goes through translation, so a page the driver did not
+# map for the device cannot be read by it.
+if [ "$mode" = iommu ]; then
+	behind_iommu() {
+		local type
+		type=$(cat "/sys/bus/pci/devices/$bdf/iommu_group/type" 2>/dev/null) ||
+			{ echo "$bdf has no IOMMU group"; return 1; }
+		echo "iommu group type: $type"
+		case $type in DMA|DMA-FQ) ;; *) echo "not translated"; return 1 ;; esac
+		# VIRTIO_F_ACCESS_PLATFORM (bit 33): the device uses the DMA addresses the driver maps.
+		local f
+		f=$(nova-lite-info | sed -n 's/^param.driver_features=//p')
+		echo "driver features: $f"
+		[ $(((f >> 33) & 1)) = 1 ] || { echo "ACCESS_PLATFORM not negotiated"; return 1; }
+	}
+	check "iommu: $bdf is behind a translating IOMMU" behind_iommu
+fi
+
+# 2b. The display: a pattern drawn through a mapping, transferred, shown and flushed; the host
+# takes a screenshot while it is shown (ci/vm.sh) and compares it (ci/check.sh). Two patterns,
+# so that a screenshot that does not change shows.
+. /srv/ci/guest/screen.sh
+if [ -f /mnt/screen-watch ]; then
+	stage "display: two patterns on scanout 0, a screenshot of each"
+	for pattern in 1 2; do
+		check "display: pattern $pattern drawn, shown and captured" draw $pattern "$mode-$pattern"
+	done
+	# Measurements, not checks: printed and kept in out/: the latency of create + map + write
+	# 1 MiB + transfer + scanout + flush, and mmap write bandwidth against memcpy.
+	nova-lite-info --draw-bench 2>&1 | tee /mnt/draw-bench-$mode-$flavour.txt | sed 's/^/    /'
+fi
+
+check "vgem loaded (foreign dma-bufs for IGT and the fuzzer)" modprobe vgem
+
 # 3. IGT, through the real igt_runner. run_igt LIST RESULTS: one igt_runner run.
 run_igt() {
 	local list=$1 dest=$2 root=/tmp/igt-root t rc
@@ -141,24 +185,23 @@ run_igt() {
 }
 stage "IGT: $igt_list"
 igt_dest=/mnt/igt
-[ "$mode" = intx ] && igt_dest=/mnt/igt-intx
+[ "$mode" = intx ] || [ "$mode" = iommu ] && igt_dest=/mnt/igt-$mode
 check "igt: igt_runner completes" run_igt "$igt_list" $igt_dest
 
 # The round trip of one display-information query, seen from userspace (a measurement, not a
 # check: it is printed and kept in out/).
 nova-lite-info -b 2000 | grep '^bench\.' | tee /mnt/roundtrip-$mode-$flavour.txt | sed 's/^/    /'
 cat "$ctrlq" >/mnt/ctrlq-$mode-$flavour.txt 2>/dev/null
-if [ "$mode" = intx ]; then
-	check "pci: unbind and bind with INTx" sh -c "echo $bdf >/sys/bus/pci/drivers/nova-lite/unbind &&
+if [ "$mode" = intx ] || [ "$mode" = iommu ]; then
+	check "pci: unbind and bind ($mode)" sh -c "echo $bdf >/sys/bus/pci/drivers/nova-lite/unbind &&
 		echo $bdf >/sys/bus/pci/drivers/nova-lite/bind && nova-lite-info >/dev/null"
-	dmesg >/mnt/guest-dmesg-intx.txt
+	dmesg >/mnt/guest-dmesg-$mode.txt
 	ok "guest: check script ran to the end"
 	exit 0
 fi
 
 # 4. The fuzzer: random calls from 4 threads (with vgem loaded, so that a foreign dma-buf can be
 # offered), then every allocation of each valid call failed in turn.
-check "vgem loaded (the fuzzer's foreign dma-buf)" modprobe vgem
 # fuzz NAME ARGS...: runs the fuzzer, its output in /mnt/fuzz-NAME.txt, progress on the console.
 # Bounded: 10 minutes plus 1 s per 1000 calls (it makes about 4 per ms on the debug kernel).
 fuzz() {

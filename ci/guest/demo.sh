@@ -22,3 +22,8 @@ nova-lite-info -c 4096 -c 1000000
 show "kernel log (nova-lite and DRM lines)"
 dmesg | grep -E 'nova|drm' | sed 's/^/kernel: /' || true
 dmesg >/mnt/guest-dmesg.txt
+if [ -f /mnt/screen-watch ]; then
+	. /srv/ci/guest/screen.sh
+	show "nova-lite-info --draw 1: a pattern drawn through a mapping, transferred, shown on scanout 0"
+	draw 1 demo
+fi

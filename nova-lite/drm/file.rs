@@ -8,10 +8,7 @@
 use kernel::{
     drm::{
         self,
-        gem::{
-            self,
-            BaseObject, //
-        },
+        gem::BaseObject,
         Registered, //
     },
     prelude::*,
@@ -25,6 +22,8 @@ use kernel::{
 use super::{
     gem::{
         NovaLiteObject,
+        Object,
+        Resource,
         GEM_MAX_SIZE, //
     },
     DrmDriver,
@@ -32,6 +31,7 @@ use super::{
 };
 use crate::gpu::{
     Gpu,
+    Rect,
     MAX_SCANOUTS, //
 };
 
@@ -81,7 +81,7 @@ impl File {
         req: &mut uapi::drm_nova_lite_gem_create,
         file: &drm::File<File>,
     ) -> Result<u32> {
-        let obj = NovaLiteObject::create(dev, req.size, req.flags)?;
+        let obj = NovaLiteObject::create(dev.as_ioctl(), req.size, req.flags)?;
         let size = u64::try_from(obj.size())?;
         // Last fallible step: once the handle exists, userspace must learn it.
         req.handle = obj.create_handle(file)?;
@@ -99,11 +99,100 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let obj = gem::Object::<NovaLiteObject>::lookup_handle(file, req.handle)?;
+        let obj = Object::lookup_handle(file, req.handle)?;
 
         req.size = obj.size().try_into()?;
         req.flags = obj.flags();
         req.pad2 = 0;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET`: returns the offset at which to map an object of
+    /// this file on the DRM file. The DRM core only maps it for files that hold a handle to it.
+    pub(crate) fn gem_mmap_offset(
+        _dev: &NovaLiteDevice<Registered>,
+        _gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_gem_mmap_offset,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let obj = Object::lookup_handle(file, req.handle)?;
+        req.offset = obj.create_mmap_offset()?;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE`: makes an object of this file a 2D resource of the
+    /// host, with its pages as backing.
+    pub(crate) fn resource_create(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_resource_create,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let obj = Object::lookup_handle(file, req.handle)?;
+        let res = NovaLiteObject::make_resource(&obj, gpu, req.format, req.width, req.height)?;
+        req.stride = res.stride();
+        req.resource_id = res.id;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST`: copies a rectangle of a resource's object to the
+    /// host.
+    pub(crate) fn transfer_to_host(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_transfer,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let (res, rect) = resource_rect(file, req.handle, &req.rect)?;
+        gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y))?;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_SET_SCANOUT`: shows a rectangle of a resource on a scanout, or
+    /// disables the scanout (handle 0).
+    pub(crate) fn set_scanout(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_set_scanout,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.scanout >= gpu.num_scanouts() {
+            return Err(EINVAL);
+        }
+        let r = &req.rect;
+        if req.handle == 0 {
+            if [r.x, r.y, r.width, r.height] != [0; 4] {
+                return Err(EINVAL);
+            }
+            gpu.set_scanout(req.scanout, 0, Rect::default())?;
+            return Ok(0);
+        }
+        let (res, rect) = resource_rect(file, req.handle, r)?;
+        gpu.set_scanout(req.scanout, res.id, rect)?;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH`: makes the host redraw a rectangle of a resource.
+    pub(crate) fn resource_flush(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_flush,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let (res, rect) = resource_rect(file, req.handle, &req.rect)?;
+        gpu.flush(res.id, rect)?;
         Ok(0)
     }
 
@@ -164,4 +253,18 @@ impl File {
         req.size = needed;
         Ok(0)
     }
+}
+
+/// Looks up the object `handle` of `file`, and checks that it is a resource and that `r` is a
+/// valid rectangle of it: `ENOENT`, `EINVAL` (an object of another driver, or a bad rectangle),
+/// `ENXIO` (not a resource).
+fn resource_rect(
+    file: &drm::File<File>,
+    handle: u32,
+    r: &uapi::drm_nova_lite_rect,
+) -> Result<(Resource, Rect)> {
+    let obj = Object::lookup_handle(file, handle)?;
+    let res = obj.resource().ok_or(ENXIO)?;
+    let rect = res.rect([r.x, r.y, r.width, r.height])?;
+    Ok((res, rect))
 }

@@ -2,51 +2,150 @@
 
 //! GEM objects of nova-lite.
 //!
-//! Objects are plain GEM objects (shmem-backed, pages allocated on first use); nothing maps or
-//! exports them yet. An object lives as long as a handle or a reference to it does; the core's
-//! `DRM_IOCTL_GEM_CLOSE` drops a handle.
+//! Objects are shmem-backed: pages are allocated on first use, all at once (the DRM shmem
+//! helper pins them when the object is mapped to userspace, or when it becomes a host resource,
+//! and they stay until the object is freed), and mapped for the GPU's DMA device (the PCI
+//! function, set as the DRM device's DMA device at probe) when it becomes a resource. An object lives as long as a handle,
+//! a userspace mapping or a reference held by the kernel does.
+//!
+//! An object may become a 2D resource of the host ([`NovaLiteObject::make_resource`]); the
+//! resource is the object's until the object is freed, when the driver destroys it through the
+//! core ([`crate::gpu::Gpu::destroy_resource`]) before the pages are unmapped (the shmem
+//! helper drops the driver's data first). If the DRM device has been unplugged by then, the
+//! core is unbound and the reset device holds no resource any more: nothing is sent.
 
 use kernel::{
-    drm::gem,
-    page,
+    drm::{
+        gem::{
+            self,
+            shmem,
+            BaseObject, //
+        },
+        Ioctl, //
+    },
+    new_mutex, page,
     prelude::*,
-    sync::aref::ARef, //
+    sync::{
+        aref::ARef,
+        Mutex, //
+    },
 };
 
 use super::{
     DrmDriver,
     NovaLiteDevice, //
 };
+use crate::gpu::{
+    Gpu,
+    Rect, //
+};
 
 /// The largest object [`NovaLiteObject::create`] accepts, in bytes (256 MiB).
 pub(crate) const GEM_MAX_SIZE: usize = 256 << 20;
 
+/// The largest width or height of a resource (`NOVA_LITE_RESOURCE_MAX_DIM`).
+pub(crate) const RESOURCE_MAX_DIM: u32 = 16384;
+
+/// The bytes per pixel of every 2D format.
+const BYTES_PER_PIXEL: u32 = 4;
+
+/// The virtio-gpu 2D formats (`enum drm_nova_lite_format` has the same values).
+const FORMATS: [u32; 8] = [1, 2, 3, 4, 67, 68, 121, 134];
+
+/// The GEM object type of the driver.
+pub(crate) type Object = shmem::Object<NovaLiteObject>;
+
+/// A host resource made of an object.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resource {
+    /// The host's id.
+    pub(crate) id: u32,
+    /// Width in pixels.
+    pub(crate) width: u32,
+    /// Height in pixels.
+    pub(crate) height: u32,
+}
+
+impl Resource {
+    /// Bytes from one row to the next.
+    pub(crate) fn stride(&self) -> u32 {
+        self.width * BYTES_PER_PIXEL
+    }
+
+    /// Checks that `r` (x, y, width, height) is a non-empty rectangle inside the resource and
+    /// returns it; `EINVAL` otherwise.
+    pub(crate) fn rect(&self, r: [u32; 4]) -> Result<Rect> {
+        let [x, y, width, height] = r;
+        let inside = |start: u32, len: u32, max: u32| {
+            len != 0 && start.checked_add(len).is_some_and(|end| end <= max)
+        };
+        if !inside(x, width, self.width) || !inside(y, height, self.height) {
+            return Err(EINVAL);
+        }
+        Ok(Rect::new(x, y, width, height))
+    }
+
+    /// The byte offset of pixel (`x`, `y`) in the object.
+    pub(crate) fn offset(&self, x: u32, y: u32) -> u64 {
+        u64::from(y) * u64::from(self.stride()) + u64::from(x) * u64::from(BYTES_PER_PIXEL)
+    }
+}
+
 /// The driver's part of a GEM object.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct NovaLiteObject {
     /// Creation flags, as given to `DRM_IOCTL_NOVA_LITE_GEM_CREATE`.
     flags: u32,
+    /// The DRM device, to reach the core when the object is freed.
+    dev: ARef<NovaLiteDevice<Ioctl>>,
+    /// The host resource made of this object, if any.
+    #[pin]
+    resource: Mutex<Option<Resource>>,
 }
 
 impl gem::DriverObject for NovaLiteObject {
     type Driver = DrmDriver;
-    type Args = u32;
+    type Args = (u32, ARef<NovaLiteDevice<Ioctl>>);
 
-    fn new(_dev: &NovaLiteDevice, _size: usize, flags: u32) -> impl PinInit<Self, Error> {
-        try_pin_init!(NovaLiteObject { flags })
+    fn new(
+        _dev: &NovaLiteDevice,
+        _size: usize,
+        (flags, dev): Self::Args,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(NovaLiteObject {
+            flags,
+            dev,
+            resource <- new_mutex!(None),
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for NovaLiteObject {
+    fn drop(self: Pin<&mut Self>) {
+        let Some(resource) = *self.resource.lock() else {
+            return;
+        };
+        // Inside the guard the core is bound; without it the device is reset, nothing to do.
+        if let Some(guard) = self.dev.registration_guard() {
+            guard.registration_data_with(|gpu| {
+                // Errors are the core's to report: the id is then never reused.
+                let _ = gpu.destroy_resource(resource.id);
+            });
+        }
     }
 }
 
 impl NovaLiteObject {
-    /// Creates an object of at least `size` bytes, rounded up to the page size.
+    /// Creates an object of at least `size` bytes, rounded up to the page size, on `dev`.
     ///
     /// Fails with `EINVAL` if `flags` is not 0, or if `size` is 0, overflows when rounded up or
     /// exceeds [`GEM_MAX_SIZE`] once rounded; with `ENOMEM` if the object cannot be allocated.
     pub(crate) fn create(
-        dev: &NovaLiteDevice,
+        dev: &NovaLiteDevice<Ioctl>,
         size: u64,
         flags: u32,
-    ) -> Result<ARef<gem::Object<Self>>> {
+    ) -> Result<ARef<Object>> {
         if flags != 0 {
             return Err(EINVAL);
         }
@@ -60,11 +159,65 @@ impl NovaLiteObject {
         }
         // The object's shmem file reports a failed inode allocation as ENOSPC, although DRM's
         // shmem mount has no size limit: for the caller it is memory that ran out.
-        gem::Object::new(dev, size, flags).map_err(|e| if e == ENOSPC { ENOMEM } else { e })
+        Object::new(dev, size, Default::default(), (flags, dev.into())).map_err(|e| {
+            if e == ENOSPC {
+                ENOMEM
+            } else {
+                e
+            }
+        })
     }
 
     /// The flags the object was created with.
     pub(crate) fn flags(&self) -> u32 {
         self.flags
+    }
+
+    /// The host resource made of this object, if any.
+    pub(crate) fn resource(&self) -> Option<Resource> {
+        *self.resource.lock()
+    }
+
+    /// Makes `obj` a 2D resource of `width` x `height` pixels in `format` on `gpu`, with its pages
+    /// as backing.
+    ///
+    /// Errors: `EINVAL` for a format that is not a virtio-gpu 2D format, a size of 0 or above
+    /// [`RESOURCE_MAX_DIM`], or an object smaller than the resource; `EBUSY` if it already is a
+    /// resource; `ENOMEM` if its pages cannot be allocated or mapped; and those of
+    /// [`Gpu::create_resource`].
+    pub(crate) fn make_resource(
+        obj: &Object,
+        gpu: &Gpu<'_>,
+        format: u32,
+        width: u32,
+        height: u32,
+    ) -> Result<Resource> {
+        if !FORMATS.contains(&format)
+            || !(1..=RESOURCE_MAX_DIM).contains(&width)
+            || !(1..=RESOURCE_MAX_DIM).contains(&height)
+        {
+            return Err(EINVAL);
+        }
+        let resource = Resource {
+            id: 0,
+            width,
+            height,
+        };
+        let needed = u64::from(resource.stride()) * u64::from(height);
+        if needed > u64::try_from(obj.size())? {
+            return Err(EINVAL);
+        }
+
+        // Held until the resource is recorded: one creation per object.
+        let mut slot = obj.resource.lock();
+        if slot.is_some() {
+            return Err(EBUSY);
+        }
+        // Pins the pages and maps them for the GPU, until the object is freed.
+        let sgt = obj.sg_table(gpu.dma_device())?;
+        let id = gpu.create_resource(format, width, height, sgt)?;
+        let resource = Resource { id, ..resource };
+        *slot = Some(resource);
+        Ok(resource)
     }
 }

@@ -7,15 +7,16 @@
 //!
 //! The queue owns a [`SplitQueue`] and one request and one response buffer per command slot, all
 //! in coherent memory DMA-mapped for the PCI device. A command takes a slot (two descriptors:
-//! the request, which the device reads, then the response, which it writes), is offered to the
-//! device, and its submitter sleeps on a condition variable until the interrupt path marks the
+//! the request, which the device reads, then the response, which it writes; three if it has a
+//! payload, which the device reads after the request), is offered to the device, and its submitter sleeps on a condition variable until the interrupt path marks the
 //! slot done. Nothing polls the ring: the interrupt handler's thread takes back used chains
 //! ([`ControlQueue::process_used`]).
 //!
 //! A slot belongs to the queue, not to its submitter: a submitter that stops waiting (timeout,
 //! signal, unbind) leaves its slot "abandoned", and the slot is only reused once the device has
-//! given it back, or never, if the device is reset first. The buffers are freed with the queue,
-//! after the device reset (see [`crate::gpu`]).
+//! given it back, or never, if the device is reset first. A command's payload belongs to its slot
+//! in the same way: it is freed when the slot is free again, so the device never reads freed
+//! memory. The buffers are freed with the queue, after the device reset (see [`crate::gpu`]).
 //!
 //! # Bounded waits and states
 //!
@@ -75,6 +76,7 @@ use super::{
         CtrlHdr,
         DeviceError,
         DisplayInfo,
+        MemEntry,
         ResponseError,
         MAX_REQUEST_SIZE,
         MAX_RESPONSE_SIZE, //
@@ -93,8 +95,11 @@ use super::{
 /// How long a command may wait for a free slot, and then for its answer.
 pub(crate) const COMMAND_TIMEOUT: Delta = Delta::from_millis(5000);
 
-/// The number of command slots: every command takes two descriptors.
+/// The number of command slots: most commands take two descriptors.
 const NUM_SLOTS: usize = MAX_QUEUE_SIZE / 2;
+
+/// The payload of a command: backing entries, read by the device after the request.
+pub(crate) type Payload = Coherent<[MemEntry]>;
 
 /// The buffers of one command slot, as the device sees them.
 #[repr(C)]
@@ -149,6 +154,8 @@ struct Inner {
     /// When each slot was offered to the device.
     posted: [Instant<Monotonic>; NUM_SLOTS],
     state: State,
+    /// The payload of each slot's command, if any; freed when the slot is free again.
+    payloads: [Option<Payload>; NUM_SLOTS],
     /// The display information last read from the device.
     display: DisplayInfo,
     /// A display refresh was asked for while no slot was free.
@@ -165,11 +172,17 @@ impl Inner {
         }
     }
 
-    /// Takes a free slot, if any.
-    fn alloc_slot(&mut self) -> Option<usize> {
+    /// Takes a free slot for a chain of `descriptors` descriptors, if any.
+    fn alloc_slot(&mut self, descriptors: u16) -> Option<usize> {
         let slot = self.slots.iter().position(|s| *s == Slot::Free)?;
-        // Every slot takes two descriptors and there are twice as many descriptors as slots.
-        (self.ring.num_free() >= 2).then_some(slot)
+        (self.ring.num_free() >= descriptors).then_some(slot)
+    }
+
+    /// Makes `slot` free, and frees its payload: the device has given it back, or never will
+    /// read it (a reset device).
+    fn free_slot(&mut self, slot: usize) {
+        self.slots[slot] = Slot::Free;
+        self.payloads[slot] = None;
     }
 }
 
@@ -288,6 +301,7 @@ impl ControlQueue {
                 slots: [Slot::Free; NUM_SLOTS],
                 head_slot: [0; MAX_QUEUE_SIZE],
                 posted: [Instant::<Monotonic>::now(); NUM_SLOTS],
+                payloads: [const { None }; NUM_SLOTS],
                 state: State::Live,
                 display: DisplayInfo::default(),
                 refresh_pending: false,
@@ -318,18 +332,69 @@ impl ControlQueue {
     /// `ERESTARTSYS` if a signal interrupted the wait; the errno of [`DeviceError::to_errno`] for an error
     /// response; `EPROTO` for a malformed response.
     pub(crate) fn send<C: Command>(&self, transport: &Transport<'_>, cmd: &C) -> Result<C::Output> {
+        self.send_inner(transport, cmd, None, true)
+    }
+
+    /// Sends `cmd` and waits for its answer like [`Self::send`], but a signal does not end the
+    /// wait: for commands whose caller must know that the device carried them out (resource
+    /// teardown, which runs when a killed process closes its files, with a fatal signal
+    /// pending). The wait stays bounded by [`COMMAND_TIMEOUT`]; with a signal pending it
+    /// re-checks the slot each time the mutex was released, as the sleep returns at once.
+    /// Errors: those of [`Self::send`] but `ERESTARTSYS`.
+    pub(crate) fn send_uninterruptible<C: Command>(
+        &self,
+        transport: &Transport<'_>,
+        cmd: &C,
+    ) -> Result<C::Output> {
+        self.send_inner(transport, cmd, None, false)
+    }
+
+    /// Sends `cmd` with `payload`, which the device reads after the request, and waits for its
+    /// answer without being interrupted, like [`Self::send_uninterruptible`].
+    ///
+    /// The queue keeps `payload` until the device has given the command back (or is reset),
+    /// even if the answer times out.
+    pub(crate) fn send_with_payload<C: Command>(
+        &self,
+        transport: &Transport<'_>,
+        cmd: &C,
+        payload: Payload,
+    ) -> Result<C::Output> {
+        self.send_inner(transport, cmd, Some(payload), false)
+    }
+
+    fn send_inner<C: Command>(
+        &self,
+        transport: &Transport<'_>,
+        cmd: &C,
+        payload: Option<Payload>,
+        interruptible: bool,
+    ) -> Result<C::Output> {
         let start = Instant::<Monotonic>::now();
+        let descriptors = if payload.is_some() { 3 } else { 2 };
         let mut inner = self.inner.lock();
 
         let slot = loop {
             inner.check()?;
-            if let Some(slot) = inner.alloc_slot() {
+            if let Some(slot) = inner.alloc_slot(descriptors) {
                 break slot;
             }
-            self.wait(&mut inner, start, transport, None)?;
+            // Looked once more after the deadline: give up. The device is not blamed (the
+            // commands that hold the slots time out on their own if it stopped answering).
+            if start.elapsed() >= COMMAND_TIMEOUT {
+                return Err(ETIMEDOUT);
+            }
+            self.wait(&mut inner, start, transport, None, interruptible)?;
         };
 
-        self.post(&mut inner, transport, slot, cmd.request(), Slot::Waiting)?;
+        self.post(
+            &mut inner,
+            transport,
+            slot,
+            cmd.request(),
+            payload,
+            Slot::Waiting,
+        )?;
 
         let written = loop {
             if let Slot::Done { written } = inner.slots[slot] {
@@ -340,12 +405,12 @@ impl ControlQueue {
                 return Err(e);
             }
             let posted = inner.posted[slot];
-            self.wait(&mut inner, posted, transport, Some(slot))?;
+            self.wait(&mut inner, posted, transport, Some(slot), interruptible)?;
         };
 
         // The slot is ours until it is free again: read the answer first.
         let answer = self.read_response::<C::Response>(slot);
-        inner.slots[slot] = Slot::Free;
+        inner.free_slot(slot);
         drop(inner);
         // A slot is free: wake a submitter waiting for one.
         self.changed.notify_all();
@@ -394,14 +459,16 @@ impl ControlQueue {
         ))
     }
 
-    /// Writes `request` into `slot`'s buffer, offers the slot's chain to the device and notifies
-    /// it; the slot becomes `state`.
+    /// Writes `request` into `slot`'s buffer, offers the slot's chain (with `payload` after the
+    /// request, if any) to the device and notifies it; the slot becomes `state` and keeps
+    /// `payload` until it is free again.
     fn post<R: FromBytes + IntoBytes>(
         &self,
         inner: &mut MutexGuard<'_, Inner>,
         transport: &Transport<'_>,
         slot: usize,
         request: R,
+        payload: Option<Payload>,
         state: Slot,
     ) -> Result {
         let slot_view = io_project!(&self.buffers, .0[try: slot]);
@@ -411,18 +478,28 @@ impl ControlQueue {
         let req_addr = io_project!(slot_view, .request).dma_address();
         let resp_addr = io_project!(slot_view, .response).dma_address();
 
-        let head = inner.ring.add(&[
-            Buffer {
-                addr: req_addr,
-                len: u32::try_from(size_of::<R>())?,
-                device_writes: false,
-            },
-            Buffer {
-                addr: resp_addr,
-                len: u32::try_from(MAX_RESPONSE_SIZE)?,
-                device_writes: true,
-            },
-        ])?;
+        let request = Buffer {
+            addr: req_addr,
+            len: u32::try_from(size_of::<R>())?,
+            device_writes: false,
+        };
+        let response = Buffer {
+            addr: resp_addr,
+            len: u32::try_from(MAX_RESPONSE_SIZE)?,
+            device_writes: true,
+        };
+        let head = match &payload {
+            None => inner.ring.add(&[request, response])?,
+            Some(p) => {
+                let payload = Buffer {
+                    addr: p.dma_address(),
+                    len: u32::try_from(p.size())?,
+                    device_writes: false,
+                };
+                inner.ring.add(&[request, payload, response])?
+            }
+        };
+        inner.payloads[slot] = payload;
         // `slot` is below NUM_SLOTS (32).
         inner.head_slot[usize::from(head)] = slot as u8;
         inner.slots[slot] = state;
@@ -437,17 +514,18 @@ impl ControlQueue {
 
     /// Sleeps until the queue changes, at most until `start` + [`COMMAND_TIMEOUT`].
     ///
-    /// Without `waiting`, the caller waits for a free slot: on timeout it gets `ETIMEDOUT`, and
-    /// the device is not blamed (the commands that hold the slots time out on their own if it
-    /// stopped answering). With `waiting` (the caller's slot, offered at `start`), the device did
+    /// Without `waiting`, the caller waits for a free slot: a timeout returns `Ok`, and the caller
+    /// looks for a slot once more, then gives up with `ETIMEDOUT`. With `waiting` (the caller's slot, offered at `start`), the device did
     /// not answer in time: it is marked failed and the slot abandoned, `ETIMEDOUT`. On a signal,
-    /// `waiting` is abandoned: `ERESTARTSYS`.
+    /// if `interruptible`, `waiting` is abandoned: `ERESTARTSYS`; otherwise the signal is
+    /// ignored (`Ok`), and the caller looks at its slot and calls again.
     fn wait(
         &self,
         inner: &mut MutexGuard<'_, Inner>,
         start: Instant<Monotonic>,
         transport: &Transport<'_>,
         waiting: Option<usize>,
+        interruptible: bool,
     ) -> Result {
         let left = COMMAND_TIMEOUT - start.elapsed();
         let timed_out = if left.as_millis() <= 0 {
@@ -460,6 +538,7 @@ impl ControlQueue {
             {
                 CondVarTimeoutResult::Timeout => true,
                 CondVarTimeoutResult::Woken { .. } => false,
+                CondVarTimeoutResult::Signal { .. } if !interruptible => false,
                 CondVarTimeoutResult::Signal { .. } => {
                     if let Some(slot) = waiting {
                         if inner.slots[slot] == Slot::Waiting {
@@ -467,7 +546,7 @@ impl ControlQueue {
                         } else {
                             // Done while we were woken by the signal: the answer is dropped, and
                             // the slot is free for a submitter that waits for one.
-                            inner.slots[slot] = Slot::Free;
+                            inner.free_slot(slot);
                             self.changed.notify_all();
                         }
                     }
@@ -479,12 +558,8 @@ impl ControlQueue {
             return Ok(());
         }
         let Some(slot) = waiting else {
-            // The caller looks for a free slot again before giving up.
-            return if inner.alloc_slot().is_some() {
-                Ok(())
-            } else {
-                Err(ETIMEDOUT)
-            };
+            // The caller looks for a free slot once more before giving up.
+            return Ok(());
         };
         if let Slot::Done { .. } = inner.slots[slot] {
             // The answer came just in time.
@@ -554,10 +629,10 @@ impl ControlQueue {
                 }
                 Slot::DisplayRefresh => {
                     self.refreshed(&mut inner, slot, chain.written);
-                    inner.slots[slot] = Slot::Free;
+                    inner.free_slot(slot);
                 }
                 // Abandoned, or (a device bug) free or done already: nobody waits for it.
-                _ => inner.slots[slot] = Slot::Free,
+                _ => inner.free_slot(slot),
             }
         }
         self.stats
@@ -585,12 +660,12 @@ impl ControlQueue {
         if inner.check().is_err() {
             return;
         }
-        let Some(slot) = inner.alloc_slot() else {
+        let Some(slot) = inner.alloc_slot(2) else {
             return;
         };
         let request = protocol::GetDisplayInfo.request();
         if self
-            .post(inner, transport, slot, request, Slot::DisplayRefresh)
+            .post(inner, transport, slot, request, None, Slot::DisplayRefresh)
             .is_ok()
         {
             inner.refresh_pending = false;

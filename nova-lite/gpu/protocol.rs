@@ -24,10 +24,18 @@ pub(crate) const EVENT_DISPLAY: u32 = 1 << 0;
 
 /// Command types (`enum virtio_gpu_ctrl_type`) the driver sends.
 const CMD_GET_DISPLAY_INFO: u32 = 0x0100;
+const CMD_RESOURCE_CREATE_2D: u32 = 0x0101;
+const CMD_RESOURCE_UNREF: u32 = 0x0102;
+const CMD_SET_SCANOUT: u32 = 0x0103;
+const CMD_RESOURCE_FLUSH: u32 = 0x0104;
+const CMD_TRANSFER_TO_HOST_2D: u32 = 0x0105;
+const CMD_RESOURCE_ATTACH_BACKING: u32 = 0x0106;
+const CMD_RESOURCE_DETACH_BACKING: u32 = 0x0107;
 const CMD_GET_CAPSET_INFO: u32 = 0x0108;
 const CMD_GET_EDID: u32 = 0x010a;
 
 /// Response types (`enum virtio_gpu_ctrl_type`) the driver expects.
+const RESP_OK_NODATA: u32 = 0x1100;
 const RESP_OK_DISPLAY_INFO: u32 = 0x1101;
 const RESP_OK_CAPSET_INFO: u32 = 0x1102;
 const RESP_OK_EDID: u32 = 0x1104;
@@ -144,6 +152,48 @@ pub(crate) struct Rect {
     width: u32,
     height: u32,
 }
+
+impl Rect {
+    /// The rectangle of `width` x `height` pixels at (`x`, `y`), in wire order.
+    pub(crate) const fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
+        Self {
+            x: x.to_le(),
+            y: y.to_le(),
+            width: width.to_le(),
+            height: height.to_le(),
+        }
+    }
+}
+
+/// The largest number of backing entries the device accepts in one `RESOURCE_ATTACH_BACKING`
+/// (QEMU's limit; the specification gives none).
+pub(crate) const MAX_BACKING_ENTRIES: usize = 16384;
+
+/// `struct virtio_gpu_mem_entry`: one contiguous range of a resource's backing.
+#[repr(C)]
+#[derive(Clone, Copy, Default, FromBytes, IntoBytes)]
+pub(crate) struct MemEntry {
+    addr: u64,
+    length: u32,
+    padding: u32,
+}
+
+impl MemEntry {
+    /// The range of `length` bytes at DMA address `addr`, in wire order.
+    pub(crate) const fn new(addr: u64, length: u32) -> Self {
+        Self {
+            addr: addr.to_le(),
+            length: length.to_le(),
+            padding: 0,
+        }
+    }
+}
+
+// SAFETY: `MemEntry` is plain integers without padding (16 bytes, 8-aligned): it may be read by
+// the device as bytes.
+unsafe impl kernel::transmute::AsBytes for MemEntry {}
+// SAFETY: See above; every bit pattern is a valid `MemEntry`.
+unsafe impl kernel::transmute::FromBytes for MemEntry {}
 
 /// `struct virtio_gpu_display_one`.
 #[repr(C)]
@@ -390,3 +440,181 @@ impl Command for GetCapsetInfo {
         })
     }
 }
+
+/// A command that the device answers with `RESP_OK_NODATA` (a bare header) on success.
+macro_rules! nodata_command {
+    ($(#[$doc:meta])* $name:ident, $wire:ident, $label:literal,
+     { $($field:ident: $fty:ty),* $(,)? }, |$this:ident| $body:expr) => {
+        $(#[$doc])*
+        pub(crate) struct $name {
+            $(
+                #[doc = concat!("`", stringify!($field), "` of the request.")]
+                pub(crate) $field: $fty,
+            )*
+        }
+
+        impl Command for $name {
+            type Request = $wire;
+            type Response = CtrlHdr;
+            type Output = ();
+
+            const OK_TYPE: u32 = RESP_OK_NODATA;
+            const NAME: &'static str = $label;
+
+            fn request(&self) -> $wire {
+                let $this = self;
+                $body
+            }
+
+            fn output(&self, _resp: &CtrlHdr) -> Result {
+                Ok(())
+            }
+        }
+    };
+}
+
+/// `struct virtio_gpu_resource_create_2d`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct ResourceCreate2dReq {
+    hdr: CtrlHdr,
+    resource_id: u32,
+    format: u32,
+    width: u32,
+    height: u32,
+}
+
+/// `struct virtio_gpu_resource_unref` and `struct virtio_gpu_resource_detach_backing`: a
+/// header and a resource id.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct ResourceReq {
+    hdr: CtrlHdr,
+    resource_id: u32,
+    padding: u32,
+}
+
+/// `struct virtio_gpu_set_scanout`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct SetScanoutReq {
+    hdr: CtrlHdr,
+    r: Rect,
+    scanout_id: u32,
+    resource_id: u32,
+}
+
+/// `struct virtio_gpu_resource_flush`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct ResourceFlushReq {
+    hdr: CtrlHdr,
+    r: Rect,
+    resource_id: u32,
+    padding: u32,
+}
+
+/// `struct virtio_gpu_transfer_to_host_2d`.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct TransferToHost2dReq {
+    hdr: CtrlHdr,
+    r: Rect,
+    offset: u64,
+    resource_id: u32,
+    padding: u32,
+}
+
+/// `struct virtio_gpu_resource_attach_backing`, without its entries, which follow in a buffer of
+/// their own.
+#[repr(C)]
+#[derive(Clone, Copy, FromBytes, IntoBytes)]
+pub(crate) struct AttachBackingReq {
+    hdr: CtrlHdr,
+    resource_id: u32,
+    nr_entries: u32,
+}
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_RESOURCE_CREATE_2D`.
+    ResourceCreate2d, ResourceCreate2dReq, "RESOURCE_CREATE_2D",
+    { resource_id: u32, format: u32, width: u32, height: u32 },
+    |c| ResourceCreate2dReq {
+        hdr: CtrlHdr::request(CMD_RESOURCE_CREATE_2D),
+        resource_id: c.resource_id.to_le(),
+        format: c.format.to_le(),
+        width: c.width.to_le(),
+        height: c.height.to_le(),
+    }
+);
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_RESOURCE_UNREF`.
+    ResourceUnref, ResourceReq, "RESOURCE_UNREF",
+    { resource_id: u32 },
+    |c| ResourceReq {
+        hdr: CtrlHdr::request(CMD_RESOURCE_UNREF),
+        resource_id: c.resource_id.to_le(),
+        padding: 0,
+    }
+);
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING`.
+    DetachBacking, ResourceReq, "RESOURCE_DETACH_BACKING",
+    { resource_id: u32 },
+    |c| ResourceReq {
+        hdr: CtrlHdr::request(CMD_RESOURCE_DETACH_BACKING),
+        resource_id: c.resource_id.to_le(),
+        padding: 0,
+    }
+);
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_SET_SCANOUT` (resource 0 disables the scanout).
+    SetScanout, SetScanoutReq, "SET_SCANOUT",
+    { scanout_id: u32, resource_id: u32, rect: Rect },
+    |c| SetScanoutReq {
+        hdr: CtrlHdr::request(CMD_SET_SCANOUT),
+        r: c.rect,
+        scanout_id: c.scanout_id.to_le(),
+        resource_id: c.resource_id.to_le(),
+    }
+);
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_RESOURCE_FLUSH`.
+    ResourceFlush, ResourceFlushReq, "RESOURCE_FLUSH",
+    { resource_id: u32, rect: Rect },
+    |c| ResourceFlushReq {
+        hdr: CtrlHdr::request(CMD_RESOURCE_FLUSH),
+        r: c.rect,
+        resource_id: c.resource_id.to_le(),
+        padding: 0,
+    }
+);
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D`: `offset` is where `rect` starts in the backing.
+    TransferToHost2d, TransferToHost2dReq, "TRANSFER_TO_HOST_2D",
+    { resource_id: u32, rect: Rect, offset: u64 },
+    |c| TransferToHost2dReq {
+        hdr: CtrlHdr::request(CMD_TRANSFER_TO_HOST_2D),
+        r: c.rect,
+        offset: c.offset.to_le(),
+        resource_id: c.resource_id.to_le(),
+        padding: 0,
+    }
+);
+
+nodata_command!(
+    /// `VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING`; the entries are sent as the command's payload
+    /// ([`crate::gpu::cmdq::ControlQueue::send_with_payload`]).
+    AttachBacking, AttachBackingReq, "RESOURCE_ATTACH_BACKING",
+    { resource_id: u32, nr_entries: u32 },
+    |c| AttachBackingReq {
+        hdr: CtrlHdr::request(CMD_RESOURCE_ATTACH_BACKING),
+        resource_id: c.resource_id.to_le(),
+        nr_entries: c.nr_entries.to_le(),
+    }
+);

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unbinding nova-lite's PCI function while a client holds the DRM device
- * open: the client's ioctls fail with ENODEV, closing works, and binding the
- * function again gives a working device. This test changes the device's
- * binding, so it runs last (tests/igt/test-list.txt).
+ * open: the client's ioctls fail with ENODEV, its mappings keep working,
+ * closing works, and binding the function again gives a working device. This
+ * test changes the device's binding, so it runs last (tests/igt/test-list.txt).
  */
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -20,6 +22,7 @@
 
 #define PCI_DRIVER "/sys/bus/pci/drivers/nova-lite"
 #define REBIND_LOOPS 5
+#define MMAP_SIZE (256u * 1024)
 
 /* Finds the PCI function (e.g. "0000:00:0c.0") behind DRM node @fd. */
 static void pci_slot(int fd, char *slot, size_t len)
@@ -62,6 +65,61 @@ static int rebind(const char *slot)
 	return fd;
 }
 
+static uint32_t pattern(uint32_t seed, size_t i)
+{
+	return seed ^ (uint32_t)(i * 0x9e3779b1u);
+}
+
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_signal;
+
+static void on_fault(int sig)
+{
+	fault_signal = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/*
+ * Checks that the mapping @p holds the pattern of @seed, then writes the pattern of @next and
+ * reads it back. Returns false, with the reason in @why, if a word differs or an access raised
+ * SIGBUS or SIGSEGV (caught, so that the caller can bind the device again before failing).
+ */
+static bool use_mapping(volatile uint32_t *p, uint32_t seed, uint32_t next, char *why,
+			size_t len)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
+	const size_t words = MMAP_SIZE / 4;
+	bool ok = true;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		for (size_t i = 0; i < words && ok; i++) {
+			if (p[i] != pattern(seed, i)) {
+				snprintf(why, len, "byte %zu reads %#x, want %#x", 4 * i, p[i],
+					 pattern(seed, i));
+				ok = false;
+			}
+		}
+		for (size_t i = 0; i < words && ok; i++)
+			p[i] = pattern(next, i);
+		for (size_t i = 0; i < words && ok; i++) {
+			if (p[i] != pattern(next, i)) {
+				snprintf(why, len, "byte %zu reads %#x after writing %#x", 4 * i,
+					 p[i], pattern(next, i));
+				ok = false;
+			}
+		}
+	} else {
+		snprintf(why, len, "%s on the mapping", fault_signal == SIGBUS ? "SIGBUS" : "SIGSEGV");
+		ok = false;
+	}
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return ok;
+}
+
 igt_main
 {
 	char slot[64] = "";
@@ -87,6 +145,30 @@ igt_main
 
 		fd = rebind(slot);
 		igt_assert(nova_lite_getparam(fd, NOVA_LITE_PARAM_NUM_SCANOUTS) >= 1);
+		gem_close(fd, nova_lite_gem_create(fd, 4096));
+	}
+
+	igt_describe("A mapping made before the PCI function is unbound keeps the object's data "
+		     "and takes writes (no SIGBUS), also after the file is closed; after binding "
+		     "again, a new file works.");
+	igt_subtest("mmap-survives-unplug") {
+		uint32_t handle = nova_lite_gem_create(fd, MMAP_SIZE);
+		uint32_t *p = nova_lite_gem_mmap(fd, handle, MMAP_SIZE, PROT_READ | PROT_WRITE);
+		char unbound[128] = "", closed[128] = "";
+		bool unbound_ok, closed_ok;
+
+		for (size_t i = 0; i < MMAP_SIZE / 4; i++)
+			p[i] = pattern(0x0f1e2d3c, i);
+		sysfs_write(PCI_DRIVER "/unbind", slot);
+		unbound_ok = use_mapping(p, 0x0f1e2d3c, 0x4b5a6978, unbound, sizeof(unbound));
+		drm_close_driver(fd);
+		closed_ok = unbound_ok &&
+			    use_mapping(p, 0x4b5a6978, 0x8796a5b4, closed, sizeof(closed));
+		igt_assert_eq(munmap(p, MMAP_SIZE), 0);
+
+		fd = rebind(slot);
+		igt_assert_f(unbound_ok, "after unbind: %s\n", unbound);
+		igt_assert_f(closed_ok, "after closing the file: %s\n", closed);
 		gem_close(fd, nova_lite_gem_create(fd, 4096));
 	}
 

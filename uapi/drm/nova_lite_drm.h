@@ -34,18 +34,56 @@ extern "C" {
  * - &DRM_IOCTL_NOVA_LITE_QUERY: read variable-size information from the
  *   device, such as the display information of the scanouts or an EDID
  *   (&struct drm_nova_lite_query). Allowed like GETPARAM.
+ * - &DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET: get the offset at which to mmap an
+ *   object on the DRM file (&struct drm_nova_lite_gem_mmap_offset).
+ * - &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE: make an object a 2D resource of the
+ *   host (&struct drm_nova_lite_resource_create).
+ * - &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST: copy a rectangle of a resource's
+ *   object to the host (&struct drm_nova_lite_transfer).
+ * - &DRM_IOCTL_NOVA_LITE_SET_SCANOUT: show a rectangle of a resource on a
+ *   scanout, or disable the scanout (&struct drm_nova_lite_set_scanout).
+ * - &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH: make the host redraw a rectangle of
+ *   a resource shown on a scanout (&struct drm_nova_lite_flush).
  *
- * The GEM ioctls are allowed on the render node, and on the primary node only
- * for authenticated clients (DRM_AUTH), as for every driver that allocates
- * memory on behalf of a client. A GEM object is released with the core
+ * GEM objects are backed by shmem pages, allocated when the object is first
+ * mapped or made a resource (then all of them, and they stay until the object
+ * is freed: the DRM shmem helper pins an object's pages while it is mapped). An
+ * object lives as long as a handle, a mapping or a host use of it does: a
+ * mapping outlives &DRM_IOCTL_GEM_CLOSE of the last handle and still works
+ * after the device is unplugged. Only a file that holds a handle to an
+ * object may map it: mmap() of another object's offset fails with EACCES.
+ *
+ * A file's handles may also name objects the DRM core created for it:
+ * dumb buffers (&DRM_IOCTL_MODE_CREATE_DUMB, primary node) and buffers
+ * imported with &DRM_IOCTL_PRIME_FD_TO_HANDLE from another driver. The core
+ * maps, exports and closes them, but the driver's ioctls refuse them with
+ * EINVAL. A buffer exported by nova-lite and imported into the same device
+ * is the same object, and every ioctl accepts it.
+ *
+ * Host resources: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE creates a 2D resource
+ * on the host and attaches the object's pages to it as its backing; the
+ * resource is the object's for the object's life. Pixels are linear,
+ * 4 bytes each, with a stride of 4 * width bytes. A client draws into the
+ * object through a mapping, copies a rectangle to the host with
+ * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, shows the resource with
+ * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT and makes the host redraw with
+ * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH. When the object is freed, the driver
+ * disables the scanouts that show it, detaches its backing and destroys the
+ * host resource (unless the device is gone, which frees everything).
+ *
+ * The GEM and resource ioctls are allowed on the render node, and on the
+ * primary node only for authenticated clients (DRM_AUTH), as for every driver
+ * that allocates memory on behalf of a client. &DRM_IOCTL_NOVA_LITE_SET_SCANOUT
+ * changes what the display shows: it is allowed only on the primary node, for
+ * the DRM master (EACCES otherwise, from the DRM core). A GEM object is released with the core
  * &DRM_IOCTL_GEM_CLOSE; handles belong to the file that created them.
  *
  * Every reserved field (``pad``) and every flag not defined here must be 0 on
  * input, otherwise the ioctl fails with EINVAL. Reserved fields are 0 on
  * output. A device that has been unplugged makes every ioctl fail with ENODEV.
  *
- * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY) sleep until it
- * answers, and may also fail with:
+ * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY and the resource
+ * ioctls) sleep until it answers, and may also fail with:
  *
  * - ENODEV: the device was unbound or removed while the ioctl waited;
  * - ETIMEDOUT: the device did not answer within 5 seconds (the driver then
@@ -231,6 +269,177 @@ struct drm_nova_lite_query {
 	__u64 data;
 };
 
+/**
+ * struct drm_nova_lite_gem_mmap_offset - argument of
+ * &DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET
+ *
+ * Returns the fake offset at which mmap() on the DRM file maps the object
+ * (shared, readable and writable; the length is at most the object's size).
+ * The offset stays the same for the object's life.
+ *
+ * Errors: EINVAL if @pad is not 0, or if @handle names an object the driver
+ * did not create (see the overview); ENOENT if @handle does not name an
+ * object of the calling file; ENOMEM if the offset cannot be allocated.
+ */
+struct drm_nova_lite_gem_mmap_offset {
+	/** @handle: in, the object to map. */
+	__u32 handle;
+	/** @pad: in, reserved, must be 0. */
+	__u32 pad;
+	/** @offset: out, the offset to pass to mmap(). */
+	__u64 offset;
+};
+
+/**
+ * enum drm_nova_lite_format - pixel formats of 2D resources
+ *
+ * The virtio-gpu formats (``enum virtio_gpu_formats``), with the same values;
+ * each pixel is 4 bytes, named from the lowest address up.
+ *
+ * @NOVA_LITE_FORMAT_B8G8R8A8_UNORM: blue, green, red, alpha.
+ * @NOVA_LITE_FORMAT_B8G8R8X8_UNORM: blue, green, red, unused.
+ * @NOVA_LITE_FORMAT_A8R8G8B8_UNORM: alpha, red, green, blue.
+ * @NOVA_LITE_FORMAT_X8R8G8B8_UNORM: unused, red, green, blue.
+ * @NOVA_LITE_FORMAT_R8G8B8A8_UNORM: red, green, blue, alpha.
+ * @NOVA_LITE_FORMAT_X8B8G8R8_UNORM: unused, blue, green, red.
+ * @NOVA_LITE_FORMAT_A8B8G8R8_UNORM: alpha, blue, green, red.
+ * @NOVA_LITE_FORMAT_R8G8B8X8_UNORM: red, green, blue, unused.
+ */
+enum drm_nova_lite_format {
+	NOVA_LITE_FORMAT_B8G8R8A8_UNORM = 1,
+	NOVA_LITE_FORMAT_B8G8R8X8_UNORM = 2,
+	NOVA_LITE_FORMAT_A8R8G8B8_UNORM = 3,
+	NOVA_LITE_FORMAT_X8R8G8B8_UNORM = 4,
+	NOVA_LITE_FORMAT_R8G8B8A8_UNORM = 67,
+	NOVA_LITE_FORMAT_X8B8G8R8_UNORM = 68,
+	NOVA_LITE_FORMAT_A8B8G8R8_UNORM = 121,
+	NOVA_LITE_FORMAT_R8G8B8X8_UNORM = 134,
+};
+
+/** NOVA_LITE_RESOURCE_MAX_DIM - the largest width or height of a resource. */
+#define NOVA_LITE_RESOURCE_MAX_DIM 16384
+
+/**
+ * struct drm_nova_lite_rect - a rectangle of a resource, in pixels
+ *
+ * A rectangle is valid for a resource if @width and @height are not 0 and it
+ * lies inside the resource: @x + @width <= the resource's width and
+ * @y + @height <= its height.
+ */
+struct drm_nova_lite_rect {
+	/** @x: left column. */
+	__u32 x;
+	/** @y: top row. */
+	__u32 y;
+	/** @width: width in pixels. */
+	__u32 width;
+	/** @height: height in pixels. */
+	__u32 height;
+};
+
+/**
+ * struct drm_nova_lite_resource_create - argument of
+ * &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE
+ *
+ * Makes the object @handle a 2D resource of the host of @width x @height
+ * pixels in @format (VIRTIO_GPU_CMD_RESOURCE_CREATE_2D), and attaches the
+ * object's pages, mapped for the device, as its backing
+ * (VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING, contiguous pages as one entry).
+ * Pixel (x, y) is at byte y * @stride + x * 4 of the object.
+ *
+ * Errors: EINVAL if @format is not an &enum drm_nova_lite_format, if @width
+ * or @height is 0 or above %NOVA_LITE_RESOURCE_MAX_DIM, if the object is
+ * smaller than @stride * @height bytes, if @pad is not 0, or if @handle
+ * names an object the driver did not create; ENOENT if @handle does not name
+ * an object of the calling file; EBUSY if the object already is a resource;
+ * E2BIG if its pages need more than 16384 backing entries (the device's
+ * limit); ENOMEM if memory runs out in the guest, or on the host
+ * (VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, e.g. beyond QEMU's ``max_hostmem``);
+ * and the errors of an ioctl that asks the device.
+ */
+struct drm_nova_lite_resource_create {
+	/** @handle: in, the object. */
+	__u32 handle;
+	/** @format: in, an &enum drm_nova_lite_format. */
+	__u32 format;
+	/** @width: in, width in pixels. */
+	__u32 width;
+	/** @height: in, height in pixels. */
+	__u32 height;
+	/** @stride: out, bytes from one row to the next: 4 * @width. */
+	__u32 stride;
+	/** @resource_id: out, the host's id of the resource (never 0). */
+	__u32 resource_id;
+	/** @pad: in, reserved, must be 0. */
+	__u64 pad;
+};
+
+/**
+ * struct drm_nova_lite_transfer - argument of
+ * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST
+ *
+ * Copies the rectangle @rect of the resource's object to the host's copy of
+ * the resource (VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D). The ioctl returns once
+ * the host has copied it.
+ *
+ * Errors: EINVAL if @rect is not valid for the resource (see
+ * &struct drm_nova_lite_rect), if @pad is not 0, or if @handle names an
+ * object the driver did not create; ENOENT if @handle does not name an
+ * object of the calling file; ENXIO if the object is not a resource; and the
+ * errors of an ioctl that asks the device.
+ */
+struct drm_nova_lite_transfer {
+	/** @handle: in, the resource's object. */
+	__u32 handle;
+	/** @pad: in, reserved, must be 0. */
+	__u32 pad;
+	/** @rect: in, the rectangle to copy. */
+	struct drm_nova_lite_rect rect;
+};
+
+/**
+ * struct drm_nova_lite_set_scanout - argument of
+ * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT
+ *
+ * Shows the rectangle @rect of the resource of object @handle on scanout
+ * @scanout (VIRTIO_GPU_CMD_SET_SCANOUT), or disables the scanout if @handle
+ * is 0 (@rect must then be all 0). The scanout shows the resource until it
+ * is set again or disabled, or the object is freed.
+ *
+ * Errors: EINVAL if @scanout is not below %NOVA_LITE_PARAM_NUM_SCANOUTS, if
+ * @rect is not valid for the resource (or not all 0 with @handle 0), if the
+ * host refuses the rectangle (QEMU wants at least 16 x 16), or if @handle
+ * names an object the driver did not create; ENOENT if @handle does not name
+ * an object of the calling file; ENXIO if the object is not a resource; and
+ * the errors of an ioctl that asks the device.
+ */
+struct drm_nova_lite_set_scanout {
+	/** @scanout: in, the scanout's index. */
+	__u32 scanout;
+	/** @handle: in, the resource's object, or 0 to disable the scanout. */
+	__u32 handle;
+	/** @rect: in, the rectangle of the resource to show. */
+	struct drm_nova_lite_rect rect;
+};
+
+/**
+ * struct drm_nova_lite_flush - argument of
+ * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
+ *
+ * Makes the host redraw the rectangle @rect of the resource on the scanouts
+ * that show it (VIRTIO_GPU_CMD_RESOURCE_FLUSH).
+ *
+ * Errors: as for &struct drm_nova_lite_transfer.
+ */
+struct drm_nova_lite_flush {
+	/** @handle: in, the resource's object. */
+	__u32 handle;
+	/** @pad: in, reserved, must be 0. */
+	__u32 pad;
+	/** @rect: in, the rectangle to redraw. */
+	struct drm_nova_lite_rect rect;
+};
+
 /*
  * Command numbers, relative to DRM_COMMAND_BASE. They start at 0 and have no
  * gaps: the kernel's ioctl table is indexed by them.
@@ -239,6 +448,11 @@ struct drm_nova_lite_query {
 #define DRM_NOVA_LITE_GEM_CREATE	0x01
 #define DRM_NOVA_LITE_GEM_INFO		0x02
 #define DRM_NOVA_LITE_QUERY		0x03
+#define DRM_NOVA_LITE_GEM_MMAP_OFFSET	0x04
+#define DRM_NOVA_LITE_RESOURCE_CREATE	0x05
+#define DRM_NOVA_LITE_TRANSFER_TO_HOST	0x06
+#define DRM_NOVA_LITE_SET_SCANOUT	0x07
+#define DRM_NOVA_LITE_RESOURCE_FLUSH	0x08
 
 /*
  * The ioctl numbers are an enum, not macros, so that bindgen can evaluate them
@@ -257,6 +471,21 @@ enum {
 	DRM_IOCTL_NOVA_LITE_QUERY =
 		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_QUERY,
 			 struct drm_nova_lite_query),
+	DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET =
+		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_GEM_MMAP_OFFSET,
+			 struct drm_nova_lite_gem_mmap_offset),
+	DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE =
+		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_RESOURCE_CREATE,
+			 struct drm_nova_lite_resource_create),
+	DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST =
+		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_TRANSFER_TO_HOST,
+			struct drm_nova_lite_transfer),
+	DRM_IOCTL_NOVA_LITE_SET_SCANOUT =
+		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_SET_SCANOUT,
+			struct drm_nova_lite_set_scanout),
+	DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH =
+		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_RESOURCE_FLUSH,
+			struct drm_nova_lite_flush),
 };
 
 #if defined(__cplusplus)

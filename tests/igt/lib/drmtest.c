@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * drm_open_driver() and friends for nova-lite's IGT subset (see igt.h): open
- * the first DRM node whose driver matches the chipset flags and, when set,
- * IGT_FORCE_DRIVER ('-' and '_' count as equal, as in IGT).
+ * the first DRM node whose driver matches the chipset flags or, for
+ * DRIVER_ANY when set, IGT_FORCE_DRIVER ('-' and '_' count as equal, as in
+ * IGT).
  */
 
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@ static const struct {
 	int chipset;
 } drivers[] = {
 	{ "nova-lite", DRIVER_NOVA_LITE },
+	{ "vgem", DRIVER_VGEM },
 };
 
 /* Compares driver names the way IGT does: '-' and '_' are the same character. */
@@ -36,19 +38,22 @@ static bool same_name(const char *a, const char *b)
 	return *a == *b;
 }
 
+/*
+ * As IGT's open_device(): IGT_FORCE_DRIVER picks the driver when any would do; otherwise the
+ * driver's chipset flag must be in @chipset (a driver not in the table counts as DRIVER_ANY).
+ */
 static bool driver_matches(const char *name, int chipset)
 {
 	const char *forced = getenv("IGT_FORCE_DRIVER");
+	unsigned int chip = DRIVER_ANY;
 	unsigned int i;
 
-	if (forced && !same_name(forced, name))
-		return false;
-	if (chipset == DRIVER_ANY)
-		return true;
+	if (forced && chipset == DRIVER_ANY)
+		return same_name(forced, name);
 	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
-		if ((drivers[i].chipset & chipset) && same_name(drivers[i].name, name))
-			return true;
-	return false;
+		if (same_name(drivers[i].name, name))
+			chip = drivers[i].chipset;
+	return ((unsigned int)chipset & chip) == chip;
 }
 
 static int open_first(const char *fmt, int first, int chipset)
@@ -120,4 +125,25 @@ int __gem_close(int fd, uint32_t handle)
 void gem_close(int fd, uint32_t handle)
 {
 	igt_assert_eq(__gem_close(fd, handle), 0);
+}
+
+/* Exports @handle as a dma-buf (close-on-exec, read-write) and returns its fd. */
+int prime_handle_to_fd(int fd, uint32_t handle)
+{
+	struct drm_prime_handle args = { .handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR,
+					 .fd = -1 };
+
+	do_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args);
+	igt_assert(args.fd >= 0);
+	return args.fd;
+}
+
+/* Imports dma-buf @dma_buf_fd into @fd and returns the handle. */
+uint32_t prime_fd_to_handle(int fd, int dma_buf_fd)
+{
+	struct drm_prime_handle args = { .fd = dma_buf_fd };
+
+	do_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args);
+	igt_assert_neq_u32(args.handle, 0);
+	return args.handle;
 }

@@ -24,9 +24,13 @@
 #define IGT_EXIT_FAILURE 98
 #define IGT_EXIT_SKIP 77
 
-/* Chipset flags of drm_open_driver(); IGT defines one per driver. */
+/*
+ * Chipset flags of drm_open_driver(); IGT defines one per driver. As in IGT, DRIVER_ANY
+ * leaves out vgem, which is only opened when asked for by name.
+ */
+#define DRIVER_VGEM (1 << 2)
 #define DRIVER_NOVA_LITE (1 << 30)
-#define DRIVER_ANY (~0)
+#define DRIVER_ANY (~(DRIVER_VGEM))
 
 extern sigjmp_buf igt_subtest_jmpbuf;
 
@@ -114,7 +118,11 @@ void igt_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 			__igt_skip_check(__FILE__, __LINE__, __func__, #expr, f); \
 	} while (0)
 
-/* drmtest: open a DRM node of the given chipset, honouring IGT_FORCE_DRIVER. */
+/*
+ * drmtest: open a DRM node of the given chipset. As in IGT, IGT_FORCE_DRIVER chooses the driver
+ * when the chipset is DRIVER_ANY; a named chipset (DRIVER_NOVA_LITE, DRIVER_VGEM) opens that
+ * driver's node.
+ */
 int __drm_open_driver(int chipset);
 int __drm_open_driver_render(int chipset);
 int drm_open_driver(int chipset);
@@ -136,5 +144,7 @@ int drm_close_driver(int fd);
 	} while (0)
 int __gem_close(int fd, uint32_t handle);
 void gem_close(int fd, uint32_t handle);
+int prime_handle_to_fd(int fd, uint32_t handle);
+uint32_t prime_fd_to_handle(int fd, int dma_buf_fd);
 
 #endif /* NOVA_LITE_IGT_H */

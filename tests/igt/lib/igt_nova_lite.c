@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -130,4 +131,102 @@ uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
 	fclose(f);
 	igt_assert_f(false, "no counter %s in %s\n", name, path);
 	return 0;
+}
+
+int __nova_lite_gem_mmap_offset(int fd, struct drm_nova_lite_gem_mmap_offset *arg)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET, arg) ? -errno : 0;
+}
+
+uint64_t nova_lite_gem_mmap_offset(int fd, uint32_t handle)
+{
+	struct drm_nova_lite_gem_mmap_offset arg = { .handle = handle };
+
+	igt_assert_eq(__nova_lite_gem_mmap_offset(fd, &arg), 0);
+	return arg.offset;
+}
+
+/*
+ * Maps the first @size bytes of object @handle of @fd, shared, with protection @prot. The
+ * offset must be given (that is asserted); NULL with errno set if mmap() fails.
+ */
+void *__nova_lite_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
+{
+	uint64_t offset = nova_lite_gem_mmap_offset(fd, handle);
+	void *ptr = mmap(NULL, size, prot, MAP_SHARED, fd, offset);
+
+	return ptr == MAP_FAILED ? NULL : ptr;
+}
+
+void *nova_lite_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
+{
+	void *ptr = __nova_lite_gem_mmap(fd, handle, size, prot);
+
+	igt_assert_f(ptr, "mmap of handle %u (%llu bytes) failed: %m\n", handle,
+		     (unsigned long long)size);
+	return ptr;
+}
+
+int __nova_lite_resource_create(int fd, struct drm_nova_lite_resource_create *arg)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, arg) ? -errno : 0;
+}
+
+/* Makes object @handle a @width x @height resource in @format; returns its resource id. */
+uint32_t nova_lite_resource_create(int fd, uint32_t handle, uint32_t format, uint32_t width,
+				   uint32_t height)
+{
+	struct drm_nova_lite_resource_create arg = {
+		.handle = handle, .format = format, .width = width, .height = height,
+	};
+
+	igt_assert_eq(__nova_lite_resource_create(fd, &arg), 0);
+	igt_assert_eq_u32(arg.stride, 4 * width);
+	igt_assert_neq_u32(arg.resource_id, 0);
+	return arg.resource_id;
+}
+
+int __nova_lite_transfer_to_host(int fd, struct drm_nova_lite_transfer *arg)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, arg) ? -errno : 0;
+}
+
+void nova_lite_transfer_to_host(int fd, uint32_t handle, struct drm_nova_lite_rect rect)
+{
+	struct drm_nova_lite_transfer arg = { .handle = handle, .rect = rect };
+
+	igt_assert_eq(__nova_lite_transfer_to_host(fd, &arg), 0);
+}
+
+int __nova_lite_set_scanout(int fd, struct drm_nova_lite_set_scanout *arg)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, arg) ? -errno : 0;
+}
+
+void nova_lite_set_scanout(int fd, uint32_t scanout, uint32_t handle,
+			   struct drm_nova_lite_rect rect)
+{
+	struct drm_nova_lite_set_scanout arg = {
+		.scanout = scanout, .handle = handle, .rect = rect,
+	};
+
+	igt_assert_eq(__nova_lite_set_scanout(fd, &arg), 0);
+}
+
+/* Disables @scanout: SET_SCANOUT with handle 0 and an all-0 rectangle. */
+void nova_lite_disable_scanout(int fd, uint32_t scanout)
+{
+	nova_lite_set_scanout(fd, scanout, 0, (struct drm_nova_lite_rect){ 0 });
+}
+
+int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, arg) ? -errno : 0;
+}
+
+void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect rect)
+{
+	struct drm_nova_lite_flush arg = { .handle = handle, .rect = rect };
+
+	igt_assert_eq(__nova_lite_resource_flush(fd, &arg), 0);
 }

@@ -18,4 +18,21 @@ int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size);
 int __nova_lite_query(int fd, struct drm_nova_lite_query *query);
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name);
 
+int __nova_lite_gem_mmap_offset(int fd, struct drm_nova_lite_gem_mmap_offset *arg);
+uint64_t nova_lite_gem_mmap_offset(int fd, uint32_t handle);
+void *__nova_lite_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot);
+void *nova_lite_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot);
+
+int __nova_lite_resource_create(int fd, struct drm_nova_lite_resource_create *arg);
+uint32_t nova_lite_resource_create(int fd, uint32_t handle, uint32_t format, uint32_t width,
+				   uint32_t height);
+int __nova_lite_transfer_to_host(int fd, struct drm_nova_lite_transfer *arg);
+void nova_lite_transfer_to_host(int fd, uint32_t handle, struct drm_nova_lite_rect rect);
+int __nova_lite_set_scanout(int fd, struct drm_nova_lite_set_scanout *arg);
+void nova_lite_set_scanout(int fd, uint32_t scanout, uint32_t handle,
+			   struct drm_nova_lite_rect rect);
+void nova_lite_disable_scanout(int fd, uint32_t scanout);
+int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg);
+void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect rect);
+
 #endif /* IGT_NOVA_LITE_H */
