@@ -353,7 +353,8 @@ struct drm_nova_lite_rect {
  * names an object the driver did not create; ENOENT if @handle does not name
  * an object of the calling file; EBUSY if the object already is a resource;
  * E2BIG if its pages need more than 16384 backing entries (the device's
- * limit); ENOMEM if memory runs out in the guest, or on the host
+ * limit); ENOSPC if 2^20 resources are alive (the driver's id range);
+ * ENOMEM if memory runs out in the guest, or on the host
  * (VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, e.g. beyond QEMU's ``max_hostmem``);
  * and the errors of an ioctl that asks the device.
  */
