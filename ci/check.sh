@@ -83,6 +83,23 @@ screens() {
 	else not_ok "screen: $mode: showing the second buffer changed the screenshot" "$out"; fi
 }
 
+# short_boot NAME GPU TIMEOUT: one more boot of the debug kernel with the device options GPU,
+# running the guest checks in mode NAME and IGT's tests/igt/NAME-list.txt; its results are
+# prefixed with "NAME: " (the environment passes NOVA_LITE_QEMU_EXTRA and NOVA_LITE_SCREEN on).
+short_boot() {
+	local name=$1 gpu=$2 timeout=$3 rc=0
+	rm -rf "$OUT/igt-$name"
+	NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_NAME=$name NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
+		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$name" $flavour || rc=$?
+	if [ $rc = 0 ]; then ok "vm-$name: guest run clean (no timeout, no kernel splat)"
+	else not_ok "vm-$name: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console-$name.txt"; fi
+	[ -f "$OUT/guest-results.txt" ] && sed "s/^\(not \)\{0,1\}ok /&$name: /" "$OUT/guest-results.txt" >>"$results"
+	grep -q "^ok $name: guest: check script ran to the end" "$results" ||
+		not_ok "$name: guest: check script ran to the end" "it stopped early, see out/guest-console-$name.txt"
+	"$REPO/ci/igt-results.sh" "igt-$name" "tests/igt/$name-list.txt" |
+		sed "s/^\(not \)\{0,1\}\(ok\|skip\) /&$name: /" >>"$results"
+}
+
 if ! grep -q '^not ok build: kernel' "$results"; then
 	"$REPO/ci/guest-root.sh"
 	rm -f "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt"
@@ -114,34 +131,13 @@ if ! grep -q '^not ok build: kernel' "$results"; then
 	[ $mode = quick ] ||
 		"$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 
-	# A second, short boot: INTx instead of MSI-X (vectors=0), no EDID, one scanout.
+	# The short boots: INTx instead of MSI-X (vectors=0), no EDID, one scanout; then the GPU
+	# behind QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so that the device's DMA is
+	# translated): resources and the display.
 	if [ $mode != quick ]; then
-		gpu=max_outputs=1,xres=800,yres=600,edid=off,vectors=0
-		rm -rf "$OUT/igt-intx"
-		rc=0
-		NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_NAME=intx NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-600} \
-			"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" intx $flavour || rc=$?
-		if [ $rc = 0 ]; then ok "vm-intx: guest run clean (no timeout, no kernel splat)"
-		else not_ok "vm-intx: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console-intx.txt"; fi
-		[ -f "$OUT/guest-results.txt" ] && sed 's/^\(not \)\{0,1\}ok /&intx: /' "$OUT/guest-results.txt" >>"$results"
-		grep -q '^ok intx: guest: check script ran to the end' "$results" ||
-			not_ok "intx: guest: check script ran to the end" "it stopped early, see out/guest-console-intx.txt"
-		"$REPO/ci/igt-results.sh" igt-intx tests/igt/intx-list.txt | sed 's/^\(not \)\{0,1\}\(ok\|skip\) /&intx: /' >>"$results"
-
-		# A third, short boot: the GPU behind QEMU's virtual IOMMU (intel-iommu, and
-		# iommu_platform=on so that the device's DMA is translated): resources and the display.
-		gpu=max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864
-		rm -rf "$OUT/igt-iommu"
-		rc=0
-		NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 NOVA_LITE_GPU_OPTS=$gpu \
-			NOVA_LITE_VM_NAME=iommu NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-900} \
-			"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" iommu $flavour || rc=$?
-		if [ $rc = 0 ]; then ok "vm-iommu: guest run clean (no timeout, no kernel splat)"
-		else not_ok "vm-iommu: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console-iommu.txt"; fi
-		[ -f "$OUT/guest-results.txt" ] && sed 's/^\(not \)\{0,1\}ok /&iommu: /' "$OUT/guest-results.txt" >>"$results"
-		grep -q '^ok iommu: guest: check script ran to the end' "$results" ||
-			not_ok "iommu: guest: check script ran to the end" "it stopped early, see out/guest-console-iommu.txt"
-		"$REPO/ci/igt-results.sh" igt-iommu tests/igt/iommu-list.txt | sed 's/^\(not \)\{0,1\}\(ok\|skip\) /&iommu: /' >>"$results"
+		short_boot intx max_outputs=1,xres=800,yres=600,edid=off,vectors=0 600
+		NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 short_boot iommu \
+			max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864 900
 		screens iommu 800 600
 	fi
 fi

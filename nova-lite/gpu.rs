@@ -651,21 +651,9 @@ impl<'bound> Gpu<'bound> {
     /// away (and is then reset, which destroys the resource and stops its DMA), or it refused
     /// (logged once per resource). The id is then never reused.
     pub(crate) fn destroy_resource(&self, id: u32) -> Result {
-        {
-            let mut res = self.resources.lock();
-            for scanout in 0..self.config.num_scanouts.min(MAX_SCANOUTS as u32) {
-                if res.scanouts[scanout as usize] == id {
-                    self.send_uninterruptible(&protocol::SetScanout {
-                        scanout_id: scanout,
-                        resource_id: 0,
-                        rect: Rect::default(),
-                    })?;
-                    res.scanouts[scanout as usize] = 0;
-                }
-            }
-        }
         let result = self
-            .send_uninterruptible(&protocol::DetachBacking { resource_id: id })
+            .disable_scanouts_of(id)
+            .and_then(|()| self.send_uninterruptible(&protocol::DetachBacking { resource_id: id }))
             .and_then(|()| self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }));
         match result {
             Ok(()) => self.free_resource_id(id),
@@ -681,6 +669,23 @@ impl<'bound> Gpu<'bound> {
             }
         }
         result
+    }
+
+    /// Disables the scanouts that show resource `id` (`SET_SCANOUT` to resource 0). Sleeps;
+    /// errors: those of a command (the scanouts not yet disabled then still show it).
+    fn disable_scanouts_of(&self, id: u32) -> Result {
+        let mut res = self.resources.lock();
+        for scanout in 0..self.config.num_scanouts.min(MAX_SCANOUTS as u32) {
+            if res.scanouts[scanout as usize] == id {
+                self.send_uninterruptible(&protocol::SetScanout {
+                    scanout_id: scanout,
+                    resource_id: 0,
+                    rect: Rect::default(),
+                })?;
+                res.scanouts[scanout as usize] = 0;
+            }
+        }
+        Ok(())
     }
 
     /// Sends `cmd` on the control queue and waits for its answer; a signal ends the wait.

@@ -93,7 +93,7 @@
 #define PRIVATE_FDS 3		/* per thread: render, render, primary */
 #define SHARED_FDS 2		/* every thread: render, primary */
 #define MAX_OBJS 64		/* tracked handles per file */
-#define MAP_MAX_SIZE (128ull << 10)	/* the largest object mapped (see map_rw()) */
+#define MAP_MAX_SIZE (128ull << 10)	/* the largest object mapped (see mappable()) */
 #define MAX_BUFS 8		/* dma-buf fds a thread keeps */
 #define MAX_REPORTS 20
 #define MAX_MARKS 8		/* bytes written through a mapping that an object remembers */
@@ -1142,6 +1142,20 @@ static uint8_t *map(struct thread *t, struct file *f, uint64_t off, uint64_t len
 }
 
 /*
+ * Whether the fuzzer maps @m. mmap() of a shmem object, even of one page of
+ * it, allocates and pins all its pages (the DRM shmem helper), which stay
+ * allocated until the object is freed, mapped or not: with up to 64 objects in
+ * each of 5 files of 4 threads, the 2 GiB guest ran out of memory at a 4 MiB
+ * limit, and again when 256 MiB objects were mapped around their close (the
+ * OOM killer ended 1,000,000-call runs). Only objects up to MAP_MAX_SIZE are
+ * mapped: at most 160 MiB.
+ */
+static bool mappable(const struct model *m)
+{
+	return m->size <= MAP_MAX_SIZE;
+}
+
+/*
  * mmap() of @m, an object @f holds a handle to, at @off, its offset: a mapping
  * past the object's end, or from inside it, fails with EINVAL. Otherwise the
  * mapping reads what the model knows, and bytes written through it read back
@@ -1152,13 +1166,7 @@ static void map_rw(struct thread *t, struct file *f, struct model *m, uint64_t o
 	uint64_t size = m->size, len;
 	uint8_t *p, *q;
 
-	/*
-	 * mmap() of a shmem object allocates and pins all its pages (the DRM shmem helper), which
-	 * stay allocated until the object is freed, mapped or not: with up to 64 objects in each of
-	 * 5 files of 4 threads, the 2 GiB guest ran out of memory at a 4 MiB limit (the OOM killer
-	 * ended a 1,000,000-call run). Only objects up to MAP_MAX_SIZE are mapped: at most 160 MiB.
-	 */
-	if (size > MAP_MAX_SIZE)
+	if (!mappable(m))
 		return;
 
 	switch (below(t, 8)) {
@@ -1229,7 +1237,8 @@ static void map_other(struct thread *t, struct file *f)
 	uint64_t off;
 	uint8_t *p;
 
-	if (g == f || g->fd < 0 || !(o = pick_obj(t, g)) || !obj_offset(t, g, o, &off))
+	if (g == f || g->fd < 0 || !(o = pick_obj(t, g)) || !mappable(o->m) ||
+	    !obj_offset(t, g, o, &off))
 		return;
 	if (cfg.unplug) {
 		/* @f and @g may be two instances of the device: the offset may be anything. */
@@ -1259,7 +1268,7 @@ static void map_closed(struct thread *t, struct file *f)
 	uint64_t off;
 	int err;
 
-	if (f->shared || !o || !obj_offset(t, f, o, &off))
+	if (f->shared || !o || !mappable(o->m) || !obj_offset(t, f, o, &off))
 		return;
 	m = o->m;
 	m->refs++;

@@ -213,7 +213,9 @@ impl NovaLiteObject {
         if slot.is_some() {
             return Err(EBUSY);
         }
-        // Pins the pages and maps them for the GPU, until the object is freed.
+        // Pins the pages and maps them for the GPU, until the object is freed, even if the device
+        // refuses the resource below: the shmem helper keeps one mapping for the object's life,
+        // which a later RESOURCE_CREATE on the same object reuses (as an mmap() keeps the pages).
         let sgt = obj.sg_table(gpu.dma_device())?;
         let id = gpu.create_resource(format, width, height, sgt)?;
         let resource = Resource { id, ..resource };
