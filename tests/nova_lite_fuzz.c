@@ -652,6 +652,24 @@ static uint64_t page_align(uint64_t size)
 	return (size + PAGE - 1) & ~(PAGE - 1);
 }
 
+/*
+ * Whether the fuzzer maps @m. mmap() of a shmem object, even of one page of
+ * it, allocates and pins all its pages (the DRM shmem helper), which stay
+ * allocated until the object is freed, mapped or not: with up to 64 objects in
+ * each of 5 files of 4 threads, the 2 GiB guest ran out of memory at a 4 MiB
+ * limit, and again when 256 MiB objects were mapped around their close (the
+ * OOM killer ended 1,000,000-call runs). Only objects up to MAP_MAX_SIZE are
+ * mapped: at most 160 MiB. The same holds for a PRIME import into another
+ * device (with --unplug, the device's next instance): the exporter pins all
+ * the pages for the attachment, and a 256 MiB buffer fails with ENOMEM once
+ * the guest's memory runs low (the helper allocates them with
+ * __GFP_RETRY_MAYFAIL).
+ */
+static bool mappable(const struct model *m)
+{
+	return m->size <= MAP_MAX_SIZE;
+}
+
 static void do_getparam(struct thread *t, struct file *f)
 {
 	struct drm_nova_lite_getparam p = { 0 };
@@ -911,6 +929,8 @@ static void do_prime_import(struct thread *t, struct file *f)
 	int pipefd[2] = { -1, -1 };
 	int err;
 
+	if (b && cfg.unplug && !mappable(b->m))
+		b = NULL; /* it may be another instance's: see mappable() */
 	if (b) {
 		p.fd = b->fd;
 	} else if (chance(t, 50) && !pipe2(pipefd, O_CLOEXEC)) {
@@ -1139,20 +1159,6 @@ static uint8_t *map(struct thread *t, struct file *f, uint64_t off, uint64_t len
 		return NULL;
 	}
 	return p;
-}
-
-/*
- * Whether the fuzzer maps @m. mmap() of a shmem object, even of one page of
- * it, allocates and pins all its pages (the DRM shmem helper), which stay
- * allocated until the object is freed, mapped or not: with up to 64 objects in
- * each of 5 files of 4 threads, the 2 GiB guest ran out of memory at a 4 MiB
- * limit, and again when 256 MiB objects were mapped around their close (the
- * OOM killer ended 1,000,000-call runs). Only objects up to MAP_MAX_SIZE are
- * mapped: at most 160 MiB.
- */
-static bool mappable(const struct model *m)
-{
-	return m->size <= MAP_MAX_SIZE;
 }
 
 /*

@@ -58,7 +58,10 @@ extern "C" {
  * imported with &DRM_IOCTL_PRIME_FD_TO_HANDLE from another driver. The core
  * maps, exports and closes them, but the driver's ioctls refuse them with
  * EINVAL. A buffer exported by nova-lite and imported into the same device
- * is the same object, and every ioctl accepts it.
+ * is the same object, and every ioctl accepts it. Importing a nova-lite
+ * buffer into another device (or another nova-lite device) allocates and pins
+ * all its pages for as long as the import lives; when they cannot be
+ * allocated, the import fails with ENOMEM.
  *
  * Host resources: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE creates a 2D resource
  * on the host and attaches the object's pages to it as its backing; the
