@@ -4,6 +4,7 @@
 #   make demo    build everything, boot the VM, modprobe nova-lite and show what it exposes
 #   make check   the project's tests on the debug kernel (what CI runs)
 #   make quick   the edit loop: the same on fewer tests (ci/check.sh)
+#   make bench   nova-lite against the C drivers in one boot, as ratios (ci/bench.sh)
 # The kernel-side build lives in ci/kernel.sh: this directory is not a kbuild directory.
 
 SHELL := /bin/bash
@@ -14,7 +15,7 @@ DRM_LIBS = $(shell pkg-config --libs libdrm)
 UAPI := uapi/drm/nova_lite_drm.h
 BIN := out/bin
 
-.PHONY: demo check quick setup kernel guest-root userspace clean
+.PHONY: demo check quick bench setup kernel guest-root userspace clean
 
 demo:
 	@bash ci/demo.sh
@@ -24,6 +25,9 @@ check:
 
 quick:
 	@bash ci/check.sh quick
+
+bench:
+	@bash ci/bench.sh
 
 setup:
 	@bash ci/setup-host.sh
@@ -41,7 +45,7 @@ IGT_TESTS := nova_lite_getparam nova_lite_gem_create nova_lite_gem_info nova_lit
 IGT_LIB := $(wildcard tests/igt/lib/*.c)
 IGT_HDR := $(wildcard tests/igt/lib/*.h) $(UAPI)
 
-userspace: $(BIN)/nova-lite-info $(BIN)/nova_lite_fuzz $(IGT_TESTS:%=$(BIN)/igt/%)
+userspace: $(BIN)/nova-lite-info $(BIN)/nova_lite_fuzz $(BIN)/nova_lite_bench $(IGT_TESTS:%=$(BIN)/igt/%)
 
 $(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI)
 	@mkdir -p $(@D)
@@ -50,6 +54,10 @@ $(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI)
 $(BIN)/nova_lite_fuzz: tests/nova_lite_fuzz.c $(UAPI)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -lpthread -o $@
+
+$(BIN)/nova_lite_bench: tests/nova_lite_bench.c $(UAPI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -o $@
 
 # -Wno-clobbered: igt_fixture/igt_subtest are setjmp-based, as in IGT. Variables set in a fixture
 # are never written between a subtest's setjmp and its longjmp, which GCC cannot see.

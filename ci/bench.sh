@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make bench`: nova-lite against the C drivers on the same work, in one boot of the release
+# kernel with two virtio-gpu devices: the first goes to nova-lite, the second stays with the C
+# virtio_gpu driver; vgem is loaded too. The guest runs tests/nova_lite_bench.c
+# (ci/guest/bench.sh); its table is printed and its results are kept in out/bench/results.json.
+# Benchmarks report: the exit status is non-zero only if the run itself failed.
+. "$(dirname "$0")/lib.sh"
+
+"$REPO/ci/setup-host.sh"
+"$REPO/ci/kernel.sh" release
+step "building the benchmark"
+make -s -C "$REPO" userspace
+"$REPO/ci/guest-root.sh"
+rm -rf "$OUT/bench"
+mkdir -p "$OUT/bench"
+NOVA_LITE_VM_NAME=bench NOVA_LITE_GPU_OPTS=max_outputs=1 \
+	NOVA_LITE_QEMU_EXTRA="-device virtio-gpu-pci,max_outputs=1" \
+	"$REPO/ci/vm.sh" release ci/guest/bench.sh
+echo "results: $OUT/bench/results.json"

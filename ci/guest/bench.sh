@@ -1,0 +1,17 @@
+#!/bin/bash
+# The in-guest part of `make bench`: the first virtio-gpu function to nova-lite, the second to
+# the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c).
+set -eu
+export PATH=/srv/tools:/mnt/bin:$PATH
+gpus=()
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" != 0x1af4:0x1050 ] || gpus+=("$(basename "$d")")
+done
+[ ${#gpus[@]} = 2 ] || { echo "bench: ${#gpus[@]} virtio-gpu functions, want 2"; exit 1; }
+nova-lite-bind "${gpus[0]}"
+# No udev in the guest: the C driver and vgem are loaded by hand.
+modprobe virtio_gpu
+modprobe vgem
+echo "${gpus[0]}: $(basename "$(readlink "/sys/bus/pci/devices/${gpus[0]}/driver")")"
+echo "${gpus[1]}: $(basename "$(readlink /sys/bus/pci/devices/"${gpus[1]}"/virtio*/driver)") (on virtio-pci)"
+nova_lite_bench --json /mnt/bench/results.json
