@@ -16,11 +16,14 @@
  * ratio; a benchmark reports, it does not fail: the exit status is 0 whenever
  * every operation succeeded, whatever the ratios.
  *
- * Pairs measured (references: vgem, the DRM core):
+ * Pairs measured (references: vgem, the DRM core, virtio_gpu):
  *   create-close-4k    GEM_CREATE + GEM_CLOSE of 4 KiB  vs vgem's dumb create + close of 4 KiB
  *   create-close-1m    the same, 1 MiB                   vs vgem, 1 MiB
  *   lookup             GEM_INFO of a handle              vs GET_CAP on the same fd (the floor
  *                                                          of an ioctl)
+ *   resource           GEM_CREATE + RESOURCE_CREATE      vs virtio_gpu's RESOURCE_CREATE (2D)
+ *                      + GEM_CLOSE, 64x64 B8G8R8X8          + GEM_CLOSE, the same (the other
+ *                                                          virtio-gpu device of the VM)
  * A reference whose driver is not there is reported as absent, never guessed.
  *
  * Usage: nova_lite_bench [--quick] [--json FILE]
@@ -41,6 +44,8 @@
 #include <unistd.h>
 
 #include <xf86drm.h>
+
+#include <virtgpu_drm.h>
 
 #include "nova_lite_drm.h"
 
@@ -140,6 +145,43 @@ static int get_cap(struct side *s)
 	struct drm_get_cap c = { .capability = DRM_CAP_PRIME };
 
 	return xioctl(s->fd, DRM_IOCTL_GET_CAP, &c);
+}
+
+#define RES_W 64
+#define RES_H 64
+
+/* A 2D host resource of RES_W x RES_H pixels made of a new object, then the object closed. */
+static int nova_resource(struct side *s)
+{
+	struct drm_nova_lite_gem_create c = { .size = RES_W * RES_H * 4 };
+	struct drm_nova_lite_resource_create r = {
+		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = RES_W, .height = RES_H,
+	};
+	struct drm_gem_close cl = { 0 };
+	int err = xioctl(s->fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &c);
+
+	if (err)
+		return err;
+	r.handle = c.handle;
+	err = xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &r);
+	cl.handle = c.handle;
+	return xioctl(s->fd, DRM_IOCTL_GEM_CLOSE, &cl) ?: err;
+}
+
+/* virtio_gpu's 2D resource of the same size and format (2: B8G8R8X8_UNORM, target 2: 2D). */
+static int virtgpu_resource(struct side *s)
+{
+	struct drm_virtgpu_resource_create r = {
+		.target = 2, .format = 2, .width = RES_W, .height = RES_H, .depth = 1,
+		.array_size = 1, .size = RES_W * RES_H * 4, .stride = RES_W * 4,
+	};
+	struct drm_gem_close cl = { 0 };
+	int err = xioctl(s->fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &r);
+
+	if (err)
+		return err;
+	cl.handle = r.bo_handle;
+	return xioctl(s->fd, DRM_IOCTL_GEM_CLOSE, &cl);
 }
 
 static double now_ns(void)
@@ -255,7 +297,7 @@ int main(int argc, char **argv)
 {
 	struct drm_nova_lite_gem_create probe = { .size = 4096 };
 	const char *json = NULL;
-	int nova, vgem, err = 0;
+	int nova, vgem, virtgpu, err = 0;
 	FILE *f;
 
 	for (int i = 1; i < argc; i++) {
@@ -276,6 +318,7 @@ int main(int argc, char **argv)
 	}
 	/* Dumb buffers are the primary node's. */
 	vgem = open_driver("vgem", true);
+	virtgpu = open_driver("virtio_gpu", false);
 	/* The object GEM_INFO looks up, alive for the whole run. */
 	err = xioctl(nova, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &probe);
 	if (err) {
@@ -298,6 +341,11 @@ int main(int argc, char **argv)
 		  .nova = { .what = "GEM_INFO", .fd = nova, .op = nova_gem_info,
 			    .handle = probe.handle },
 		  .ref = { .what = "GET_CAP (the floor: an ioctl)", .fd = nova, .op = get_cap } },
+		{ .name = "resource", .goal = 1.0,
+		  .nova = { .what = "GEM_CREATE + RESOURCE_CREATE + GEM_CLOSE", .fd = nova,
+			    .op = nova_resource },
+		  .ref = { .what = "virtio_gpu: RESOURCE_CREATE + GEM_CLOSE", .fd = virtgpu,
+			   .op = virtgpu_resource } },
 	};
 	const unsigned int npairs = sizeof(pairs) / sizeof(pairs[0]);
 
