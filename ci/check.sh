@@ -88,7 +88,7 @@ screens() {
 # prefixed with "NAME: " (the environment passes NOVA_LITE_QEMU_EXTRA and NOVA_LITE_SCREEN on).
 short_boot() {
 	local name=$1 gpu=$2 timeout=$3 rc=0
-	rm -rf "$OUT/igt-$name"
+	rm -rf "$OUT/igt-$name" "$OUT/guest-results.txt"
 	NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_NAME=$name NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
 		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$name" $flavour || rc=$?
 	if [ $rc = 0 ]; then ok "vm-$name: guest run clean (no timeout, no kernel splat)"

@@ -26,13 +26,14 @@
  *                                                          virtio-gpu device of the VM)
  * A reference whose driver is not there is reported as absent, never guessed.
  *
- * Usage: nova_lite_bench [--quick] [--json FILE]
+ * Usage: nova_lite_bench [--quick] [--require-references] [--json FILE]
  *   --quick      3 samples of 20 operations (make check runs it so that it cannot rot;
  *                its figures mean nothing)
+ *   --require-references
+ *                fails (exit status 1) unless vgem and virtio_gpu are there (make bench)
  *   --json FILE  also writes the results as JSON
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -73,39 +74,6 @@ static unsigned int samples = 7, iterations = 2000;
 static int xioctl(int fd, unsigned long req, void *arg)
 {
 	return drmIoctl(fd, req, arg) ? errno : 0;
-}
-
-/* Opens a node of the DRM driver @driver: its render node, or its primary one if @primary. */
-static int open_driver(const char *driver, bool primary)
-{
-	const char *prefix = primary ? "card" : "renderD";
-	struct dirent *de;
-	int found = -1;
-	DIR *dir;
-
-	dir = opendir("/dev/dri");
-	if (!dir)
-		return -1;
-	while (found < 0 && (de = readdir(dir))) {
-		char path[300];
-		drmVersionPtr v;
-		int fd;
-
-		if (strncmp(de->d_name, prefix, strlen(prefix)) || !strcmp(de->d_name, "card"))
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, driver))
-			found = fd;
-		else
-			close(fd);
-		drmFreeVersion(v);
-	}
-	closedir(dir);
-	return found;
 }
 
 static int nova_create_close(struct side *s)
@@ -297,6 +265,7 @@ int main(int argc, char **argv)
 {
 	struct drm_nova_lite_gem_create probe = { .size = 4096 };
 	const char *json = NULL;
+	bool require_refs = false;
 	int nova, vgem, virtgpu, err = 0;
 	FILE *f;
 
@@ -304,21 +273,28 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--quick")) {
 			samples = 3;
 			iterations = 20;
+		} else if (!strcmp(argv[i], "--require-references")) {
+			require_refs = true;
 		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
 			json = argv[++i];
 		} else {
-			fprintf(stderr, "usage: nova_lite_bench [--quick] [--json FILE]\n");
+			fprintf(stderr, "usage: nova_lite_bench [--quick] [--require-references] "
+				"[--json FILE]\n");
 			return 2;
 		}
 	}
-	nova = open_driver("nova-lite", false);
+	nova = drmOpenWithType("nova-lite", NULL, DRM_NODE_RENDER);
 	if (nova < 0) {
 		fprintf(stderr, "nova_lite_bench: no nova-lite render node\n");
 		return 1;
 	}
 	/* Dumb buffers are the primary node's. */
-	vgem = open_driver("vgem", true);
-	virtgpu = open_driver("virtio_gpu", false);
+	vgem = drmOpenWithType("vgem", NULL, DRM_NODE_PRIMARY);
+	virtgpu = drmOpenWithType("virtio_gpu", NULL, DRM_NODE_RENDER);
+	if (require_refs && (vgem < 0 || virtgpu < 0)) {
+		fprintf(stderr, "nova_lite_bench: no %s node\n", vgem < 0 ? "vgem" : "virtio_gpu");
+		return 1;
+	}
 	/* The object GEM_INFO looks up, alive for the whole run. */
 	err = xioctl(nova, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &probe);
 	if (err) {

@@ -280,56 +280,38 @@ static int gem_create_map(int fd, uint64_t size, __u32 *handle, unsigned char **
 }
 
 /*
- * GEM_CREATE of 4 * width * height bytes, RESOURCE_CREATE in B8G8R8X8,
- * GEM_MMAP_OFFSET and mmap. On failure, reports the step and frees what it made.
+ * An object of 4 * width * height bytes, mapped (gem_create_map()), made a
+ * resource in B8G8R8X8. On failure, reports the step and frees what it made.
  */
 static int fb_create(int fd, __u32 width, __u32 height, struct fb *fb)
 {
-	struct drm_nova_lite_gem_create create = { .size = 4ull * width * height };
 	struct drm_nova_lite_resource_create res = {
 		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
 		.width = width,
 		.height = height,
 	};
-	struct drm_nova_lite_gem_mmap_offset off = { 0 };
-	void *p;
 
 	memset(fb, 0, sizeof(*fb));
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &create)) {
-		report("GEM_CREATE", errno);
+	if (gem_create_map(fd, 4ull * width * height, &fb->handle, &fb->map, &fb->map_size))
 		return -1;
-	}
-	res.handle = create.handle;
+	res.handle = fb->handle;
 	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &res)) {
 		report("RESOURCE_CREATE", errno);
-		goto close;
+		goto unmap;
 	}
-	if ((uint64_t)res.stride * height > create.size || res.stride < 4ull * width) {
+	if ((uint64_t)res.stride * height > fb->map_size || res.stride < 4ull * width) {
 		fprintf(stderr, "nova-lite-info: RESOURCE_CREATE: stride %u does not fit %ux%u "
-			"in %llu bytes\n", res.stride, width, height,
-			(unsigned long long)create.size);
-		goto close;
+			"in %zu bytes\n", res.stride, width, height, fb->map_size);
+		goto unmap;
 	}
-	off.handle = create.handle;
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET, &off)) {
-		report("GEM_MMAP_OFFSET", errno);
-		goto close;
-	}
-	p = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off.offset);
-	if (p == MAP_FAILED) {
-		report("mmap", errno);
-		goto close;
-	}
-	fb->handle = create.handle;
 	fb->resource_id = res.resource_id;
 	fb->width = width;
 	fb->height = height;
 	fb->stride = res.stride;
-	fb->map = p;
-	fb->map_size = create.size;
 	return 0;
-close:
-	gem_close(fd, create.handle);
+unmap:
+	munmap(fb->map, fb->map_size);
+	gem_close(fd, fb->handle);
 	return -1;
 }
 

@@ -159,7 +159,11 @@ def read_ppm(path):
 # --- the pattern -----------------------------------------------------------
 
 class Pattern:
-    """Builds the expected RGB rows of a seed with byte slicing, not per pixel."""
+    """Builds the expected RGB rows of a seed with byte slicing, not per pixel.
+
+    Pixel (x, y) of seed s is, each channel modulo 256: red x + 3y + 37s,
+    green (x >> 2) ^ (y >> 2) ^ 13s, blue 255 - (x + y) + 71s.
+    """
 
     def __init__(self, width, seed):
         self.width = width
@@ -171,12 +175,6 @@ class Pattern:
         self.desc = bytes((-i) & 0xff for i in range(256)) * reps
         self.g_x = bytes((x >> 2) & 0xff for x in range(width))
         self.xor = {}
-
-    def pixel(self, x, y):
-        s = self.seed
-        return ((x + 3 * y + 37 * s) & 0xff,
-                ((x >> 2) ^ (y >> 2) ^ (13 * s)) & 0xff,
-                (255 - ((x + y) & 0xff) + 71 * s) & 0xff)
 
     def row(self, y):
         w, s = self.width, self.seed

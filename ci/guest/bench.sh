@@ -12,6 +12,9 @@ nova-lite-bind "${gpus[0]}"
 # No udev in the guest: the C driver and vgem are loaded by hand.
 modprobe virtio_gpu
 modprobe vgem
+c_driver=$(basename "$(readlink /sys/bus/pci/devices/"${gpus[1]}"/virtio*/driver)")
 echo "${gpus[0]}: $(basename "$(readlink "/sys/bus/pci/devices/${gpus[0]}/driver")")"
-echo "${gpus[1]}: $(basename "$(readlink /sys/bus/pci/devices/"${gpus[1]}"/virtio*/driver)") (on virtio-pci)"
-nova_lite_bench --json /mnt/bench/results.json
+echo "${gpus[1]}: $c_driver (on virtio-pci)"
+# Every reference must be there: a pair without one is not a measurement.
+[ "$c_driver" = virtio_gpu ] || { echo "bench: ${gpus[1]} is not bound to virtio_gpu"; exit 1; }
+nova_lite_bench --require-references --json /mnt/bench/results.json

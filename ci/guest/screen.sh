@@ -24,7 +24,8 @@ draw() {
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
-	echo >/tmp/hold
+	# Read-write: never blocks, whether or not the client still reads (it may have failed).
+	echo 1<>/tmp/hold
 	wait $pid || rc=1
 	cat /tmp/draw.txt
 	return $rc

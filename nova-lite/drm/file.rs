@@ -12,6 +12,7 @@ use kernel::{
         Registered, //
     },
     prelude::*,
+    sync::aref::ARef,
     uaccess::{
         UserPtr,
         UserSlice, //
@@ -152,7 +153,7 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let (res, rect) = resource_rect(file, req.handle, &req.rect)?;
+        let (_obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
         gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y))?;
         Ok(0)
     }
@@ -176,7 +177,7 @@ impl File {
             gpu.set_scanout(req.scanout, 0, Rect::default())?;
             return Ok(0);
         }
-        let (res, rect) = resource_rect(file, req.handle, r)?;
+        let (_obj, res, rect) = resource_rect(file, req.handle, r)?;
         gpu.set_scanout(req.scanout, res.id, rect)?;
         Ok(0)
     }
@@ -191,7 +192,7 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let (res, rect) = resource_rect(file, req.handle, &req.rect)?;
+        let (_obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
         gpu.flush(res.id, rect)?;
         Ok(0)
     }
@@ -257,14 +258,15 @@ impl File {
 
 /// Looks up the object `handle` of `file`, and checks that it is a resource and that `r` is a
 /// valid rectangle of it: `ENOENT`, `EINVAL` (an object of another driver, or a bad rectangle),
-/// `ENXIO` (not a resource).
+/// `ENXIO` (not a resource). The caller keeps the returned object while it uses the resource's
+/// id: its last reference destroys the resource and frees the id for reuse.
 fn resource_rect(
     file: &drm::File<File>,
     handle: u32,
     r: &uapi::drm_nova_lite_rect,
-) -> Result<(Resource, Rect)> {
+) -> Result<(ARef<Object>, Resource, Rect)> {
     let obj = Object::lookup_handle(file, handle)?;
     let res = obj.resource().ok_or(ENXIO)?;
     let rect = res.rect([r.x, r.y, r.width, r.height])?;
-    Ok((res, rect))
+    Ok((obj, res, rect))
 }

@@ -104,7 +104,12 @@ extern "C" {
  * - EPROTO: the device's answer had the wrong type or size, or invalid
  *   content (an EDID size that is not a multiple of 128 bytes);
  * - EINTR: a signal interrupted the wait (the ioctl is restarted when the
- *   signal handler allows it).
+ *   signal handler allows it). Only &DRM_IOCTL_NOVA_LITE_QUERY,
+ *   &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST and &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
+ *   wait interruptibly; &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE and
+ *   &DRM_IOCTL_NOVA_LITE_SET_SCANOUT wait until the device answers (at most
+ *   5 seconds a command), because the driver must know whether the device
+ *   made the change.
  */
 
 /**
