@@ -20,7 +20,8 @@ fi
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3-venv
       debootstrap debian-archive-keyring "libclang-$LLVM_VERSION-dev" "clang-$LLVM_VERSION"
-      "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" libdrm-dev pkg-config jq)
+      "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" libdrm-dev pkg-config jq
+      python3-matplotlib)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -7,13 +7,14 @@
 # The whole run has a hard timeout ($NOVA_LITE_VM_TIMEOUT seconds). The console (with the kernel
 # log) goes to out/guest-console.txt (out/guest-console-$NOVA_LITE_VM_NAME.txt if that is set);
 # a timeout, or a kernel oops, BUG, WARNING, KASAN report or panic in it, fails the run.
+# $NOVA_LITE_VM_MEMORY is the guest's memory (default 2G).
 # $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`). With NOVA_LITE_SCREEN=1,
 # QEMU gets a QMP socket and a watcher takes screenshots for the guest: the guest writes a name to
 # out/screen-request, the watcher saves the display as out/screen-<name>.ppm (tools/screen.py)
 # and creates out/screen-done; out/screen-watch tells the guest that the watcher runs.
 . "$(dirname "$0")/lib.sh"
 
-: "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}"
+: "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}" "${NOVA_LITE_VM_MEMORY:=2G}"
 : "${NOVA_LITE_GPU_OPTS:=max_outputs=$NOVA_LITE_MAX_OUTPUTS}"
 FLAVOUR=${1:?usage: ci/vm.sh debug|release GUEST_SCRIPT [ARGS...]}
 shift
@@ -67,7 +68,7 @@ fi
 : >"$console"
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
-	--disable-microvm "${accel[@]}" --verbose --memory 2G --cpus 2 \
+	--disable-microvm "${accel[@]}" --verbose --memory "$NOVA_LITE_VM_MEMORY" --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
 	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
 	--qemu-opts="$qemu_opts" \

@@ -3,32 +3,52 @@
  * nova_lite_bench: nova-lite against the C drivers on the same work, in one
  * boot (`make bench`, ci/guest/bench.sh).
  *
- * Each pair runs nova-lite's operation and a reference's side by side: a
- * warm-up sample of each, then SAMPLES samples of each, interleaved (the
+ * Pairs. Each pair runs nova-lite's operation and a reference's side by side:
+ * a warm-up sample of each, then SAMPLES samples of each, interleaved (the
  * order swaps every sample, so that a drift of the machine hits both alike).
- * A sample times ITERATIONS operations with CLOCK_MONOTONIC and gives the
- * time of one. The report gives, for each side, the median and the spread
- * (lowest and highest sample), and the ratio of the medians:
+ * A sample times a number of operations with CLOCK_MONOTONIC and gives the
+ * time of one. A reference whose driver queues commands without waiting for
+ * them (virtio_gpu) ends each sample with one command it waits for, inside
+ * the timed part, so that the host's work is counted. The report gives, for
+ * each side, the median and the spread (lowest and highest sample), and the
+ * ratio of the medians:
  *
  *     ratio = nova-lite's median time / the reference's median time
  *
  * below 1.00 nova-lite is faster. The goal of each pair is printed beside its
- * ratio; a benchmark reports, it does not fail: the exit status is 0 whenever
- * every operation succeeded, whatever the ratios.
+ * ratio; a diagnostic pair has none (it splits another pair's time).
  *
- * Pairs measured (references: vgem, the DRM core, virtio_gpu):
- *   create-close-4k    GEM_CREATE + GEM_CLOSE of 4 KiB  vs vgem's dumb create + close of 4 KiB
- *   create-close-1m    the same, 1 MiB                   vs vgem, 1 MiB
- *   lookup             GEM_INFO of a handle              vs GET_CAP on the same fd (the floor
- *                                                          of an ioctl)
- *   resource           GEM_CREATE + RESOURCE_CREATE      vs virtio_gpu's RESOURCE_CREATE (2D)
- *                      + GEM_CLOSE, 64x64 B8G8R8X8          + GEM_CLOSE, the same (the other
- *                                                          virtio-gpu device of the VM)
- * A reference whose driver is not there is reported as absent, never guessed.
+ *   create-close-4k  GEM_CREATE + GEM_CLOSE, 4 KiB      vgem's CREATE_DUMB + DESTROY_DUMB
+ *   create-close-1m  the same, 1 MiB                     the same, 1 MiB
+ *   lookup           GEM_INFO of a handle                GET_CAP on the same fd (the floor)
+ *   ioctl            GETPARAM (a driver ioctl, no        GET_CAP (diagnostic)
+ *                    lookup)
+ *   lookup-c         virtio_gpu's RESOURCE_INFO (the C   virtio_gpu's GET_CAP (diagnostic:
+ *                    driver's lookup)                      what a lookup costs in C)
+ *   resource         GEM_CREATE + RESOURCE_CREATE 64x64  virtio_gpu's RESOURCE_CREATE (2D)
+ *                    + GEM_CLOSE                           + GEM_CLOSE
+ *   roundtrip        QUERY of the display information    virtio_gpu's RESOURCE_CREATE + WAIT
+ *                    (one GET_DISPLAY_INFO)                + GEM_CLOSE (the nearest wait)
+ *   transfer-flush   TRANSFER_TO_HOST + RESOURCE_FLUSH   virtio_gpu's TRANSFER_TO_HOST + WAIT
+ *                    of 512x512 pixels (1 MiB)             of the same
+ *   fault-vgem       create, mmap, write one byte a page, unmap, close 4 MiB: vgem's the same
+ *   fault-anon       the same                            anonymous memory (the floor)
+ *   write-vgem       memset of a 4 MiB mapping           vgem's mapping
+ *   write-anon       the same                            anonymous memory (the floor)
+ *
+ * Scaling. For 1k, 10k, 100k and 1M live objects of 4 KiB in one new file,
+ * of nova-lite and of vgem: the time to create them, the kernel memory per
+ * object (the growth of Slab and Shmem in /proc/meminfo), GEM_INFO of random
+ * handles (nova-lite; vgem has no such ioctl), create + close with the
+ * objects alive, and the time to close the file.
+ *
+ * A benchmark reports, it does not fail: the exit status is 0 whenever every
+ * operation succeeded, whatever the ratios. A reference whose driver is not
+ * there is reported as absent, never guessed.
  *
  * Usage: nova_lite_bench [--quick] [--require-references] [--json FILE]
- *   --quick      3 samples of 20 operations (make check runs it so that it cannot rot;
- *                its figures mean nothing)
+ *   --quick      3 samples of a few operations, 10 and 100 objects (make check runs it
+ *                so that it cannot rot; its figures mean nothing)
  *   --require-references
  *                fails (exit status 1) unless vgem and virtio_gpu are there (make bench)
  *   --json FILE  also writes the results as JSON
@@ -41,6 +61,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,24 +73,40 @@
 #include "nova_lite_drm.h"
 
 #define MAX_SAMPLES 15
+#define PAGE 4096
+#define MAP_SIZE (4u << 20)	/* the fault and write pairs */
+#define XFER_W 512		/* the transfer pair: 512x512 pixels of 4 bytes, 1 MiB */
+#define XFER_H 512
+#define RES_W 64		/* the resource pairs */
+#define RES_H 64
+#define ANON 0			/* the fd of an anonymous-memory side: always there */
 
 /* One side of a pair: an operation on a file, repeated by sample(). */
 struct side {
+	const char *label;	/* "nova-lite", "reference", or a diagnostic's */
 	const char *what;
 	int fd;			/* -1: the driver is not there */
 	int (*op)(struct side *s);
-	uint64_t size;		/* create-close: bytes */
-	uint32_t handle;	/* lookup: the handle looked up */
+	/* If set: run once at the end of each sample, timed; waits for the queued work. */
+	int (*drain)(struct side *s);
+	uint64_t size;		/* create-close, fault: bytes */
+	uint32_t handle;	/* lookup, transfer: the object used */
+	char *map;		/* write: the mapping written */
 	double ns[MAX_SAMPLES];	/* per operation, one per sample */
+	double faults;		/* minor page faults per operation, over the kept samples */
 };
 
 struct pair {
 	const char *name;
-	double goal;		/* the ratio aimed at: at most this */
+	double goal;		/* the ratio aimed at: at most this; 0: a diagnostic */
+	unsigned int iterations;	/* operations a sample */
+	double per;		/* the time of an operation is shown per this many... */
+	const char *unit;	/* ...of these ("page", "MiB"), if set */
 	struct side nova, ref;
 };
 
-static unsigned int samples = 7, iterations = 2000;
+static unsigned int samples = 7;
+static bool quick;
 
 /* ioctl() that restarts on EINTR and EAGAIN, as libdrm's drmIoctl(); 0 or an errno. */
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -76,29 +114,53 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return drmIoctl(fd, req, arg) ? errno : 0;
 }
 
-static int nova_create_close(struct side *s)
+static int nova_create(int fd, uint64_t size, uint32_t *handle)
 {
-	struct drm_nova_lite_gem_create c = { .size = s->size };
-	struct drm_gem_close cl = { 0 };
-	int err = xioctl(s->fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &c);
+	struct drm_nova_lite_gem_create c = { .size = size };
+	int err = xioctl(fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &c);
 
-	if (err)
-		return err;
-	cl.handle = c.handle;
-	return xioctl(s->fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	*handle = c.handle;
+	return err;
 }
 
-/* A dumb buffer of s->size bytes: 32 bpp, 1024 bytes a row. */
+static int gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close cl = { .handle = handle };
+
+	return xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+}
+
+/* A dumb buffer of @size bytes (a multiple of 1024): 32 bpp, 1024 bytes a row. */
+static int dumb_create(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_mode_create_dumb d = { .width = 256, .height = size / 1024, .bpp = 32 };
+	int err = xioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &d);
+
+	*handle = d.handle;
+	return err;
+}
+
+static int dumb_destroy(int fd, uint32_t handle)
+{
+	struct drm_mode_destroy_dumb x = { .handle = handle };
+
+	return xioctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &x);
+}
+
+static int nova_create_close(struct side *s)
+{
+	uint32_t h;
+	int err = nova_create(s->fd, s->size, &h);
+
+	return err ?: gem_close(s->fd, h);
+}
+
 static int dumb_create_close(struct side *s)
 {
-	struct drm_mode_create_dumb d = { .width = 256, .height = s->size / 1024, .bpp = 32 };
-	struct drm_mode_destroy_dumb x = { 0 };
-	int err = xioctl(s->fd, DRM_IOCTL_MODE_CREATE_DUMB, &d);
+	uint32_t h;
+	int err = dumb_create(s->fd, s->size, &h);
 
-	if (err)
-		return err;
-	x.handle = d.handle;
-	return xioctl(s->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &x);
+	return err ?: dumb_destroy(s->fd, h);
 }
 
 static int nova_gem_info(struct side *s)
@@ -108,6 +170,13 @@ static int nova_gem_info(struct side *s)
 	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_GEM_INFO, &i);
 }
 
+static int nova_getparam(struct side *s)
+{
+	struct drm_nova_lite_getparam g = { .param = NOVA_LITE_PARAM_NUM_SCANOUTS };
+
+	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &g);
+}
+
 static int get_cap(struct side *s)
 {
 	struct drm_get_cap c = { .capability = DRM_CAP_PRIME };
@@ -115,41 +184,187 @@ static int get_cap(struct side *s)
 	return xioctl(s->fd, DRM_IOCTL_GET_CAP, &c);
 }
 
-#define RES_W 64
-#define RES_H 64
+static int virtgpu_resource_info(struct side *s)
+{
+	struct drm_virtgpu_resource_info i = { .bo_handle = s->handle };
+
+	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_RESOURCE_INFO, &i);
+}
 
 /* A 2D host resource of RES_W x RES_H pixels made of a new object, then the object closed. */
 static int nova_resource(struct side *s)
 {
-	struct drm_nova_lite_gem_create c = { .size = RES_W * RES_H * 4 };
 	struct drm_nova_lite_resource_create r = {
 		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = RES_W, .height = RES_H,
 	};
-	struct drm_gem_close cl = { 0 };
-	int err = xioctl(s->fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &c);
+	int err = nova_create(s->fd, RES_W * RES_H * 4, &r.handle);
 
 	if (err)
 		return err;
-	r.handle = c.handle;
 	err = xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &r);
-	cl.handle = c.handle;
-	return xioctl(s->fd, DRM_IOCTL_GEM_CLOSE, &cl) ?: err;
+	return gem_close(s->fd, r.handle) ?: err;
 }
 
-/* virtio_gpu's 2D resource of the same size and format (2: B8G8R8X8_UNORM, target 2: 2D). */
-static int virtgpu_resource(struct side *s)
+/* virtio_gpu's 2D resource (target 2) of @w x @h pixels, format 2 (B8G8R8X8_UNORM). */
+static int virtgpu_create(int fd, uint32_t w, uint32_t h, uint32_t *handle)
 {
 	struct drm_virtgpu_resource_create r = {
-		.target = 2, .format = 2, .width = RES_W, .height = RES_H, .depth = 1,
-		.array_size = 1, .size = RES_W * RES_H * 4, .stride = RES_W * 4,
+		.target = 2, .format = 2, .width = w, .height = h, .depth = 1,
+		.array_size = 1, .size = w * h * 4, .stride = w * 4,
 	};
-	struct drm_gem_close cl = { 0 };
-	int err = xioctl(s->fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &r);
+	int err = xioctl(fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &r);
+
+	*handle = r.bo_handle;
+	return err;
+}
+
+/* virtio_gpu waits for nothing: its create attaches a fence and returns, its close queues UNREF. */
+static int virtgpu_resource(struct side *s)
+{
+	uint32_t h;
+	int err = virtgpu_create(s->fd, RES_W, RES_H, &h);
+
+	return err ?: gem_close(s->fd, h);
+}
+
+/*
+ * virtio_gpu's nearest command that one can wait for: a 2D RESOURCE_CREATE, whose fence
+ * VIRTGPU_WAIT waits for, then GEM_CLOSE (which queues UNREF without waiting). The host takes
+ * the control queue in order, so it also waits for every command queued before.
+ */
+static int virtgpu_create_wait(struct side *s)
+{
+	struct drm_virtgpu_3d_wait w = { 0 };
+	int err = virtgpu_create(s->fd, RES_W, RES_H, &w.handle);
 
 	if (err)
 		return err;
-	cl.handle = r.bo_handle;
-	return xioctl(s->fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	err = xioctl(s->fd, DRM_IOCTL_VIRTGPU_WAIT, &w);
+	return gem_close(s->fd, w.handle) ?: err;
+}
+
+/* One GET_DISPLAY_INFO round trip: QUERY with no buffer asks the device for the size. */
+static int nova_roundtrip(struct side *s)
+{
+	struct drm_nova_lite_query q = { .type = NOVA_LITE_QUERY_DISPLAY_INFO };
+
+	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_QUERY, &q);
+}
+
+static int nova_transfer_flush(struct side *s)
+{
+	struct drm_nova_lite_transfer t = {
+		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
+	};
+	struct drm_nova_lite_flush f = {
+		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
+	};
+
+	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &t) ?:
+	       xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &f);
+}
+
+/* Without virgl, virtio_gpu's transfer has no fence: the WAIT returns at once (the drain waits). */
+static int virtgpu_transfer_wait(struct side *s)
+{
+	struct drm_virtgpu_3d_transfer_to_host t = {
+		.bo_handle = s->handle, .box = { .w = XFER_W, .h = XFER_H, .d = 1 },
+	};
+	struct drm_virtgpu_3d_wait w = { .handle = s->handle };
+
+	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST, &t) ?:
+	       xioctl(s->fd, DRM_IOCTL_VIRTGPU_WAIT, &w);
+}
+
+/* Writes one byte to every page of @map: each write takes the page's first fault. */
+static void touch(char *map, size_t size)
+{
+	for (size_t off = 0; off < size; off += PAGE)
+		((volatile char *)map)[off] = 1;
+}
+
+/* Maps @size bytes of @fd at @offset; NULL (errno set) on failure. */
+static char *map_at(int fd, uint64_t offset, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int nova_map(int fd, uint32_t handle, size_t size, char **map)
+{
+	struct drm_nova_lite_gem_mmap_offset o = { .handle = handle };
+	int err = xioctl(fd, DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET, &o);
+
+	if (err)
+		return err;
+	*map = map_at(fd, o.offset, size);
+	return *map ? 0 : errno;
+}
+
+static int dumb_map(int fd, uint32_t handle, size_t size, char **map)
+{
+	struct drm_mode_map_dumb o = { .handle = handle };
+	int err = xioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &o);
+
+	if (err)
+		return err;
+	*map = map_at(fd, o.offset, size);
+	return *map ? 0 : errno;
+}
+
+static int nova_fault(struct side *s)
+{
+	uint32_t h;
+	char *map;
+	int err = nova_create(s->fd, s->size, &h);
+
+	if (err)
+		return err;
+	err = nova_map(s->fd, h, s->size, &map);
+	if (!err) {
+		touch(map, s->size);
+		munmap(map, s->size);
+	}
+	return gem_close(s->fd, h) ?: err;
+}
+
+static int dumb_fault(struct side *s)
+{
+	uint32_t h;
+	char *map;
+	int err = dumb_create(s->fd, s->size, &h);
+
+	if (err)
+		return err;
+	err = dumb_map(s->fd, h, s->size, &map);
+	if (!err) {
+		touch(map, s->size);
+		munmap(map, s->size);
+	}
+	return dumb_destroy(s->fd, h) ?: err;
+}
+
+static int anon_fault(struct side *s)
+{
+	char *map = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (map == MAP_FAILED)
+		return errno;
+	touch(map, s->size);
+	munmap(map, s->size);
+	return 0;
+}
+
+/*
+ * Writes the whole mapping. memset, not a memcpy from a buffer: under TCG a copy's speed
+ * depended on where the mapping lay relative to the source (nova-lite's mapping copied at 0.4x
+ * of vgem's, and the same with write-combining), while memset writes all three at one speed.
+ */
+static int write_map(struct side *s)
+{
+	memset(s->map, 0x5a, MAP_SIZE);
+	return 0;
 }
 
 static double now_ns(void)
@@ -160,20 +375,21 @@ static double now_ns(void)
 	return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
-/* Times @iterations operations of @s; the time of one in ns, or a negative errno. */
-static double sample(struct side *s)
+/* Times @n operations of @s and its drain; the time of one in ns, or a negative errno. */
+static double sample(struct side *s, unsigned int n)
 {
 	double start = now_ns();
-	int err;
+	int err = 0;
 
-	for (unsigned int i = 0; i < iterations; i++) {
+	for (unsigned int i = 0; i < n && !err; i++)
 		err = s->op(s);
-		if (err) {
-			fprintf(stderr, "nova_lite_bench: %s: %s\n", s->what, strerror(err));
-			return -err;
-		}
+	if (!err && s->drain)
+		err = s->drain(s);
+	if (err) {
+		fprintf(stderr, "nova_lite_bench: %s: %s\n", s->what, strerror(err));
+		return -err;
 	}
-	return (now_ns() - start) / iterations;
+	return (now_ns() - start) / n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -187,23 +403,33 @@ struct stats {
 	double median, min, max;
 };
 
-static struct stats stats_of(const double *ns)
+static struct stats stats_of(const double *ns, unsigned int n)
 {
 	double v[MAX_SAMPLES];
 	struct stats st;
 
-	memcpy(v, ns, samples * sizeof(*v));
-	qsort(v, samples, sizeof(*v), cmp_double);
-	st.median = samples % 2 ? v[samples / 2] : (v[samples / 2 - 1] + v[samples / 2]) / 2;
+	memcpy(v, ns, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_double);
+	st.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	st.min = v[0];
-	st.max = v[samples - 1];
+	st.max = v[n - 1];
 	return st;
+}
+
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
 }
 
 /* Runs @p: a warm-up sample of each side, then the samples, interleaved. 0 or an errno. */
 static int run_pair(struct pair *p)
 {
+	unsigned int n = quick ? 3 : p->iterations;
 	struct side *first, *second;
+	long faults;
 	double t;
 
 	for (unsigned int i = 0; i <= samples; i++) {
@@ -215,27 +441,37 @@ static int run_pair(struct pair *p)
 
 			if (s->fd < 0)
 				continue;
-			t = sample(s);
+			faults = minor_faults();
+			t = sample(s, n);
 			if (t < 0)
 				return (int)-t;
-			if (i)
+			if (i) {
 				s->ns[i - 1] = t;
+				s->faults += (double)(minor_faults() - faults) / n / samples;
+			}
 		}
 	}
 	return 0;
 }
 
-static void print_side(const char *label, const struct side *s)
+static void print_side(const struct pair *p, const struct side *s)
 {
 	struct stats st;
 
 	if (s->fd < 0) {
-		printf("    %-9s %-44s absent (driver not loaded)\n", label, s->what);
+		printf("    %-10s %-48s absent (driver not loaded)\n", s->label, s->what);
 		return;
 	}
-	st = stats_of(s->ns);
-	printf("    %-9s %-44s %10.0f ns  (%.0f .. %.0f)\n", label, s->what, st.median, st.min,
+	st = stats_of(s->ns, samples);
+	printf("    %-10s %-48s %10.0f ns  (%.0f .. %.0f)", s->label, s->what, st.median, st.min,
 	       st.max);
+	if (p->unit && !strcmp(p->unit, "MiB"))
+		printf("  %.0f MiB/s", 1e9 * p->per / st.median);
+	else if (p->unit)
+		printf("  %.0f ns/%s", st.median / p->per, p->unit);
+	if (p->unit)
+		printf(", %.0f faults/op", s->faults);
+	printf("\n");
 }
 
 static void json_side(FILE *f, const char *key, const struct side *s)
@@ -246,9 +482,10 @@ static void json_side(FILE *f, const char *key, const struct side *s)
 		fprintf(f, "\"%s\": null", key);
 		return;
 	}
-	st = stats_of(s->ns);
+	st = stats_of(s->ns, samples);
 	fprintf(f, "\"%s\": {\"what\": \"%s\", \"median_ns\": %.1f, \"min_ns\": %.1f, "
-		"\"max_ns\": %.1f, \"samples_ns\": [", key, s->what, st.median, st.min, st.max);
+		"\"max_ns\": %.1f, \"minor_faults_per_op\": %.2f, \"samples_ns\": [", key, s->what,
+		st.median, st.min, st.max, s->faults);
 	for (unsigned int i = 0; i < samples; i++)
 		fprintf(f, "%s%.1f", i ? ", " : "", s->ns[i]);
 	fprintf(f, "]}");
@@ -258,12 +495,268 @@ static double ratio_of(const struct pair *p)
 {
 	if (p->nova.fd < 0 || p->ref.fd < 0)
 		return -1;
-	return stats_of(p->nova.ns).median / stats_of(p->ref.ns).median;
+	return stats_of(p->nova.ns, samples).median / stats_of(p->ref.ns, samples).median;
+}
+
+/* ---- Scaling ---- */
+
+#define LEVELS 4
+
+/* One file of one driver holding @objects objects of 4 KiB. -1: not measured. */
+struct point {
+	unsigned long objects;
+	double create_s;	/* creating them, in all */
+	double slab_kib, shmem_kib;	/* growth per object */
+	double lookup_ns;	/* GEM_INFO of a random handle, median of the samples */
+	double lookup_hot_ns;	/* GEM_INFO of the same handle again and again, median */
+	double create_close_ns;	/* one more object created and closed, median */
+	double close_ms;	/* close() of the file */
+};
+
+struct driver {
+	const char *name;	/* "nova-lite" or "vgem" */
+	const char *drm_name;
+	int node;
+	int (*create)(int fd, uint64_t size, uint32_t *handle);
+	int (*destroy)(int fd, uint32_t handle);
+	bool has_lookup;
+	struct point pts[LEVELS];
+};
+
+/* The slab caches of /proc/slabinfo: name, objects in use, object size. */
+#define MAX_CACHES 512
+struct slabs {
+	unsigned int n;
+	struct {
+		char name[64];
+		unsigned long active, size;
+	} c[MAX_CACHES];
+};
+
+static int slabinfo(struct slabs *sl)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512];
+
+	sl->n = 0;
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f) && sl->n < MAX_CACHES) {
+		unsigned long num;
+
+		if (sscanf(line, "%63s %lu %lu %lu", sl->c[sl->n].name, &sl->c[sl->n].active, &num,
+			   &sl->c[sl->n].size) == 4)
+			sl->n++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Prints the caches of @after that grew by at least half an object per object since @before. */
+static void print_slab_growth(const struct slabs *before, const struct slabs *after,
+			      unsigned long objects)
+{
+	for (unsigned int i = 0; i < after->n; i++) {
+		for (unsigned int j = 0; j < before->n; j++) {
+			double per;
+
+			if (strcmp(after->c[i].name, before->c[j].name))
+				continue;
+			per = ((double)after->c[i].active - before->c[j].active) / objects;
+			if (per >= 0.5)
+				printf(" %s %.2fx%lu B", after->c[i].name, per, after->c[i].size);
+			break;
+		}
+	}
+}
+
+/* Slab and Shmem of /proc/meminfo, in KiB. */
+static int meminfo(double *slab, double *shmem)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long v;
+	int found = 0;
+
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Slab: %lu kB", &v) == 1) {
+			*slab = v;
+			found++;
+		} else if (sscanf(line, "Shmem: %lu kB", &v) == 1) {
+			*shmem = v;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 2 ? 0 : ENOENT;
+}
+
+/*
+ * The median time of one operation over samples: GEM_INFO (@lookup) of handles of @h (random
+ * ones, or always the first if @nh is 1), or the create + close of one more object.
+ */
+static int time_ops(struct driver *d, int fd, const uint32_t *h, unsigned long nh, bool lookup,
+		    double *median)
+{
+	unsigned int n = quick ? 3 : 5, ops = quick ? 20 : 2000;
+	double ns[MAX_SAMPLES], start;
+	uint32_t rnd = 12345, t;
+	int err = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		start = now_ns();
+		for (unsigned int i = 0; i < ops && !err; i++) {
+			if (lookup) {
+				struct side s = { .fd = fd };
+
+				rnd = rnd * 1103515245 + 12345;
+				s.handle = h[(rnd >> 8) % nh];
+				err = nova_gem_info(&s);
+			} else {
+				err = d->create(fd, PAGE, &t) ?: d->destroy(fd, t);
+			}
+		}
+		if (err)
+			return err;
+		ns[k] = (now_ns() - start) / ops;
+	}
+	*median = stats_of(ns, n).median;
+	return 0;
+}
+
+static struct slabs slabs_before, slabs_after;
+
+/*
+ * Measures @d with @objects live objects in a new file into @pt; with @breakdown, also prints
+ * which slab caches the objects grew (/proc/slabinfo, readable by root only, if the kernel has
+ * it). 0 or an errno.
+ */
+static int scale_point(struct driver *d, unsigned long objects, struct point *pt, bool breakdown)
+{
+	double slab0, shmem0, slab1, shmem1, start;
+	uint32_t *h = calloc(objects, sizeof(*h));
+	int fd, err;
+
+	*pt = (struct point){ .objects = objects, .lookup_ns = -1, .lookup_hot_ns = -1 };
+	if (!h)
+		return ENOMEM;
+	fd = drmOpenWithType(d->drm_name, NULL, d->node);
+	if (fd < 0) {
+		free(h);
+		return ENODEV;
+	}
+	/* What the last file freed is freed after an RCU grace period: let it settle. */
+	if (!quick)
+		sleep(1);
+	err = meminfo(&slab0, &shmem0);
+	/* Without CONFIG_SLUB_DEBUG there is no /proc/slabinfo: no breakdown then. */
+	if (!err && breakdown && slabinfo(&slabs_before))
+		breakdown = false;
+	start = now_ns();
+	for (unsigned long i = 0; i < objects && !err; i++)
+		err = d->create(fd, PAGE, &h[i]);
+	pt->create_s = (now_ns() - start) / 1e9;
+	if (!err)
+		err = meminfo(&slab1, &shmem1);
+	if (!err && breakdown && !slabinfo(&slabs_after)) {
+		printf("    %-10s slab caches grown, per object:", d->name);
+		print_slab_growth(&slabs_before, &slabs_after, objects);
+		printf("\n");
+	}
+	if (!err) {
+		pt->slab_kib = (slab1 - slab0) / objects;
+		pt->shmem_kib = (shmem1 - shmem0) / objects;
+	}
+	if (!err && d->has_lookup)
+		err = time_ops(d, fd, h, objects, true, &pt->lookup_ns) ?:
+		      time_ops(d, fd, h, 1, true, &pt->lookup_hot_ns);
+	if (!err)
+		err = time_ops(d, fd, h, objects, false, &pt->create_close_ns);
+	start = now_ns();
+	close(fd);
+	pt->close_ms = (now_ns() - start) / 1e6;
+	free(h);
+	return err;
+}
+
+static void print_point(const struct driver *d, const struct point *pt)
+{
+	char lookup[32] = "-";
+
+	if (pt->lookup_ns >= 0)
+		snprintf(lookup, sizeof(lookup), "%.0f/%.0f ns", pt->lookup_ns, pt->lookup_hot_ns);
+	printf("    %-10s %8lu %9.2f s %16s %9.0f ns %8.2f KiB %6.2f KiB %9.1f ms\n", d->name,
+	       pt->objects, pt->create_s, lookup, pt->create_close_ns, pt->slab_kib,
+	       pt->shmem_kib, pt->close_ms);
+	fflush(stdout);
+}
+
+static void print_goal(const char *what, double ratio, double goal)
+{
+	printf("    %-52s %6.3f   goal <= %.2f: %s\n", what, ratio, goal,
+	       ratio <= goal ? "met" : "missed");
+}
+
+/* Runs the scaling section over @levels; nothing is measured for an absent driver. */
+static int run_scaling(struct driver *drv, unsigned int ndrv, const unsigned long *levels)
+{
+	int err;
+
+	printf("scaling: live objects of 4 KiB in one new file\n"
+	       "    %-10s %8s %11s %16s %12s %12s %10s %12s\n", "driver", "objects", "create all",
+	       "lookup rand/hot", "create+close", "slab/object", "shmem", "close file");
+	for (unsigned int l = 0; l < LEVELS; l++) {
+		for (unsigned int k = 0; k < ndrv; k++) {
+			/* The order swaps every level, as for the pairs. */
+			struct driver *d = &drv[l % 2 ? ndrv - 1 - k : k];
+
+			err = scale_point(d, levels[l], &d->pts[l], l == 1);
+			if (err) {
+				fprintf(stderr, "nova_lite_bench: %s, %lu objects: %s\n", d->name,
+					levels[l], strerror(err));
+				return err;
+			}
+			print_point(d, &d->pts[l]);
+		}
+	}
+	return 0;
+}
+
+static double slab_ratio(const struct driver *drv)
+{
+	return drv[0].pts[LEVELS - 1].slab_kib / drv[1].pts[LEVELS - 1].slab_kib;
+}
+
+static void json_points(FILE *f, const struct driver *d)
+{
+	fprintf(f, "\"%s\": [", d->name);
+	for (unsigned int l = 0; l < LEVELS; l++) {
+		const struct point *pt = &d->pts[l];
+
+		fprintf(f, "%s{\"objects\": %lu, \"create_all_s\": %.3f, \"slab_kib_per_object\": "
+			"%.4f, \"shmem_kib_per_object\": %.4f, \"lookup_ns\": ", l ? ", " : "",
+			pt->objects, pt->create_s, pt->slab_kib, pt->shmem_kib);
+		if (pt->lookup_ns < 0)
+			fprintf(f, "null, \"lookup_hot_ns\": null");
+		else
+			fprintf(f, "%.1f, \"lookup_hot_ns\": %.1f", pt->lookup_ns, pt->lookup_hot_ns);
+		fprintf(f, ", \"create_close_ns\": %.1f, \"close_file_ms\": %.2f}",
+			pt->create_close_ns, pt->close_ms);
+	}
+	fprintf(f, "]");
 }
 
 int main(int argc, char **argv)
 {
-	struct drm_nova_lite_gem_create probe = { .size = 4096 };
+	static const unsigned long full_levels[LEVELS] = { 1000, 10000, 100000, 1000000 };
+	static const unsigned long quick_levels[LEVELS] = { 10, 30, 100, 300 };
+	struct drm_nova_lite_resource_create xres = {
+		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = XFER_W, .height = XFER_H,
+	};
+	uint32_t probe, vg_xfer = 0;
+	char *nova_map_buf = NULL, *vgem_map_buf = NULL, *anon_map;
 	const char *json = NULL;
 	bool require_refs = false;
 	int nova, vgem, virtgpu, err = 0;
@@ -272,7 +765,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
 			samples = 3;
-			iterations = 20;
+			quick = true;
 		} else if (!strcmp(argv[i], "--require-references")) {
 			require_refs = true;
 		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
@@ -295,38 +788,106 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nova_lite_bench: no %s node\n", vgem < 0 ? "vgem" : "virtio_gpu");
 		return 1;
 	}
-	/* The object GEM_INFO looks up, alive for the whole run. */
-	err = xioctl(nova, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &probe);
+
+	/* What the pairs use, alive for the whole run: */
+	anon_map = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon_map == MAP_FAILED) {
+		fprintf(stderr, "nova_lite_bench: out of memory\n");
+		return 1;
+	}
+	touch(anon_map, MAP_SIZE);
+	/* the object GEM_INFO looks up, */
+	err = nova_create(nova, PAGE, &probe);
+	/* a resource of XFER_W x XFER_H pixels to transfer, */
+	err = err ?: nova_create(nova, XFER_W * XFER_H * 4, &xres.handle);
+	err = err ?: xioctl(nova, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &xres);
+	if (!err && virtgpu >= 0)
+		err = virtgpu_create(virtgpu, XFER_W, XFER_H, &vg_xfer);
+	/* and a mapping of 4 MiB of each driver, written by the write pairs. */
+	if (!err) {
+		uint32_t h;
+
+		err = nova_create(nova, MAP_SIZE, &h) ?: nova_map(nova, h, MAP_SIZE, &nova_map_buf);
+		if (!err)
+			touch(nova_map_buf, MAP_SIZE);
+	}
+	if (!err && vgem >= 0) {
+		uint32_t h;
+
+		err = dumb_create(vgem, MAP_SIZE, &h) ?: dumb_map(vgem, h, MAP_SIZE, &vgem_map_buf);
+		if (!err)
+			touch(vgem_map_buf, MAP_SIZE);
+	}
 	if (err) {
-		fprintf(stderr, "nova_lite_bench: GEM_CREATE: %s\n", strerror(err));
+		fprintf(stderr, "nova_lite_bench: setting up: %s\n", strerror(err));
 		return 1;
 	}
 
+#define NOVA(w, o, ...) { .label = "nova-lite", .what = w, .fd = nova, .op = o, __VA_ARGS__ }
+#define REF(w, f, o, ...) { .label = "reference", .what = w, .fd = f, .op = o, __VA_ARGS__ }
 	struct pair pairs[] = {
-		{ .name = "create-close-4k", .goal = 1.0,
-		  .nova = { .what = "GEM_CREATE + GEM_CLOSE, 4 KiB", .fd = nova,
-			    .op = nova_create_close, .size = 4096 },
-		  .ref = { .what = "vgem: CREATE_DUMB + DESTROY_DUMB, 4 KiB", .fd = vgem,
-			   .op = dumb_create_close, .size = 4096 } },
-		{ .name = "create-close-1m", .goal = 1.0,
-		  .nova = { .what = "GEM_CREATE + GEM_CLOSE, 1 MiB", .fd = nova,
-			    .op = nova_create_close, .size = 1 << 20 },
-		  .ref = { .what = "vgem: CREATE_DUMB + DESTROY_DUMB, 1 MiB", .fd = vgem,
-			   .op = dumb_create_close, .size = 1 << 20 } },
-		{ .name = "lookup", .goal = 1.1,
-		  .nova = { .what = "GEM_INFO", .fd = nova, .op = nova_gem_info,
-			    .handle = probe.handle },
-		  .ref = { .what = "GET_CAP (the floor: an ioctl)", .fd = nova, .op = get_cap } },
-		{ .name = "resource", .goal = 1.0,
-		  .nova = { .what = "GEM_CREATE + RESOURCE_CREATE + GEM_CLOSE", .fd = nova,
-			    .op = nova_resource },
-		  .ref = { .what = "virtio_gpu: RESOURCE_CREATE + GEM_CLOSE", .fd = virtgpu,
-			   .op = virtgpu_resource } },
+		{ .name = "create-close-4k", .goal = 1.0, .iterations = 2000,
+		  .nova = NOVA("GEM_CREATE + GEM_CLOSE, 4 KiB", nova_create_close, .size = PAGE),
+		  .ref = REF("vgem: CREATE_DUMB + DESTROY_DUMB, 4 KiB", vgem, dumb_create_close,
+			     .size = PAGE) },
+		{ .name = "create-close-1m", .goal = 1.0, .iterations = 2000,
+		  .nova = NOVA("GEM_CREATE + GEM_CLOSE, 1 MiB", nova_create_close, .size = 1 << 20),
+		  .ref = REF("vgem: CREATE_DUMB + DESTROY_DUMB, 1 MiB", vgem, dumb_create_close,
+			     .size = 1 << 20) },
+		{ .name = "lookup", .goal = 1.1, .iterations = 20000,
+		  .nova = NOVA("GEM_INFO", nova_gem_info, .handle = probe),
+		  .ref = REF("GET_CAP (the floor: an ioctl)", nova, get_cap) },
+		{ .name = "ioctl", .iterations = 20000,
+		  .nova = NOVA("GETPARAM (a driver ioctl, no lookup)", nova_getparam),
+		  .ref = REF("GET_CAP", nova, get_cap) },
+		{ .name = "lookup-c", .iterations = 20000,
+		  .nova = { .label = "virtio_gpu", .what = "RESOURCE_INFO (the C driver's lookup)",
+			    .fd = virtgpu, .op = virtgpu_resource_info, .handle = vg_xfer },
+		  .ref = REF("virtio_gpu: GET_CAP", virtgpu, get_cap) },
+		{ .name = "resource", .goal = 1.0, .iterations = 500,
+		  .nova = NOVA("GEM_CREATE + RESOURCE_CREATE + GEM_CLOSE", nova_resource),
+		  .ref = REF("virtio_gpu: RESOURCE_CREATE + GEM_CLOSE", virtgpu, virtgpu_resource,
+			     .drain = virtgpu_create_wait) },
+		{ .name = "roundtrip", .goal = 1.0, .iterations = 1000,
+		  .nova = NOVA("QUERY display info (GET_DISPLAY_INFO)", nova_roundtrip),
+		  .ref = REF("virtio_gpu: RESOURCE_CREATE + WAIT + CLOSE", virtgpu,
+			     virtgpu_create_wait) },
+		{ .name = "transfer-flush-1m", .goal = 1.0, .iterations = 300,
+		  .nova = NOVA("TRANSFER_TO_HOST + RESOURCE_FLUSH, 512x512", nova_transfer_flush,
+			       .handle = xres.handle),
+		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST + WAIT, 512x512", virtgpu,
+			     virtgpu_transfer_wait, .handle = vg_xfer,
+			     .drain = virtgpu_create_wait) },
+		{ .name = "fault-vgem", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",
+		  .nova = NOVA("create, map, touch 4 MiB, unmap, close", nova_fault,
+			       .size = MAP_SIZE),
+		  .ref = REF("vgem: the same", vgem, dumb_fault, .size = MAP_SIZE) },
+		{ .name = "fault-anon", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",
+		  .nova = NOVA("create, map, touch 4 MiB, unmap, close", nova_fault,
+			       .size = MAP_SIZE),
+		  .ref = REF("anonymous memory: map, touch, unmap (floor)", ANON, anon_fault,
+			     .size = MAP_SIZE) },
+		{ .name = "write-vgem", .iterations = 100, .per = MAP_SIZE >> 20, .unit = "MiB",
+		  .nova = NOVA("memset of a 4 MiB mapping", write_map, .map = nova_map_buf),
+		  .ref = REF("vgem: the same", vgem, write_map, .map = vgem_map_buf) },
+		{ .name = "write-anon", .iterations = 100, .per = MAP_SIZE >> 20, .unit = "MiB",
+		  .nova = NOVA("memset of a 4 MiB mapping", write_map, .map = nova_map_buf),
+		  .ref = REF("anonymous memory: the same (floor)", ANON, write_map, .map = anon_map) },
 	};
+#undef NOVA
+#undef REF
 	const unsigned int npairs = sizeof(pairs) / sizeof(pairs[0]);
+	struct driver drv[] = {
+		{ .name = "nova-lite", .drm_name = "nova-lite", .node = DRM_NODE_RENDER,
+		  .create = nova_create, .destroy = gem_close, .has_lookup = true },
+		{ .name = "vgem", .drm_name = "vgem", .node = DRM_NODE_PRIMARY,
+		  .create = dumb_create, .destroy = dumb_destroy },
+	};
+	const unsigned int ndrv = vgem < 0 ? 1 : 2;
+	const unsigned long *levels = quick ? quick_levels : full_levels;
 
-	printf("nova_lite_bench: %u samples of %u operations each, after a warm-up; "
-	       "ratio = nova-lite's median / the reference's\n", samples, iterations);
+	printf("nova_lite_bench: %u samples of each side, after a warm-up; "
+	       "ratio = nova-lite's median / the reference's\n", samples);
 	for (unsigned int i = 0; i < npairs && !err; i++) {
 		struct pair *p = &pairs[i];
 		double r;
@@ -334,18 +895,32 @@ int main(int argc, char **argv)
 		err = run_pair(p);
 		if (err)
 			break;
-		printf("%s\n", p->name);
-		print_side("nova-lite", &p->nova);
-		print_side("reference", &p->ref);
+		printf("%s (%u operations a sample)\n", p->name, quick ? 3 : p->iterations);
+		print_side(p, &p->nova);
+		print_side(p, &p->ref);
 		r = ratio_of(p);
 		if (r < 0)
-			printf("    ratio     not measured (no reference)   goal <= %.2f\n", p->goal);
+			printf("    ratio      not measured (a driver is absent)\n");
+		else if (!p->goal)
+			printf("    ratio      %.2f   (diagnostic, no goal)\n", r);
 		else
-			printf("    ratio     %.2f   goal <= %.2f: %s\n", r, p->goal,
+			printf("    ratio      %.2f   goal <= %.2f: %s\n", r, p->goal,
 			       r <= p->goal ? "met" : "missed");
+		fflush(stdout);
 	}
 	if (err)
 		return 1;
+
+	if (run_scaling(drv, ndrv, levels))
+		return 1;
+	printf("scaling goals\n");
+	print_goal("nova-lite lookup, most objects / fewest", drv[0].pts[LEVELS - 1].lookup_ns /
+		   drv[0].pts[0].lookup_ns, 1.5);
+	print_goal("nova-lite create+close, most objects / fewest",
+		   drv[0].pts[LEVELS - 1].create_close_ns / drv[0].pts[0].create_close_ns, 1.5);
+	if (ndrv == 2)
+		print_goal("kernel memory per object (slab), nova-lite / vgem", slab_ratio(drv),
+			   1.0);
 
 	if (json) {
 		f = fopen(json, "w");
@@ -353,14 +928,18 @@ int main(int argc, char **argv)
 			perror(json);
 			return 1;
 		}
-		fprintf(f, "{\"samples\": %u, \"iterations\": %u, \"pairs\": [\n", samples,
-			iterations);
+		fprintf(f, "{\"samples\": %u, \"quick\": %s, \"pairs\": [\n", samples,
+			quick ? "true" : "false");
 		for (unsigned int i = 0; i < npairs; i++) {
 			const struct pair *p = &pairs[i];
 			double r = ratio_of(p);
 
-			fprintf(f, "  {\"name\": \"%s\", \"goal_max_ratio\": %.2f, ", p->name,
-				p->goal);
+			fprintf(f, "  {\"name\": \"%s\", \"iterations\": %u, \"goal_max_ratio\": ",
+				p->name, quick ? 3 : p->iterations);
+			if (p->goal)
+				fprintf(f, "%.2f, ", p->goal);
+			else
+				fprintf(f, "null, ");
 			json_side(f, "nova_lite", &p->nova);
 			fprintf(f, ", ");
 			json_side(f, "reference", &p->ref);
@@ -370,7 +949,12 @@ int main(int argc, char **argv)
 				fprintf(f, ", \"ratio\": %.4f}", r);
 			fprintf(f, "%s\n", i + 1 < npairs ? "," : "");
 		}
-		fprintf(f, "]}\n");
+		fprintf(f, "], \"scaling\": {");
+		for (unsigned int k = 0; k < ndrv; k++) {
+			fprintf(f, "%s", k ? ", " : "");
+			json_points(f, &drv[k]);
+		}
+		fprintf(f, "}}\n");
 		if (fclose(f)) {
 			perror(json);
 			return 1;

@@ -23,11 +23,11 @@ use kernel::{
         },
         Ioctl, //
     },
-    new_mutex, page,
+    page,
     prelude::*,
     sync::{
         aref::ARef,
-        Mutex, //
+        SetOnce, //
     },
 };
 
@@ -92,30 +92,26 @@ impl Resource {
 }
 
 /// The driver's part of a GEM object.
+///
+/// Kept small: with the shmem object around it, it fills a 512-byte slab object exactly on the
+/// release kernel (a `Mutex<Option<Resource>>` and a flags field here made it 544 bytes, a 1 KiB
+/// slab object: `make bench`, kernel memory per object).
 #[pin_data(PinnedDrop)]
 pub(crate) struct NovaLiteObject {
-    /// Creation flags, as given to `DRM_IOCTL_NOVA_LITE_GEM_CREATE`.
-    flags: u32,
     /// The DRM device, to reach the core when the object is freed.
     dev: ARef<NovaLiteDevice<Ioctl>>,
-    /// The host resource made of this object, if any.
-    #[pin]
-    resource: Mutex<Option<Resource>>,
+    /// The host resource made of this object, once it is one; set once, never unset.
+    resource: SetOnce<Resource>,
 }
 
 impl gem::DriverObject for NovaLiteObject {
     type Driver = DrmDriver;
-    type Args = (u32, ARef<NovaLiteDevice<Ioctl>>);
+    type Args = ARef<NovaLiteDevice<Ioctl>>;
 
-    fn new(
-        _dev: &NovaLiteDevice,
-        _size: usize,
-        (flags, dev): Self::Args,
-    ) -> impl PinInit<Self, Error> {
+    fn new(_dev: &NovaLiteDevice, _size: usize, dev: Self::Args) -> impl PinInit<Self, Error> {
         try_pin_init!(NovaLiteObject {
-            flags,
             dev,
-            resource <- new_mutex!(None),
+            resource: SetOnce::new(),
         })
     }
 }
@@ -123,7 +119,7 @@ impl gem::DriverObject for NovaLiteObject {
 #[pinned_drop]
 impl PinnedDrop for NovaLiteObject {
     fn drop(self: Pin<&mut Self>) {
-        let Some(resource) = *self.resource.lock() else {
+        let Some(resource) = self.resource.copy() else {
             return;
         };
         // Inside the guard the core is bound; without it the device is reset, nothing to do.
@@ -159,7 +155,7 @@ impl NovaLiteObject {
         }
         // The object's shmem file reports a failed inode allocation as ENOSPC, although DRM's
         // shmem mount has no size limit: for the caller it is memory that ran out.
-        Object::new(dev, size, Default::default(), (flags, dev.into())).map_err(|e| {
+        Object::new(dev, size, Default::default(), dev.into()).map_err(|e| {
             if e == ENOSPC {
                 ENOMEM
             } else {
@@ -168,14 +164,15 @@ impl NovaLiteObject {
         })
     }
 
-    /// The flags the object was created with.
+    /// The flags the object was created with: always 0, as no creation flag is defined yet (a
+    /// field for them comes with the first one).
     pub(crate) fn flags(&self) -> u32 {
-        self.flags
+        0
     }
 
     /// The host resource made of this object, if any.
     pub(crate) fn resource(&self) -> Option<Resource> {
-        *self.resource.lock()
+        self.resource.copy()
     }
 
     /// Makes `obj` a 2D resource of `width` x `height` pixels in `format` on `gpu`, with its pages
@@ -208,18 +205,22 @@ impl NovaLiteObject {
             return Err(EINVAL);
         }
 
-        // Held until the resource is recorded: one creation per object.
-        let mut slot = obj.resource.lock();
-        if slot.is_some() {
+        if obj.resource.as_ref().is_some() {
             return Err(EBUSY);
         }
         // Pins the pages and maps them for the GPU, until the object is freed, even if the device
         // refuses the resource below: the shmem helper keeps one mapping for the object's life,
         // which a later RESOURCE_CREATE on the same object reuses (as an mmap() keeps the pages).
         let sgt = obj.sg_table(gpu.dma_device())?;
+        // No lock is held across the commands: two racing creations on one object both make a
+        // resource, and the one that records it second destroys its own.
         let id = gpu.create_resource(format, width, height, sgt)?;
         let resource = Resource { id, ..resource };
-        *slot = Some(resource);
+        if !obj.resource.populate(resource) {
+            // Errors are the core's to report: the id is then never reused.
+            let _ = gpu.destroy_resource(id);
+            return Err(EBUSY);
+        }
         Ok(resource)
     }
 }

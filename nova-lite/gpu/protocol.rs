@@ -30,7 +30,6 @@ const CMD_SET_SCANOUT: u32 = 0x0103;
 const CMD_RESOURCE_FLUSH: u32 = 0x0104;
 const CMD_TRANSFER_TO_HOST_2D: u32 = 0x0105;
 const CMD_RESOURCE_ATTACH_BACKING: u32 = 0x0106;
-const CMD_RESOURCE_DETACH_BACKING: u32 = 0x0107;
 const CMD_GET_CAPSET_INFO: u32 = 0x0108;
 const CMD_GET_EDID: u32 = 0x010a;
 
@@ -484,8 +483,7 @@ pub(crate) struct ResourceCreate2dReq {
     height: u32,
 }
 
-/// `struct virtio_gpu_resource_unref` and `struct virtio_gpu_resource_detach_backing`: a
-/// header and a resource id.
+/// `struct virtio_gpu_resource_unref`: a header and a resource id.
 #[repr(C)]
 #[derive(Clone, Copy, FromBytes, IntoBytes)]
 pub(crate) struct ResourceReq {
@@ -554,17 +552,6 @@ nodata_command!(
     { resource_id: u32 },
     |c| ResourceReq {
         hdr: CtrlHdr::request(CMD_RESOURCE_UNREF),
-        resource_id: c.resource_id.to_le(),
-        padding: 0,
-    }
-);
-
-nodata_command!(
-    /// `VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING`.
-    DetachBacking, ResourceReq, "RESOURCE_DETACH_BACKING",
-    { resource_id: u32 },
-    |c| ResourceReq {
-        hdr: CtrlHdr::request(CMD_RESOURCE_DETACH_BACKING),
         resource_id: c.resource_id.to_le(),
         padding: 0,
     }

@@ -71,8 +71,8 @@ extern "C" {
  * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, shows the resource with
  * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT and makes the host redraw with
  * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH. When the object is freed, the driver
- * disables the scanouts that show it, detaches its backing and destroys the
- * host resource (unless the device is gone, which frees everything).
+ * disables the scanouts that show it and destroys the host resource, which
+ * drops its backing (unless the device is gone, which frees everything).
  *
  * The GEM and resource ioctls are allowed on the render node, and on the
  * primary node only for authenticated clients (DRM_AUTH), as for every driver
