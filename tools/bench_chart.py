@@ -66,7 +66,8 @@ def main():
     ratios(axes[0][0], results["pairs"])
 
     ax = axes[0][1]
-    curve(ax, scaling, "lookup_ns", "{driver}: GEM_INFO")
+    curve(ax, scaling, "lookup_ns", "{driver}: GEM_INFO, random handles")
+    curve(ax, scaling, "lookup_hot_ns", "{driver}: GEM_INFO, one handle")
     curve(ax, scaling, "create_close_ns", "{driver}: create + close")
     ax.set_yscale("log")
     ax.set_ylabel("ns per operation")
