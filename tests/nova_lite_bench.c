@@ -313,36 +313,32 @@ static int dumb_map(int fd, uint32_t handle, size_t size, char **map)
 	return *map ? 0 : errno;
 }
 
-static int nova_fault(struct side *s)
+/* Creates an object of s->size bytes, maps it, touches every page, unmaps it and frees it. */
+static int fault_cycle(struct side *s, int (*create)(int, uint64_t, uint32_t *),
+		       int (*map)(int, uint32_t, size_t, char **), int (*destroy)(int, uint32_t))
 {
 	uint32_t h;
-	char *map;
-	int err = nova_create(s->fd, s->size, &h);
+	char *p;
+	int err = create(s->fd, s->size, &h);
 
 	if (err)
 		return err;
-	err = nova_map(s->fd, h, s->size, &map);
+	err = map(s->fd, h, s->size, &p);
 	if (!err) {
-		touch(map, s->size);
-		munmap(map, s->size);
+		touch(p, s->size);
+		munmap(p, s->size);
 	}
-	return gem_close(s->fd, h) ?: err;
+	return destroy(s->fd, h) ?: err;
+}
+
+static int nova_fault(struct side *s)
+{
+	return fault_cycle(s, nova_create, nova_map, gem_close);
 }
 
 static int dumb_fault(struct side *s)
 {
-	uint32_t h;
-	char *map;
-	int err = dumb_create(s->fd, s->size, &h);
-
-	if (err)
-		return err;
-	err = dumb_map(s->fd, h, s->size, &map);
-	if (!err) {
-		touch(map, s->size);
-		munmap(map, s->size);
-	}
-	return dumb_destroy(s->fd, h) ?: err;
+	return fault_cycle(s, dumb_create, dumb_map, dumb_destroy);
 }
 
 static int anon_fault(struct side *s)
