@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# nova-lite: the two commands of README.md, and the userspace pieces they build.
+# nova-lite: the four commands of README.md, and the userspace pieces they build.
 #   make demo    build everything, boot the VM, modprobe nova-lite and show what it exposes
 #   make check   the project's tests on the debug kernel (what CI runs)
 #   make quick   the edit loop: the same on fewer tests (ci/check.sh)
@@ -13,6 +13,9 @@ override CFLAGS += -Wall -Wextra -Werror -std=gnu11
 DRM_CFLAGS = $(shell pkg-config --cflags libdrm)
 DRM_LIBS = $(shell pkg-config --libs libdrm)
 UAPI := uapi/drm/nova_lite_drm.h
+# The helpers the client, the fuzzer, the bench and the IGT tests share (node search, formats,
+# data pattern, EDID checks).
+COMMON := tests/common/nova_lite_test.h
 BIN := out/bin
 
 .PHONY: demo check quick bench setup kernel guest-root userspace clean
@@ -43,27 +46,27 @@ guest-root: setup
 IGT_TESTS := nova_lite_getparam nova_lite_gem_create nova_lite_gem_info nova_lite_gem_mmap nova_lite_query \
 	nova_lite_resource nova_lite_unplug
 IGT_LIB := $(wildcard tests/igt/lib/*.c)
-IGT_HDR := $(wildcard tests/igt/lib/*.h) $(UAPI)
+IGT_HDR := $(wildcard tests/igt/lib/*.h) $(UAPI) $(COMMON)
 
 userspace: $(BIN)/nova-lite-info $(BIN)/nova_lite_fuzz $(BIN)/nova_lite_bench $(IGT_TESTS:%=$(BIN)/igt/%)
 
-$(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI)
+$(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI) $(COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -o $@
+	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm -Itests $< $(DRM_LIBS) -o $@
 
-$(BIN)/nova_lite_fuzz: tests/nova_lite_fuzz.c $(UAPI)
+$(BIN)/nova_lite_fuzz: tests/nova_lite_fuzz.c $(UAPI) $(COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -lpthread -o $@
+	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm -Itests $< $(DRM_LIBS) -lpthread -o $@
 
-$(BIN)/nova_lite_bench: tests/nova_lite_bench.c $(UAPI)
+$(BIN)/nova_lite_bench: tests/nova_lite_bench.c $(UAPI) $(COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm $< $(DRM_LIBS) -o $@
+	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm -Itests $< $(DRM_LIBS) -o $@
 
 # -Wno-clobbered: igt_fixture/igt_subtest are setjmp-based, as in IGT. Variables set in a fixture
 # are never written between a subtest's setjmp and its longjmp, which GCC cannot see.
 $(BIN)/igt/%: tests/igt/%.c $(IGT_LIB) $(IGT_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-clobbered $(DRM_CFLAGS) -Iuapi/drm -Itests/igt/lib $< $(IGT_LIB) $(DRM_LIBS) -o $@
+	$(CC) $(CFLAGS) -Wno-clobbered $(DRM_CFLAGS) -Iuapi/drm -Itests -Itests/igt/lib $< $(IGT_LIB) $(DRM_LIBS) -o $@
 
 clean:
 	rm -rf out

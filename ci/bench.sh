@@ -8,11 +8,7 @@
 # Benchmarks report: the exit status is non-zero only if the run itself failed.
 . "$(dirname "$0")/lib.sh"
 
-"$REPO/ci/setup-host.sh"
-"$REPO/ci/kernel.sh" release
-step "building the benchmark"
-make -s -C "$REPO" userspace
-"$REPO/ci/guest-root.sh"
+prepare release
 rm -rf "$OUT/bench"
 mkdir -p "$OUT/bench"
 NOVA_LITE_VM_NAME=bench NOVA_LITE_VM_MEMORY=8G NOVA_LITE_VM_TIMEOUT=1800 NOVA_LITE_GPU_OPTS=max_outputs=1 \

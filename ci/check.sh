@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# `make check`: build checks, then the VM run (ci/guest/check.sh) on the debug kernel, then one
-# line per test and the closing "N passed, N failed, N skipped". Exit status 1 if anything failed.
+# `make check`: build checks, then the VM runs (ci/guest/check.sh) on the debug kernel, then one
+# line per test, each stage's time, and the closing "N passed, N failed, N skipped". Exit status 1
+# if anything failed. A step that fails (set-up, kernel build, guest root) is a failed result
+# named after it, and the run still ends with the closing line.
 #   ci/check.sh          the full suite (`make check`, CI)
 #   ci/check.sh quick    the edit loop (`make quick`): the same build checks, then on the release
 #                        kernel (NOVA_LITE_QUICK_KERNEL=debug: the debug one) only nova-lite's own
 #                        IGT tests, 20,000 fuzzer calls, 5 load cycles, and no unplug under load
 #                        or core_hotunplug; fault injection and kmemleak need the debug kernel
-# NOVA_LITE_LONG=1 runs the full suite's long mode (10x the fuzzer's calls, 1000 load cycles);
-# NOVA_LITE_FUZZ_SEED=N replays the fuzzer's sequences of an earlier run (each run prints its seed).
+# NOVA_LITE_LONG=1 runs the full suite's long mode (10,000,000 fuzzer calls, 1000 load cycles,
+# without the time budgets of `make check`); NOVA_LITE_FUZZ_SEED=N replays the fuzzer's
+# sequences of an earlier run (each run prints its seed).
 . "$(dirname "$0")/lib.sh"
 
 mode=normal flavour=debug
@@ -15,15 +18,37 @@ mode=normal flavour=debug
 [ "${1:-}" = quick ] && mode=quick flavour=${NOVA_LITE_QUICK_KERNEL:-release}
 case $flavour in debug|release) ;; *) die "NOVA_LITE_QUICK_KERNEL is debug or release" ;; esac
 
-results=$OUT/results.txt
+results=$OUT/results.txt times=$OUT/stage-times.txt
 : >"$results"
+: >"$times"
 ok() { echo "ok $1" >>"$results"; }
 not_ok() { echo "not ok $1: $2" >>"$results"; }
+# timed NAME CMD...: runs CMD and records how long it took as one line of the stage table.
+timed() {
+	local name=$1 start=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	printf '%-44s %4d s\n' "$name" $((SECONDS - start)) >>"$times"
+	return $rc
+}
+finish() {
+	step "stage times"
+	cat "$times"
+	step "results"
+	exec "$REPO/ci/summary.sh" "$results"
+}
 
-"$REPO/ci/setup-host.sh"
+lock_builds
+
+if ! timed "host set-up" "$REPO/ci/setup-host.sh"; then
+	not_ok "setup: ci/setup-host.sh installs the toolchain and tools" "it failed, see its output above"
+	finish
+fi
 
 step "rustfmt --check on nova-lite/"
-if out=$(rustfmt --check --edition 2021 --config newline_style=Unix \
+if ! command -v rustfmt >/dev/null; then
+	not_ok "build: rustfmt clean" "rustfmt is missing: run make setup (it installs Debian's rustfmt-web)"
+elif out=$(rustfmt --check --edition 2021 --config newline_style=Unix \
 	"$REPO/nova-lite/nova_lite.rs" 2>&1); then
 	ok "build: rustfmt clean"
 else
@@ -34,8 +59,11 @@ fi
 "$REPO/ci/test-integration.sh" >>"$results" ||
 	not_ok "build: the kernel tree follows the checkout's content, not its mtimes" \
 		"ci/test-integration.sh failed to run"
+"$REPO/ci/test-patches.sh" >>"$results" ||
+	not_ok "build: a kernel patch series left half-applied is recovered by the next run" \
+		"ci/test-patches.sh failed to run"
 
-if "$REPO/ci/kernel.sh" $flavour; then
+if timed "kernel build ($flavour)" "$REPO/ci/kernel.sh" $flavour; then
 	ok "build: kernel and nova-lite build"
 	build=$("$REPO/ci/kernel.sh" $flavour --print)
 	# The module under test must be built from this checkout's sources, whatever their mtimes.
@@ -43,7 +71,7 @@ if "$REPO/ci/kernel.sh" $flavour; then
 		ok "build: the module is built from this checkout's driver sources"
 	else
 		not_ok "build: the module is built from this checkout's driver sources" \
-			"$build/nova-lite-built-from does not match the hash of nova-lite/ and uapi/"
+			"$build/nova-lite-built-from does not match the hash of nova-lite/, Kconfig and uapi/"
 	fi
 	# The log of the last build that compiled the driver (W=1, CLIPPY=1): any diagnostic that
 	# points into the driver is a failure.
@@ -57,12 +85,22 @@ if "$REPO/ci/kernel.sh" $flavour; then
 		ok "build: nova-lite W=1 and clippy clean"
 	fi
 else
-	not_ok "build: kernel and nova-lite build" "see out/kernel-build.log"
+	not_ok "build: kernel and nova-lite build" "ci/kernel.sh $flavour failed, see out/kernel-build.log"
 fi
 
 step "building the client and the IGT tests"
 if make -s -C "$REPO" userspace; then ok "build: client and IGT tests"
 else not_ok "build: client and IGT tests" "make userspace failed"; fi
+
+# The screen pattern of the client (C) and of tools/screen.py (Python) are one: both reproduce
+# the shared test vector.
+if out=$(python3 "$REPO/tools/screen.py" selftest "$REPO/tests/screen-pattern-vector.txt" 2>&1 &&
+	"$OUT/bin/nova-lite-info" --pattern-vector-check "$REPO/tests/screen-pattern-vector.txt" 2>&1); then
+	ok "build: the client's and screen.py's screen patterns match the shared test vector"
+else
+	not_ok "build: the client's and screen.py's screen patterns match the shared test vector" \
+		"$(echo "$out" | tail -n 2 | tr '\n' ' ')"
+fi
 
 # screens MODE WIDTH HEIGHT: compares the two screenshots the guest asked for in MODE's boot
 # (out/screen-MODE-1.ppm and -2.ppm) pixel by pixel with the patterns the client drew, and checks
@@ -83,64 +121,72 @@ screens() {
 	else not_ok "screen: $mode: showing the second buffer changed the screenshot" "$out"; fi
 }
 
-# short_boot NAME GPU TIMEOUT: one more boot of the debug kernel with the device options GPU,
-# running the guest checks in mode NAME and IGT's tests/igt/NAME-list.txt; its results are
-# prefixed with "NAME: " (the environment passes NOVA_LITE_QEMU_EXTRA and NOVA_LITE_SCREEN on).
-short_boot() {
-	local name=$1 gpu=$2 timeout=$3 rc=0
-	rm -rf "$OUT/igt-$name" "$OUT/guest-results.txt"
+# boot NAME MODE GPU TIMEOUT IGT_LIST: one boot of the kernel under test with the device options
+# GPU, running the guest checks in MODE and the IGT tests of IGT_LIST. The main boot is named
+# "" (its results and files carry no prefix); a short boot's results are prefixed with "NAME: "
+# and its files with -NAME. The environment passes NOVA_LITE_QEMU_EXTRA and NOVA_LITE_SCREEN on.
+boot() {
+	local name=$1 mode=$2 gpu=$3 timeout=$4 list=$5 rc=0 pfx="" sfx=""
+	[ -z "$name" ] || pfx="$name: " sfx="-$name"
+	rm -rf "$OUT/igt$sfx" "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt" "$OUT/guest-dmesg-err.txt"
 	NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_NAME=$name NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
-		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$name" $flavour || rc=$?
-	if [ $rc = 0 ]; then ok "vm-$name: guest run clean (no timeout, no kernel splat)"
-	else not_ok "vm-$name: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console-$name.txt"; fi
-	[ -f "$OUT/guest-results.txt" ] && sed "s/^\(not \)\{0,1\}ok /&$name: /" "$OUT/guest-results.txt" >>"$results"
-	grep -q "^ok $name: guest: check script ran to the end" "$results" ||
-		not_ok "$name: guest: check script ran to the end" "it stopped early, see out/guest-console-$name.txt"
-	"$REPO/ci/igt-results.sh" "igt-$name" "tests/igt/$name-list.txt" |
-		sed "s/^\(not \)\{0,1\}\(ok\|skip\) /&$name: /" >>"$results"
+		timed "vm${sfx:- main}" "$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$mode" $flavour \
+		${NOVA_LITE_FUZZ_SEED:+"$NOVA_LITE_FUZZ_SEED"} || rc=$?
+	if [ $rc = 0 ]; then ok "${pfx}vm: guest run clean (no timeout, no kernel splat, no unexpected error line)"
+	else not_ok "${pfx}vm: guest run clean (no timeout, no kernel splat, no unexpected error line)" \
+		"exit $rc, see out/guest-console$sfx.txt"; fi
+	[ -f "$OUT/guest-results.txt" ] && sed "s/^\(not \)\{0,1\}ok /&$pfx/" "$OUT/guest-results.txt" >>"$results"
+	grep -q "^ok ${pfx}guest: check script ran to the end" "$results" ||
+		not_ok "${pfx}guest: check script ran to the end" "it stopped early, see out/guest-console$sfx.txt"
+	[ -z "$sfx" ] || for f in guest-dmesg guest-dmesg-err; do
+		[ ! -f "$OUT/$f.txt" ] || mv "$OUT/$f.txt" "$OUT/$f$sfx.txt"
+	done
+	"$REPO/ci/igt-results.sh" "igt$sfx" "$list" "$name" >>"$results"
+	guest_stage_times "$mode"
 }
 
-if ! grep -q '^not ok build: kernel' "$results"; then
-	"$REPO/ci/guest-root.sh"
-	rm -f "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt"
-	rc=0
-	rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt" "$OUT/igt-hotunplug"
-	# Quick mode runs nova-lite's own IGT tests only; the host picks them.
-	igt_list=$REPO/tests/igt/test-list.txt
-	if [ $mode = quick ]; then
-		igt_list=$OUT/igt-quick-list.txt
-		grep -E '^igt@nova_lite_' "$REPO/tests/igt/test-list.txt" >"$igt_list"
-	fi
-	case $mode in long) timeout=10800 ;; quick) timeout=600 ;; *) timeout=3000 ;; esac
-	# xres/yres other than QEMU's default (1280x800, which scanouts without a size get in their
-	# EDID), so that an EDID read from the wrong scanout shows.
-	# max_hostmem: 64 MiB of host memory for resources, which nova_lite_resource's loop
-	# creates and frees many times over.
-	gpu=max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on,max_hostmem=67108864
-	rm -f "$OUT"/screen-*.ppm
-	NOVA_LITE_SCREEN=1 NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
-		"$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$mode" $flavour \
-		${NOVA_LITE_FUZZ_SEED:+"$NOVA_LITE_FUZZ_SEED"} || rc=$?
-	if [ $rc = 0 ]; then ok "vm: guest run clean (no timeout, no kernel splat)"
-	else not_ok "vm: guest run clean (no timeout, no kernel splat)" "exit $rc, see out/guest-console.txt"; fi
-	[ -f "$OUT/guest-results.txt" ] && cat "$OUT/guest-results.txt" >>"$results"
-	grep -q '^ok guest: check script ran to the end' "$results" ||
-		not_ok "guest: check script ran to the end" "it stopped early, see out/guest-console.txt"
-	"$REPO/ci/igt-results.sh" igt "$igt_list" >>"$results"
-	screens $mode 1024 768
-	[ $mode = quick ] ||
-		"$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
+# guest_stage_times MODE: the guest's stages (out/guest-stages-MODE.txt: uptime and name at each
+# start) as lines of the stage table.
+guest_stage_times() {
+	[ -f "$OUT/guest-stages-$1.txt" ] || return 0
+	awk -v m="$1" 'NR == 1 { printf "  %-42s %4d s\n", m ": boot, hand-off, client checks", $1 }
+		NR > 1 { printf "  %-42s %4d s\n", m ": " name, $1 - t }
+		{ t = $1; $1 = ""; name = substr($0, 2) }' "$OUT/guest-stages-$1.txt" >>"$times"
+}
 
-	# The short boots: INTx instead of MSI-X (vectors=0), no EDID, one scanout; then the GPU
-	# behind QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so that the device's DMA is
-	# translated): resources and the display.
-	if [ $mode != quick ]; then
-		short_boot intx max_outputs=1,xres=800,yres=600,edid=off,vectors=0 600
-		NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 short_boot iommu \
-			max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864 900
-		screens iommu 800 600
-	fi
+if grep -q '^not ok build: kernel' "$results"; then
+	finish
 fi
+if ! timed "guest root" "$REPO/ci/guest-root.sh"; then
+	not_ok "guest root: ci/guest-root.sh builds the guest's root" "it failed, see out/debootstrap.log"
+	finish
+fi
+rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug" "$OUT"/guest-stages-*.txt "$OUT"/screen-*.ppm
+# Quick mode runs nova-lite's own IGT tests only; the host picks them.
+igt_list=tests/igt/test-list.txt
+if [ $mode = quick ]; then
+	igt_list=$OUT/igt-quick-list.txt
+	grep -E '^igt@nova_lite_' "$REPO/tests/igt/test-list.txt" >"$igt_list"
+fi
+case $mode in long) timeout=10800 ;; quick) timeout=600 ;; *) timeout=3000 ;; esac
+# xres/yres other than QEMU's default (1280x800, which scanouts without a size get in their
+# EDID), so that an EDID read from the wrong scanout shows.
+# max_hostmem: 64 MiB of host memory for resources, which nova_lite_resource's loop
+# creates and frees many times over.
+NOVA_LITE_SCREEN=1 boot "" $mode \
+	max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on,max_hostmem=67108864 \
+	$timeout "$igt_list"
+screens $mode 1024 768
+[ $mode = quick ] || "$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 
-step "results"
-exec "$REPO/ci/summary.sh" "$results"
+# The short boots: INTx instead of MSI-X (vectors=0), no EDID, one scanout; then the GPU behind
+# QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so that the device's DMA is
+# translated): resources and the display.
+if [ $mode != quick ]; then
+	boot intx intx max_outputs=1,xres=800,yres=600,edid=off,vectors=0 600 tests/igt/intx-list.txt
+	NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 boot iommu iommu \
+		max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864 900 \
+		tests/igt/iommu-list.txt
+	screens iommu 800 600
+fi
+finish

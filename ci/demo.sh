@@ -4,11 +4,7 @@
 # the display is saved as out/screen.png. Exit status: that of the guest run and the screenshot check.
 . "$(dirname "$0")/lib.sh"
 
-"$REPO/ci/setup-host.sh"
-"$REPO/ci/kernel.sh" release
-step "building the client"
-make -s -C "$REPO" userspace
-"$REPO/ci/guest-root.sh"
+prepare release
 rm -f "$OUT/screen-demo.ppm" "$OUT/screen.png"
 rc=0
 NOVA_LITE_SCREEN=1 "$REPO/ci/vm.sh" release ci/guest/demo.sh || rc=$?

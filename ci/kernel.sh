@@ -28,7 +28,7 @@ BUILD=$CACHE/build/$FLAVOUR-$(key "${FRAGMENTS[@]}" "${PATCHES[@]}")
 [ "${2:-}" = --print ] && { echo "$BUILD"; exit 0; }
 
 KMAKE=(make -C "$SRC" O="$BUILD" ARCH=x86_64 LLVM=-"$LLVM_VERSION" -j"$(nproc)" W=1 CLIPPY=1
-       RUST_LIB_SRC="$CACHE/rust-src/$RUST_SRC_DEB_VERSION/usr/src/rustc-$RUSTC_VERSION/library")
+       RUST_LIB_SRC="/usr/src/rustc-$RUSTC_VERSION/library")
 
 # 1. Unpack (once per kernel version).
 if [ ! -f "$SRC/.nova-lite-unpacked" ]; then
@@ -69,7 +69,12 @@ fi
 # The compile log and the built-from hash are recorded by the build that compiles the driver's
 # object; a build directory without them compiles it again to get them.
 drv_obj=$BUILD/drivers/gpu/drm/nova-lite/nova_lite.o
-[ -f "$BUILD/nova-lite-compile.log" ] && [ -f "$BUILD/nova-lite-built-from" ] || rm -f "$drv_obj"
+# What the driver sources are now; recorded below if this build compiles the driver. A build whose
+# record differs (a Makefile or Kconfig edit that make does not recompile the object for) compiles
+# the driver again, so that the record always names what was built.
+srcsum=$(driver_source_hash)
+[ -f "$BUILD/nova-lite-compile.log" ] && [ "$(cat "$BUILD/nova-lite-built-from" 2>/dev/null)" = "$srcsum" ] ||
+	rm -f "$drv_obj"
 # A build from scratch records its log length, so later full builds can show a percentage.
 full=$CACHE/kernel-build-lines-$FLAVOUR
 if [ -f "$BUILD/vmlinux" ]; then
@@ -77,10 +82,8 @@ if [ -f "$BUILD/vmlinux" ]; then
 	step "building the $FLAVOUR kernel and modules in $BUILD (incremental; log: out/kernel-build.log)"
 else
 	first=1
-	step "building the $FLAVOUR kernel and modules in $BUILD (from scratch, ~10 min; log: out/kernel-build.log)"
+	step "building the $FLAVOUR kernel and modules in $BUILD (from scratch, 10 to 25 min on 2 cores; log: out/kernel-build.log)"
 fi
-# What the driver sources are now; recorded below if this build compiles the driver.
-srcsum=$(driver_source_hash)
 if ! with_progress "$OUT/kernel-build.log" "$(cat "$full" 2>/dev/null || echo 0)" \
 	"${KMAKE[@]}" bzImage modules; then
 	# The driver may have compiled before the build failed: compile it again next time, so that
@@ -96,7 +99,9 @@ if grep -q ' drivers/gpu/drm/nova-lite/nova_lite\.o$' "$OUT/kernel-build.log"; t
 fi
 step "installing modules into $BUILD/mods"
 rm -rf "$BUILD/mods"
-"${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" modules_install >/dev/null
+# Stripped: the guest needs no symbols in the modules (the kernel has kallsyms), and installing
+# the debug flavour's unstripped modules took minutes.
+"${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods" INSTALL_MOD_STRIP=1 modules_install >/dev/null
 
 # Keep this build and the most recently used other one of this flavour; older ones, and builds of
 # the layout before flavours (build/<hash>), only take disk.

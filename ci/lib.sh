@@ -12,8 +12,9 @@ OUT=$REPO/out
 mkdir -p "$CACHE" "$OUT"
 
 export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
-# rustup's toolchain lives in ~/.cargo/bin, which a non-login environment (CI) may not have.
-export PATH=$CACHE/tools/bin:$CACHE/venv/bin:$HOME/.cargo/bin:$PATH
+# The Rust toolchain is Debian's (ci/setup-host.sh installs it in /usr/bin): /usr/bin comes before
+# whatever else the caller's PATH has, so that another rustc (rustup's ~/.cargo/bin) is not used.
+export PATH=$CACHE/tools/bin:$CACHE/venv/bin:/usr/bin:$PATH
 
 # step "message": a visible progress line with the elapsed time of the current script.
 step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
@@ -38,11 +39,23 @@ with_progress() {
 	wait "$pid"
 }
 
-# driver_source_hash: the content hash of what the driver is compiled from (its Rust sources and
-# the uAPI header), as ci/kernel.sh records it for a build that compiled the driver.
+# driver_source_hash: the content hash of what the compiler reads of the driver (its Rust sources,
+# its Makefile, its Kconfig and the uAPI header), as ci/kernel.sh records it for a build that
+# compiled the driver.
 driver_source_hash() {
-	(cd "$REPO" && find nova-lite -name '*.rs' | LC_ALL=C sort | xargs cat uapi/drm/nova_lite_drm.h) |
+	(cd "$REPO" && find nova-lite -type f | LC_ALL=C sort | xargs cat Kconfig uapi/drm/nova_lite_drm.h) |
 		sha256sum | cut -c1-16
+}
+
+# lock_builds: waits for, then holds until this script exits, the lock that serialises the runs
+# of every checkout on this machine: they share the kernel tree, the builds and the guest root
+# (integrate + build + boot must not interleave).
+lock_builds() {
+	exec 9>"$CACHE/.lock"
+	if ! flock -n 9; then
+		step "waiting for another run on this machine to finish (lock: $CACHE/.lock)"
+		flock 9
+	fi
 }
 
 # integrate_driver CHECKOUT TREE: puts CHECKOUT's driver, Kconfig and uAPI header into the kernel
@@ -69,10 +82,12 @@ integrate_driver() {
 }
 
 # apply_kernel_patches CHECKOUT TREE: makes TREE carry exactly CHECKOUT's kernel patch series
-# (kernel-patches/series, in order), idempotently. The series applied last is kept in
-# TREE/.nova-lite-patches; if it differs from CHECKOUT's, it is reversed first, so the shared tree
-# follows whichever checkout builds, as it does for the driver. An unchanged series touches no
-# file, so make rebuilds nothing.
+# (kernel-patches/series, in order), idempotently. What TREE carries is recorded in
+# TREE/.nova-lite-patches patch by patch, as each is applied or reversed, so a run stopped halfway
+# (a patch that does not apply, an interrupted build) leaves a record that the next run can undo.
+# If the record differs from CHECKOUT's series, the recorded patches are reversed first, so the
+# shared tree follows whichever checkout builds, as it does for the driver. An unchanged series
+# touches no file, so make rebuilds nothing.
 apply_kernel_patches() {
 	local repo=$1 tree=$2 applied=$2/.nova-lite-patches p
 	if [ -d "$applied" ] && diff -rq "$repo/kernel-patches" "$applied" >/dev/null; then
@@ -82,17 +97,38 @@ apply_kernel_patches() {
 		for p in $(tac "$applied/series"); do
 			step "reversing kernel patch $p"
 			patch -d "$tree" -p1 -R -s --no-backup-if-mismatch <"$applied/$p" ||
-				die "cannot reverse $p in $tree: unpack the tree again (rm -rf $tree)"
+				die "cannot reverse $p in $tree; unpack the tree again: rm -rf $tree"
+			sed -i '$d' "$applied/series"
 		done
 	fi
 	rm -rf "$applied"
+	mkdir -p "$applied"
+	: >"$applied/series"
 	for p in $(cat "$repo/kernel-patches/series"); do
 		step "applying kernel patch $p"
-		patch -d "$tree" -p1 -s -N --dry-run <"$repo/kernel-patches/$p" >/dev/null ||
-			die "kernel-patches/$p does not apply to $tree"
-		patch -d "$tree" -p1 -s -N --no-backup-if-mismatch <"$repo/kernel-patches/$p"
+		if patch -d "$tree" -p1 -s -N --dry-run <"$repo/kernel-patches/$p" >/dev/null; then
+			patch -d "$tree" -p1 -s -N --no-backup-if-mismatch <"$repo/kernel-patches/$p"
+		elif patch -d "$tree" -p1 -s -R --dry-run <"$repo/kernel-patches/$p" >/dev/null; then
+			# Applied by a run that stopped before recording it (or by an older script).
+			echo "kernel patch $p is in the tree already, unrecorded: recording it"
+		else
+			die "kernel-patches/$p does not apply to $tree (the patches before it are applied and recorded: the next run reverses them; if it still fails, unpack the tree again: rm -rf $tree)"
+		fi
+		cp "$repo/kernel-patches/$p" "$applied/"
+		echo "$p" >>"$applied/series"
 	done
-	cp -r "$repo/kernel-patches" "$applied"
+	cp -r "$repo/kernel-patches/." "$applied/"
+}
+
+# prepare FLAVOUR: everything a boot needs, for `make demo` and `make bench`: the lock, the host's
+# tools, the kernel of FLAVOUR, the client and tests, the guest root.
+prepare() {
+	lock_builds
+	"$REPO/ci/setup-host.sh"
+	"$REPO/ci/kernel.sh" "$1"
+	step "building the client and the tests"
+	make -s -C "$REPO" userspace
+	"$REPO/ci/guest-root.sh"
 }
 
 # add_line FILE ANCHOR-REGEX LINE: inserts LINE after the anchor, once.

@@ -86,7 +86,10 @@ use kernel::{
     types::CovariantForLt, //
 };
 
-use crate::MODULE_NAME;
+use crate::{
+    live,
+    MODULE_NAME, //
+};
 
 pub(crate) use protocol::{
     DisplayInfo,
@@ -236,6 +239,8 @@ struct Resources {
     ids: IdPool,
     /// The resource each scanout shows, 0 for none.
     scanouts: [u32; MAX_SCANOUTS],
+    /// Resources the host holds: created and not destroyed (counted in [`crate::live`] too).
+    on_host: u64,
 }
 
 /// What the core knows about one virtio-gpu function and how it reaches it; see the
@@ -266,6 +271,11 @@ impl<'bound> Gpu<'bound> {
         // SAFETY: Probe runs before any DMA allocation or mapping for this device.
         unsafe { pdev.dma_set_mask_and_coherent(DmaMask::new::<64>()) }
             .inspect_err(|e| dev_err!(pdev, "cannot set a 64-bit DMA mask: {:?}\n", e))?;
+        // A backing entry (`struct virtio_gpu_mem_entry`) has a 32-bit length, so the device takes
+        // segments of up to 4 GiB - 1, not the PCI default of 64 KiB (shmem pages are often
+        // contiguous: DMA_API_DEBUG reported a mapped segment of 128 KiB).
+        // SAFETY: Probe runs before any DMA allocation or mapping for this device.
+        unsafe { pdev.dma_set_max_seg_size(u32::MAX) };
 
         let pdev: &'bound pci::Device<Bound> = pdev;
         let mut bar_sizes = [0u64; virtio::PCI_NUM_BARS];
@@ -377,6 +387,7 @@ impl<'bound> Gpu<'bound> {
             new_mutex!(Resources {
                 ids,
                 scanouts: [0; MAX_SCANOUTS],
+                on_host: 0,
             }),
             GFP_KERNEL,
         )?;
@@ -525,6 +536,18 @@ impl<'bound> Gpu<'bound> {
         self.resources.lock().ids.release_id(id as usize);
     }
 
+    /// Counts one more resource on the host.
+    fn created_on_host(&self) {
+        self.resources.lock().on_host += 1;
+        live::host_resource_created();
+    }
+
+    /// Counts one less resource on the host.
+    fn destroyed_on_host(&self) {
+        self.resources.lock().on_host -= 1;
+        live::host_resources_destroyed(1);
+    }
+
     /// Creates a 2D resource of `width` x `height` pixels in virtio-gpu `format` on the host
     /// (`RESOURCE_CREATE_2D`) and attaches `backing` to it (`RESOURCE_ATTACH_BACKING`, each run of
     /// contiguous DMA addresses as one entry); returns its id. `backing` must be mapped for
@@ -584,6 +607,7 @@ impl<'bound> Gpu<'bound> {
             self.free_resource_id(id);
             return Err(e);
         }
+        self.created_on_host();
         let attached = self.hw.cmdq.send_with_payload(
             &self.hw.transport,
             &protocol::AttachBacking {
@@ -598,6 +622,7 @@ impl<'bound> Gpu<'bound> {
                 .send_uninterruptible(&protocol::ResourceUnref { resource_id: id })
                 .is_ok()
             {
+                self.destroyed_on_host();
                 self.free_resource_id(id);
             }
             return Err(e);
@@ -659,7 +684,10 @@ impl<'bound> Gpu<'bound> {
             .disable_scanouts_of(id)
             .and_then(|()| self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }));
         match result {
-            Ok(()) => self.free_resource_id(id),
+            Ok(()) => {
+                self.destroyed_on_host();
+                self.free_resource_id(id);
+            }
             // The device has failed (and said so) or is going away: nothing more to say.
             Err(e) if e == ENODEV || e == EIO || e == ETIMEDOUT => {}
             Err(e) => {
@@ -717,7 +745,10 @@ impl Drop for Gpu<'_> {
                 "leaking the control queue's memory: the device may still access it\n"
             );
             core::mem::forget(self.hw.clone());
+            return;
         }
+        // The reset destroyed the resources the host still held.
+        live::host_resources_destroyed(self.resources.lock().on_host);
     }
 }
 

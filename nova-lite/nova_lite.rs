@@ -12,6 +12,7 @@
 
 mod drm;
 mod gpu;
+mod live;
 
 use kernel::{
     auxiliary,
@@ -21,6 +22,8 @@ use kernel::{
     prelude::*,
     InPlaceModule, //
 };
+
+use live::LiveCounts;
 
 /// The module's name, which also prefixes the auxiliary device's name.
 pub(crate) const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;
@@ -47,11 +50,13 @@ impl Drop for DebugfsRootGuard {
 /// The module: the registrations of its two drivers.
 #[pin_data]
 struct NovaLiteModule {
-    // Fields are dropped in order: the drivers, then the debugfs root.
+    // Fields are dropped in order: the drivers, then the debugfs files and root.
     #[pin]
     _core: driver::Registration<pci::Adapter<gpu::CoreDriver>>,
     #[pin]
     _drm: driver::Registration<auxiliary::Adapter<drm::DrmDriver>>,
+    /// `nova-lite/live`, if debugfs could create it (it is optional).
+    _live: Option<Pin<KBox<debugfs::File<LiveCounts>>>>,
     _debugfs: DebugfsRootGuard,
 }
 
@@ -61,13 +66,30 @@ impl InPlaceModule for NovaLiteModule {
         // registered yet.
         unsafe { DEBUGFS_ROOT = Some(debugfs::Dir::new(DRIVER_NAME)) };
 
-        // The guard is initialised first, so that it clears the root if a registration fails.
+        // The guard is initialised first and the file next, so that if a registration fails they
+        // are dropped in the reverse order: the file, then the root.
         try_pin_init!(Self {
             _debugfs: DebugfsRootGuard,
+            _live: live_file(),
             _core <- driver::Registration::new(DRIVER_NAME, module),
             _drm <- driver::Registration::new(DRIVER_NAME, module),
         })
     }
+}
+
+/// Creates `nova-lite/live` in debugfs ([`live`]). Debugfs is optional: on failure the module works
+/// without it.
+fn live_file() -> Option<Pin<KBox<debugfs::File<LiveCounts>>>> {
+    #[allow(static_mut_refs)]
+    // SAFETY: Called from module init, which runs alone: nothing else changes `DEBUGFS_ROOT`.
+    let root = unsafe { DEBUGFS_ROOT.as_ref() }?;
+    KBox::pin_init(
+        root.read_callback_file(c"live", LiveCounts, &|counts: &LiveCounts, f| {
+            counts.show(f)
+        }),
+        GFP_KERNEL,
+    )
+    .ok()
 }
 
 module! {

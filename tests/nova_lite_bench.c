@@ -71,6 +71,7 @@
 #include <virtgpu_drm.h>
 
 #include "nova_lite_drm.h"
+#include "common/nova_lite_test.h"
 
 #define MAX_SAMPLES 15
 #define PAGE 4096
@@ -638,10 +639,10 @@ static int scale_point(struct driver *d, unsigned long objects, struct point *pt
 	*pt = (struct point){ .objects = objects, .lookup_ns = -1, .lookup_hot_ns = -1 };
 	if (!h)
 		return ENOMEM;
-	fd = drmOpenWithType(d->drm_name, NULL, d->node);
+	fd = nlt_open_driver_node(d->drm_name, d->node, NULL);
 	if (fd < 0) {
 		free(h);
-		return ENODEV;
+		return -fd;
 	}
 	/* What the last file freed is freed after an RCU grace period: let it settle. */
 	if (!quick)
@@ -755,7 +756,9 @@ int main(int argc, char **argv)
 	char *nova_map_buf = NULL, *vgem_map_buf = NULL, *anon_map;
 	const char *json = NULL;
 	bool require_refs = false;
+	struct nlt_node_search search;
 	int nova, vgem, virtgpu, err = 0;
+	char why[384];
 	FILE *f;
 
 	for (int i = 1; i < argc; i++) {
@@ -772,16 +775,23 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	nova = drmOpenWithType("nova-lite", NULL, DRM_NODE_RENDER);
+	nova = nlt_open_driver_node(NLT_DRIVER_NAME, DRM_NODE_RENDER, &search);
 	if (nova < 0) {
-		fprintf(stderr, "nova_lite_bench: no nova-lite render node\n");
+		fprintf(stderr, "nova_lite_bench: %s\n", nlt_node_search_describe(&search,
+			NLT_DRIVER_NAME, DRM_NODE_RENDER, why, sizeof(why)));
 		return 1;
 	}
 	/* Dumb buffers are the primary node's. */
-	vgem = drmOpenWithType("vgem", NULL, DRM_NODE_PRIMARY);
-	virtgpu = drmOpenWithType("virtio_gpu", NULL, DRM_NODE_RENDER);
-	if (require_refs && (vgem < 0 || virtgpu < 0)) {
-		fprintf(stderr, "nova_lite_bench: no %s node\n", vgem < 0 ? "vgem" : "virtio_gpu");
+	vgem = nlt_open_driver_node("vgem", DRM_NODE_PRIMARY, &search);
+	if (require_refs && vgem < 0) {
+		fprintf(stderr, "nova_lite_bench: %s\n", nlt_node_search_describe(&search, "vgem",
+			DRM_NODE_PRIMARY, why, sizeof(why)));
+		return 1;
+	}
+	virtgpu = nlt_open_driver_node("virtio_gpu", DRM_NODE_RENDER, &search);
+	if (require_refs && virtgpu < 0) {
+		fprintf(stderr, "nova_lite_bench: %s\n", nlt_node_search_describe(&search,
+			"virtio_gpu", DRM_NODE_RENDER, why, sizeof(why)));
 		return 1;
 	}
 

@@ -35,7 +35,32 @@
  *               (unbind/bind, PCI remove/rescan): ENODEV is then accepted
  *               from every call, opening a node may fail, and a file that
  *               answered ENODEV is reopened. No shared files. Runs until
- *               -d SECONDS pass or SIGTERM/SIGINT arrives.
+ *               -d SECONDS pass or SIGTERM/SIGINT arrives (-n is ignored).
+ *
+ * Options:
+ *   -s SEED         seed of the threads' choices (default: time and pid)
+ *   -n CALLS        random mode: stop once CALLS calls are made, all threads
+ *                   together (default 1000)
+ *   -t THREADS      threads of the random modes, 1 to MAX_THREADS (default 4)
+ *   -d SECONDS      random modes: stop after SECONDS too, whichever of -n and
+ *                   -d comes first (required with --unplug; --faults ignores it)
+ *   --min-calls N   fail (exit 1) if the run ends with fewer than N calls made
+ *                   in all (stopped by -d or a signal): a floor for a run
+ *                   bounded by time; N may not exceed CALLS
+ *   --faults, --unplug: the modes above; --help: this, on stdout
+ *
+ * Output: the seed first; "progress: N calls after S s" every 30 s (random
+ * modes); at the end "calls: M in S.s s (R calls/s)", the calls of each kind,
+ * "resource_enomem: N" (the ENOMEM answers of RESOURCE_CREATE accepted as the
+ * host's memory being full, see below: the device's err_out_of_memory counter,
+ * in debugfs, may grow by that much at most) and the count of unexpected
+ * results; "too few calls: M of at least N in S s" if --min-calls failed.
+ * Exit status: 0, 1 for an unexpected result or too few calls, 2 for a usage
+ * or setup error (no device).
+ *
+ * Environment: NOVA_LITE_EXPECT_MAX_HOSTMEM, the max_hostmem property of the
+ * device (bytes; ci/guest/check.sh exports it). The uAPI has no parameter for
+ * it. Unset, every ENOMEM of a valid RESOURCE_CREATE is a failure.
  *
  * The reference model: each thread knows the objects it created or imported
  * (struct model) and which of its handles name them, in which files: their
@@ -49,11 +74,26 @@
  * accepted: the uAPI does not say in which order the checks run.
  *
  * Host resources are bounded (MAX_RESOURCES live in all, of objects of at
- * most RES_OBJ_MAX bytes), so that the host's memory cap (QEMU's max_hostmem)
- * is rarely reached; a valid RESOURCE_CREATE may still answer ENOMEM. The
- * other errors of an ioctl that asks the device (ETIMEDOUT, EIO, EPROTO, ...)
- * are failures here, as for QUERY: the device under test is healthy, the
- * ioctls are restarted on EINTR, and ENODEV is accepted in --unplug only.
+ * most RES_OBJ_MAX bytes: a quarter of the 64 MiB max_hostmem of make check),
+ * and their host memory is counted as QEMU counts it (4 * width * height bytes
+ * each), from before RESOURCE_CREATE is called until the last reference to the
+ * object is gone (a handle, in any file, or a dma-buf; the driver destroys the
+ * host resource before that close or munmap() returns): a valid
+ * RESOURCE_CREATE may answer ENOMEM only if that count, which includes the new
+ * resource and every other one being created, reached max_hostmem (QEMU
+ * refuses a resource unless its memory plus that in use stays below it) at
+ * some point during the call. Otherwise the host holds resources nobody
+ * holds: a missing RESOURCE_UNREF. Resources of a finished thread that stay in
+ * the shared files until all threads have finished stay counted. The other
+ * errors of an ioctl that asks the device (ETIMEDOUT, EIO, EPROTO, ...) are
+ * failures here, as for QUERY: the device under test is healthy, the ioctls
+ * are restarted on EINTR, and ENODEV is accepted in --unplug only.
+ *
+ * QUERY writes into a buffer that ends QUERY_GUARD bytes before a page nobody
+ * may access, on a page filled with a pattern: an answer must fit the buffer
+ * (ENOSPC, with the size needed, when it does not: always for an EDID and a
+ * buffer under 128 bytes) and no byte past the buffer, nor past the answer's
+ * size on success, may change.
  *
  * Each thread's choices come from its own generator, seeded from SEED (printed
  * on every run). With one thread (-t 1) a seed replays the same calls; with
@@ -62,11 +102,10 @@
  * the same sequence.
  *
  * Usage: nova_lite_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-d SECONDS]
- *                       [--faults] [--unplug]
+ *                       [--min-calls N] [--faults] [--unplug]
  */
 
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -88,7 +127,8 @@
 
 #include "nova_lite_drm.h"
 
-#define DRIVER_NAME "nova-lite"
+#include "common/nova_lite_test.h"
+
 #define MAX_THREADS 16
 #define PRIVATE_FDS 3		/* per thread: render, render, primary */
 #define SHARED_FDS 2		/* every thread: render, primary */
@@ -114,6 +154,9 @@
 #define FAULT_W 64
 #define FAULT_H 64
 #define FAULT_OBJ (FAULT_W * FAULT_H * 4ull)
+/* QUERY's buffer: at most QUERY_BUF bytes, then QUERY_GUARD bytes of pattern, then no access. */
+#define QUERY_BUF (1024 + 64)
+#define QUERY_GUARD 1024
 
 /* One errno set: bit n set if errno n (below 128) is accepted; bit 0 is success. */
 typedef unsigned __int128 errset;
@@ -165,6 +208,8 @@ struct model {
 	uint64_t offset;	/* its mmap offset, 0 until an ioctl returned it */
 	uint32_t res_id;	/* its host resource's id, 0 if it is none */
 	uint32_t res_w, res_h;	/* the resource's size in pixels */
+	uint64_t hostmem;	/* the host memory counted for the resource (see hostmem) */
+	bool kept;		/* held on in a shared file after its thread ended: stays counted */
 	int nmarks;
 	struct mark marks[MAX_MARKS];	/* bytes written through a mapping, the last of each */
 };
@@ -202,14 +247,18 @@ struct thread {
 	uint64_t rng;
 	uint64_t calls, bad;
 	uint64_t per_op[OP_COUNT];
+	uint64_t resource_enomem;	/* RESOURCE_CREATE's ENOMEM accepted: the host was full */
+	bool timed_out;		/* stopped by -d */
+	uint8_t *qpage;		/* QUERY's buffer page, followed by a page without access */
 	struct file files[PRIVATE_FDS + SHARED_FDS];	/* private ones first */
 	struct buf bufs[MAX_BUFS];
 	int nbufs;
 };
 
 static struct {
-	uint64_t seed, calls;
+	uint64_t seed, calls, min_calls;
 	unsigned int threads, seconds;
+	uint64_t max_hostmem;	/* NOVA_LITE_EXPECT_MAX_HOSTMEM, 0 if unknown */
 	bool faults, unplug;
 	int shared_fd[SHARED_FDS];	/* render, primary */
 	bool shared_master;	/* the shared primary file is the DRM master */
@@ -221,10 +270,69 @@ static struct {
 	uint32_t display_size;
 	bool edid;		/* the device offers EDIDs */
 	int live_resources;	/* host resources the threads' models hold (atomic) */
-	time_t deadline;
+	uint64_t deadline;	/* CLOCK_MONOTONIC in ns, 0 for none */
 	pthread_mutex_t report_lock;
 	unsigned int reports;
 } cfg = { .calls = 1000, .threads = 4, .vgem = -1 };
+
+/*
+ * The host memory of the fuzzer's resources, as QEMU counts it: @sum covers the
+ * resources the models hold and those being created. @peak[i] is the largest
+ * @sum while thread i is in RESOURCE_CREATE (@busy[i]): what the host may have
+ * had in use, at most, when it answered.
+ */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t sum;
+	uint64_t peak[MAX_THREADS];
+	bool busy[MAX_THREADS];
+} hostmem = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Counts @size bytes for a RESOURCE_CREATE of thread @id, before the call. */
+static void hostmem_begin(int id, uint64_t size)
+{
+	pthread_mutex_lock(&hostmem.lock);
+	hostmem.sum += size;
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (hostmem.busy[i] && hostmem.peak[i] < hostmem.sum)
+			hostmem.peak[i] = hostmem.sum;
+	hostmem.busy[id] = true;
+	hostmem.peak[id] = hostmem.sum;
+	pthread_mutex_unlock(&hostmem.lock);
+}
+
+/*
+ * After the call: keeps the @size bytes counted if the resource was @created.
+ * Returns the most that was counted during the call (the new resource included).
+ */
+static uint64_t hostmem_end(int id, uint64_t size, bool created)
+{
+	uint64_t peak;
+
+	pthread_mutex_lock(&hostmem.lock);
+	hostmem.busy[id] = false;
+	peak = hostmem.peak[id];
+	if (!created)
+		hostmem.sum -= size;
+	pthread_mutex_unlock(&hostmem.lock);
+	return peak;
+}
+
+/* A resource is gone: its object was freed, and the driver destroyed it on the host. */
+static void hostmem_release(uint64_t size)
+{
+	pthread_mutex_lock(&hostmem.lock);
+	hostmem.sum -= size;
+	pthread_mutex_unlock(&hostmem.lock);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 /* Set by SIGINT/SIGTERM: the threads finish their call and the summary is printed. */
 static volatile sig_atomic_t stop;
@@ -316,7 +424,7 @@ static void report(struct thread *t, enum op op, const char *what)
  */
 static int expect(struct thread *t, enum op op, int err, errset allowed, const char *fmt, ...)
 {
-	char what[200];
+	char what[300];
 	size_t n;
 	va_list ap;
 
@@ -339,7 +447,7 @@ static int expect(struct thread *t, enum op op, int err, errset allowed, const c
 /* A value check that failed. */
 static void wrong(struct thread *t, enum op op, const char *fmt, ...)
 {
-	char what[200] = ": ";
+	char what[300] = ": ";
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -356,56 +464,6 @@ static int xioctl(int fd, unsigned long req, void *arg)
 		ret = ioctl(fd, req, arg);
 	} while (ret == -1 && errno == EINTR);
 	return ret ? errno : 0;
-}
-
-/*
- * Opens a node of the DRM driver @driver, primary or render; returns the fd or
- * -errno, and its path in @path_out (300 bytes) if that is not NULL.
- */
-static int open_driver_node(const char *driver, bool primary, char *path_out)
-{
-	const char *prefix = primary ? "card" : "renderD";
-	int found = -ENOENT;
-	struct dirent *de;
-	DIR *dir;
-
-	dir = opendir("/dev/dri");
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		char path[300];
-		drmVersionPtr v;
-		int fd;
-
-		if (strncmp(de->d_name, prefix, strlen(prefix)) ||
-		    (primary && !strcmp(de->d_name, "card")))
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			if (found == -ENOENT)
-				found = -errno;
-			continue;
-		}
-		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, driver)) {
-			drmFreeVersion(v);
-			if (path_out)
-				strcpy(path_out, path);
-			found = fd;
-			break;
-		}
-		if (v)
-			drmFreeVersion(v);
-		close(fd);
-	}
-	closedir(dir);
-	return found;
-}
-
-static int open_node(bool primary, char *path_out)
-{
-	return open_driver_node(DRIVER_NAME, primary, path_out);
 }
 
 /* A new object of the model, with one reference: the caller's. */
@@ -429,8 +487,11 @@ static void model_put(struct model *m)
 {
 	if (--m->refs)
 		return;
-	if (m->res_id)
+	/* A kept resource lives on in a shared file: its place and memory stay taken. */
+	if (m->res_id && !m->kept) {
 		__atomic_sub_fetch(&cfg.live_resources, 1, __ATOMIC_RELAXED);
+		hostmem_release(m->hostmem);
+	}
 	free(m);
 }
 
@@ -467,8 +528,17 @@ static void file_close(struct file *f)
 /* (Re)opens @f. Returns 0 or an errno. */
 static int file_open(struct file *f)
 {
-	int fd = open_node(f->primary, NULL);
+	int type = f->primary ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
+	struct nlt_node_search s;
+	int fd = nlt_open_driver_node(NLT_DRIVER_NAME, type, &s);
 
+	/*
+	 * Every node opened and none is nova-lite's (it is unbound or removed): ENOENT, as for
+	 * no node at all. An open() that failed keeps its errno, even ENODEV (s.path is then
+	 * that node).
+	 */
+	if (fd == -ENODEV && s.none_matched)
+		fd = -ENOENT;
 	if (fd < 0)
 		return -fd;
 	f->fd = fd;
@@ -1499,27 +1569,11 @@ static void do_mmap_offset(struct thread *t, struct file *f)
 	note_err(f, err);
 }
 
-static const uint32_t formats[] = {
-	NOVA_LITE_FORMAT_B8G8R8A8_UNORM, NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
-	NOVA_LITE_FORMAT_A8R8G8B8_UNORM, NOVA_LITE_FORMAT_X8R8G8B8_UNORM,
-	NOVA_LITE_FORMAT_R8G8B8A8_UNORM, NOVA_LITE_FORMAT_X8B8G8R8_UNORM,
-	NOVA_LITE_FORMAT_A8B8G8R8_UNORM, NOVA_LITE_FORMAT_R8G8B8X8_UNORM,
-};
-#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
-
-static bool format_valid(uint32_t format)
-{
-	for (unsigned int i = 0; i < NFORMATS; i++)
-		if (formats[i] == format)
-			return true;
-	return false;
-}
-
 /* A format: mostly one of the enum, sometimes 0, one between or after them, or any. */
 static uint32_t pick_format(struct thread *t)
 {
 	if (chance(t, 90))
-		return formats[below(t, NFORMATS)];
+		return nlt_formats[below(t, NLT_NFORMATS)];
 	switch (below(t, 4)) {
 	case 0: return 0;
 	case 1: return 5 + below(t, 62);
@@ -1598,12 +1652,15 @@ static bool resource_id_live(struct thread *t, uint32_t id)
  * DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE with valid and invalid formats, sizes
  * and pad, on the thread's objects (EBUSY for a resource, EINVAL for a foreign
  * object) and on handles @f does not have (ENOENT). A valid call makes the
- * object a resource, or finds the host out of memory (ENOMEM).
+ * object a resource, or finds the host out of memory (ENOMEM), which only the
+ * host memory counted for the fuzzer's resources can explain (see hostmem).
  */
 static void do_resource_create(struct thread *t, struct file *f)
 {
 	struct drm_nova_lite_resource_create c = { 0 };
-	bool valid, reserved = false;
+	bool valid, reserved = false, host_full = false;
+	uint64_t need = 0, peak = 0;
+	char why[160] = "";
 	struct model *m;
 	struct obj *o;
 	errset errs;
@@ -1624,8 +1681,8 @@ static void do_resource_create(struct thread *t, struct file *f)
 		c.pad = 1ull << below(t, 64);
 	c.stride = (uint32_t)rnd(t);		/* out only */
 	c.resource_id = (uint32_t)rnd(t);	/* out only */
-	valid = format_valid(c.format) && dims_valid(c.width, c.height, m ? m->size : 64 * PAGE) &&
-		!c.pad;
+	valid = nlt_format_valid(c.format) &&
+		dims_valid(c.width, c.height, m ? m->size : 64 * PAGE) && !c.pad;
 	/* Bounded: resources of small objects only, MAX_RESOURCES at a time. */
 	if (valid && m && !m->foreign && !m->res_id) {
 		if (m->size <= RES_OBJ_MAX && reserve_resource()) {
@@ -1639,11 +1696,28 @@ static void do_resource_create(struct thread *t, struct file *f)
 		errs |= E(EINVAL);
 	if (m && !m->foreign && m->res_id)
 		errs |= E(EBUSY);
+	if (reserved) {
+		need = 4ull * c.width * c.height;
+		hostmem_begin(t->id, need);
+	}
 	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &c);
-	/* A valid call may find the host's memory full (QEMU's max_hostmem). */
-	expect(t, OP_RESOURCE_CREATE, err, errs ? errs : OK | E(ENOMEM),
-	       "handle %u (%s) format %u %ux%u pad %#" PRIx64, c.handle, kind(o), c.format,
-	       c.width, c.height, (uint64_t)c.pad);
+	if (reserved) {
+		peak = hostmem_end(t->id, need, !err);
+		/* A valid call may find the host's memory full (QEMU's max_hostmem), if it is. */
+		host_full = cfg.max_hostmem && peak >= cfg.max_hostmem;
+		if (err == ENOMEM && !host_full && cfg.max_hostmem)
+			snprintf(why, sizeof(why), ": the fuzzer's resources, this one included, took "
+				 "at most %" PRIu64 " of max_hostmem %" PRIu64 " bytes", peak,
+				 cfg.max_hostmem);
+		else if (err == ENOMEM && !host_full)
+			snprintf(why, sizeof(why), ": max_hostmem unknown "
+				 "(NOVA_LITE_EXPECT_MAX_HOSTMEM is not set)");
+	}
+	expect(t, OP_RESOURCE_CREATE, err, errs ? errs : OK | (host_full ? E(ENOMEM) : 0),
+	       "handle %u (%s) format %u %ux%u pad %#" PRIx64 "%s", c.handle, kind(o), c.format,
+	       c.width, c.height, (uint64_t)c.pad, why);
+	if (err == ENOMEM && !errs && host_full)
+		t->resource_enomem++;
 	if (!err && reserved) {
 		/* In --unplug, ids of two instances of the device may meet in the model. */
 		if (c.stride != 4 * c.width || !c.resource_id ||
@@ -1654,6 +1728,7 @@ static void do_resource_create(struct thread *t, struct file *f)
 		m->res_id = c.resource_id;
 		m->res_w = c.width;
 		m->res_h = c.height;
+		m->hostmem = need;
 	} else if (reserved) {
 		unreserve_resource();
 	}
@@ -1778,7 +1853,7 @@ static void do_transfer_flush(struct thread *t, struct file *f, enum op op)
  * thread's resources, other objects and unknown handles, and handle 0 (disable,
  * with an all-0 rectangle or not). The host may refuse a rectangle smaller than
  * 16 x 16 (EINVAL). Only the DRM master may call it: EACCES for any other file
- * (the uAPI header does not say so; nova-lite-info documents it).
+ * (from the DRM core, before any argument is looked at).
  */
 static void do_set_scanout(struct thread *t, struct file *f)
 {
@@ -1826,16 +1901,59 @@ static void do_set_scanout(struct thread *t, struct file *f)
 }
 
 /*
+ * QUERY's buffer of @size bytes (at most QUERY_BUF): it ends QUERY_GUARD bytes
+ * before the page without access that follows the thread's query page. The
+ * whole query page is filled with @pattern.
+ */
+static uint8_t *query_buf(struct thread *t, uint32_t size, uint8_t pattern)
+{
+	if (!t->qpage) {
+		void *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED || mprotect((uint8_t *)p + PAGE, PAGE, PROT_NONE)) {
+			perror("nova_lite_fuzz: query buffer");
+			exit(2);
+		}
+		t->qpage = p;
+	}
+	memset(t->qpage, pattern, PAGE);
+	return t->qpage + PAGE - QUERY_GUARD - size;
+}
+
+/*
+ * Checks that QUERY wrote nothing on the query page but the first @written
+ * bytes of @buf: neither past the buffer's size nor, on success, past the
+ * answer's.
+ */
+static void check_query_guard(struct thread *t, const uint8_t *buf, uint32_t written,
+			      uint8_t pattern, const char *what)
+{
+	for (const uint8_t *p = t->qpage; p < t->qpage + PAGE; p++) {
+		if (p >= buf && p < buf + written)
+			continue;
+		if (*p != pattern) {
+			wrong(t, OP_QUERY, "%s: byte %td from the buffer's start was written (%#x), "
+			      "only the first %u bytes may be", what, p - buf, *p, written);
+			return;
+		}
+	}
+}
+
+/*
  * DRM_IOCTL_NOVA_LITE_QUERY with valid and invalid types, indexes, pad, sizes
  * and pointers. Display information must equal the reference read at start;
- * an EDID must start with the EDID header. Every call is a device round trip.
+ * an EDID must start with the EDID header and be 128 to 1024 bytes, a
+ * multiple of 128. A buffer smaller than the answer gets ENOSPC and the size
+ * needed (an EDID never fits in less than 128 bytes); nothing is written past
+ * the buffer, nor past the answer. Every call is a device round trip.
  */
 static void do_query(struct thread *t, struct file *f)
 {
-	static const uint8_t edid_header[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
-	uint8_t buf[1024 + 64];
 	struct drm_nova_lite_query q = { 0 };
-	uint32_t nscanouts = cfg.params[NOVA_LITE_PARAM_NUM_SCANOUTS], want_size = 0;
+	uint32_t nscanouts = cfg.params[NOVA_LITE_PARAM_NUM_SCANOUTS], want_size = 0, in_size;
+	uint8_t pattern = rnd(t), *buf = NULL;
+	bool edid, args_ok;
 	errset allowed;
 	int kind, err;
 
@@ -1848,42 +1966,64 @@ static void do_query(struct thread *t, struct file *f)
 		q.index = 1 + below(t, 1000);
 	if (chance(t, 3))
 		q.pad = 1u << below(t, 32);
-	kind = below(t, 10);	/* 0-1: size probe, 2: short, 3: bad pointer, else fits */
+	/* 0-1: size probe, 2: under 128 bytes, 3: bad pointer, 4: 128 to 1023, else fits */
+	kind = below(t, 10);
 	if (kind <= 1)
 		q.size = (uint32_t)rnd(t);
 	else if (kind == 2)
 		q.size = below(t, 128);
+	else if (kind == 4)
+		q.size = 128 + below(t, 1024 - 128);
 	else
-		q.size = sizeof(buf);
-	q.data = kind <= 1 ? 0 : kind == 3 ? 0xdead0000ul : (uintptr_t)buf;
+		q.size = 1024 + below(t, QUERY_BUF - 1024 + 1);
+	if (kind == 3) {
+		q.data = 0xdead0000ul;
+	} else if (kind > 1) {
+		/* A pattern byte that an EDID or display information rarely has. */
+		if (pattern == 0 || pattern == 0xff)
+			pattern = 0xa5;
+		buf = query_buf(t, q.size, pattern);
+		q.data = (uintptr_t)buf;
+	}
+	in_size = q.size;
 
-	if (q.pad || (q.type != NOVA_LITE_QUERY_DISPLAY_INFO && q.type != NOVA_LITE_QUERY_EDID) ||
-	    (q.type == NOVA_LITE_QUERY_DISPLAY_INFO && q.index) ||
-	    (q.type == NOVA_LITE_QUERY_EDID && q.index >= nscanouts))
+	edid = q.type == NOVA_LITE_QUERY_EDID;
+	args_ok = !q.pad && (q.type == NOVA_LITE_QUERY_DISPLAY_INFO || edid) &&
+		  (edid ? q.index < nscanouts : !q.index);
+	if (!args_ok) {
 		allowed = E(EINVAL);
-	else if (q.type == NOVA_LITE_QUERY_EDID && !cfg.edid)
+	} else if (edid && !cfg.edid) {
 		allowed = E(EOPNOTSUPP);
-	else if (q.type == NOVA_LITE_QUERY_DISPLAY_INFO) {
+	} else if (!edid) {
 		want_size = cfg.display_size;
-		allowed = kind == 3 ? E(EFAULT) : kind == 2 && q.size < want_size ? E(ENOSPC) : OK;
+		allowed = kind == 3 ? E(EFAULT) : buf && in_size < want_size ? E(ENOSPC) : OK;
 	} else {
-		/* EDIDs are 128 to 1024 bytes: a short buffer may still fit one. */
-		allowed = kind == 3 ? E(EFAULT) : kind == 2 ? E(ENOSPC) | OK : OK;
+		/* EDIDs are 128 to 1024 bytes: a buffer of 128 to 1023 may fit one or not. */
+		allowed = kind == 3 ? E(EFAULT) : kind == 2 ? E(ENOSPC) :
+			  kind == 4 ? E(ENOSPC) | OK : OK;
 	}
 	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_QUERY, &q);
 	expect(t, OP_QUERY, err, allowed, "type %u index %u pad %#x size %u data %s", q.type,
-	       q.index, q.pad, q.size, kind <= 1 ? "0" : kind == 3 ? "bad" : "buf");
+	       q.index, q.pad, in_size, kind <= 1 ? "0" : kind == 3 ? "bad" : "buf");
 	note_err(f, err);
+	/* Any answer: nothing past the buffer; on success, nothing past the answer either. */
+	if (buf)
+		check_query_guard(t, buf, !err && q.size < in_size ? q.size : in_size, pattern,
+				  edid ? "EDID" : "query");
 	if (err && err != ENOSPC)
 		return;
 	if (want_size && q.size != want_size)
 		wrong(t, OP_QUERY, "display info size %u, want %u", q.size, want_size);
-	else if (want_size && !err && q.data && memcmp(buf, cfg.display, want_size))
+	else if (want_size && !err && buf && memcmp(buf, cfg.display, want_size))
 		wrong(t, OP_QUERY, "display info differs from the reference");
-	else if (q.type == NOVA_LITE_QUERY_EDID && (q.size < 128 || q.size > 1024 || q.size % 128))
-		wrong(t, OP_QUERY, "EDID size %u", q.size);
-	else if (q.type == NOVA_LITE_QUERY_EDID && !err && q.data &&
-		 memcmp(buf, edid_header, sizeof(edid_header)))
+	else if (edid && !nlt_edid_size_ok(q.size))
+		wrong(t, OP_QUERY, "EDID size %u%s", q.size, err ? " with ENOSPC" : "");
+	else if (edid && err && q.size <= in_size)
+		wrong(t, OP_QUERY, "ENOSPC for a buffer of %u bytes, but the EDID needs only %u",
+		      in_size, q.size);
+	else if (edid && !err && buf && q.size > in_size)
+		wrong(t, OP_QUERY, "an EDID of %u bytes in a buffer of %u", q.size, in_size);
+	else if (edid && !err && buf && !nlt_edid_header_ok(buf, q.size))
 		wrong(t, OP_QUERY, "EDID of scanout %u has no EDID header", q.index);
 }
 
@@ -1956,16 +2096,27 @@ static void *thread_main(void *arg)
 	uint64_t n = cfg.calls / cfg.threads + (t->id < (int)(cfg.calls % cfg.threads));
 
 	while ((t->calls < n || cfg.unplug) && !stop) {
-		if (cfg.deadline && time(NULL) >= cfg.deadline)
+		if (cfg.deadline && now_ns() >= cfg.deadline) {
+			t->timed_out = true;
 			break;
+		}
 		random_call(t);
 	}
+	/*
+	 * The thread's handles in the shared files stay until every thread has
+	 * finished: their resources still take their places and host memory.
+	 */
+	for (int i = PRIVATE_FDS; i < PRIVATE_FDS + SHARED_FDS; i++)
+		for (int k = 0; k < t->files[i].nobjs; k++)
+			t->files[i].objs[k].m->kept = true;
 	for (int i = 0; i < PRIVATE_FDS + SHARED_FDS; i++)
 		file_close(&t->files[i]);
 	for (int i = 0; i < t->nbufs; i++) {
 		close(t->bufs[i].fd);
 		model_put(t->bufs[i].m);
 	}
+	if (t->qpage)
+		munmap(t->qpage, 2 * PAGE);
 	__atomic_add_fetch(&finished, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -2264,11 +2415,24 @@ static int run_faults(struct thread *t)
 		OP_RESOURCE_CREATE, OP_TRANSFER, OP_SET_SCANOUT, OP_FLUSH, OP_DUMB,
 		OP_FOREIGN_IMPORT,
 	};
+	struct nlt_node_search rs, ps;
 	struct fault_ctx c = {
-		.render = open_node(false, render_path), .primary = open_node(true, NULL),
+		.render = nlt_open_driver_node(NLT_DRIVER_NAME, DRM_NODE_RENDER, &rs),
+		.primary = nlt_open_driver_node(NLT_DRIVER_NAME, DRM_NODE_PRIMARY, &ps),
 	};
+	char why[384];
 
+	if (c.render >= 0)
+		snprintf(render_path, sizeof(render_path), "%s", rs.path);
 	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (c.render < 0)
+		fprintf(stderr, "nova_lite_fuzz: %s\n",
+			nlt_node_search_describe(&rs, NLT_DRIVER_NAME, DRM_NODE_RENDER, why,
+						 sizeof(why)));
+	if (c.primary < 0)
+		fprintf(stderr, "nova_lite_fuzz: %s\n",
+			nlt_node_search_describe(&ps, NLT_DRIVER_NAME, DRM_NODE_PRIMARY, why,
+						 sizeof(why)));
 	if (c.render < 0 || c.primary < 0 || fail_nth_fd < 0) {
 		fprintf(stderr, "nova_lite_fuzz: --faults needs a nova-lite device and "
 			"/proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)\n");
@@ -2316,53 +2480,102 @@ static int run_faults(struct thread *t)
 	return 0;
 }
 
-static void usage(void)
+static void usage(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: nova_lite_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-d SECONDS] "
-		"[--faults] [--unplug]\n"
-		"  -s SEED     seed of the threads' choices (default: from the time and pid)\n"
-		"  -n CALLS    calls of the random mode, all threads together (default 1000)\n"
-		"  -t THREADS  threads, 1 to %d (default 4)\n"
-		"  -d SECONDS  stop after SECONDS (required with --unplug)\n"
-		"  --faults    every allocation of each valid call failed in turn (fail-nth)\n"
-		"  --unplug    random calls while the device goes away and comes back\n"
+		"[--min-calls N]\n"
+		"                      [--faults] [--unplug]\n"
+		"  -s SEED         seed of the threads' choices (default: from the time and pid)\n"
+		"  -n CALLS        random mode: stop after CALLS calls, all threads together\n"
+		"                  (default 1000)\n"
+		"  -t THREADS      threads, 1 to %d (default 4)\n"
+		"  -d SECONDS      stop after SECONDS, or at CALLS calls if that comes first\n"
+		"                  (required with --unplug, which ignores -n; --faults ignores it)\n"
+		"  --min-calls N   exit 1 if the run ends with fewer than N calls (N <= CALLS)\n"
+		"  --faults        every allocation of each valid call failed in turn (fail-nth)\n"
+		"  --unplug        random calls while the device goes away and comes back\n"
+		"Environment: NOVA_LITE_EXPECT_MAX_HOSTMEM, the device's max_hostmem in bytes:\n"
+		"RESOURCE_CREATE may answer ENOMEM only when the fuzzer's resources reach it\n"
+		"(unset: never).\n"
 		"The random calls: nova-lite's ioctls (GETPARAM, GEM_CREATE, GEM_INFO, QUERY,\n"
 		"GEM_MMAP_OFFSET, RESOURCE_CREATE, TRANSFER_TO_HOST, SET_SCANOUT, RESOURCE_FLUSH),\n"
 		"mmap() of objects, GEM_CLOSE, FLINK/OPEN, PRIME export and import (vgem too),\n"
 		"dumb buffers, bad pointers and ioctl numbers, reopened files; each result checked\n"
-		"against a model of what the driver must answer.\n", MAX_THREADS);
-	exit(2);
+		"against a model of what the driver must answer. At the end: \"calls: M in S s\n"
+		"(R calls/s)\", \"resource_enomem: N\" (host-full ENOMEMs accepted) and the count\n"
+		"of unexpected results.\n", MAX_THREADS);
+	exit(status);
+}
+
+/* The number @arg, or usage() if it is not one (or exceeds @max). */
+static uint64_t number(const char *arg, uint64_t max)
+{
+	char *end = NULL;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *arg == '-' || v > max) {
+		fprintf(stderr, "nova_lite_fuzz: not a number in range: %s\n", arg);
+		usage(stderr, 2);
+	}
+	return v;
 }
 
 int main(int argc, char **argv)
 {
 	struct thread threads[MAX_THREADS];
 	uint64_t calls = 0, bad = 0, per_op[OP_COUNT] = { 0 };
-	struct timespec t0, t1;
 	unsigned int nops = 0;
+	bool timed_out = false;
+	const char *env;
+	uint64_t t0, resource_enomem = 0;
+	struct nlt_node_search search;
+	char why[384];
 	double secs;
 	int fd;
 
 	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc)
-			cfg.seed = strtoull(argv[++i], NULL, 0);
+			cfg.seed = number(argv[++i], UINT64_MAX);
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
-			cfg.calls = strtoull(argv[++i], NULL, 0);
+			cfg.calls = number(argv[++i], UINT64_MAX);
 		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
-			cfg.threads = atoi(argv[++i]);
+			cfg.threads = number(argv[++i], MAX_THREADS);
 		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
-			cfg.seconds = atoi(argv[++i]);
+			cfg.seconds = number(argv[++i], 100u * 365 * 86400);
+		else if (!strcmp(argv[i], "--min-calls") && i + 1 < argc)
+			cfg.min_calls = number(argv[++i], UINT64_MAX);
 		else if (!strcmp(argv[i], "--faults"))
 			cfg.faults = true;
 		else if (!strcmp(argv[i], "--unplug"))
 			cfg.unplug = true;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			usage(stdout, 0);
 		else
-			usage();
+			usage(stderr, 2);
 	}
-	if (cfg.threads < 1 || cfg.threads > MAX_THREADS || (cfg.unplug && !cfg.seconds))
-		usage();
+	if (cfg.threads < 1 || (cfg.unplug && !cfg.seconds) || (cfg.faults && cfg.unplug))
+		usage(stderr, 2);
+	if (!cfg.unplug && !cfg.faults && cfg.min_calls > cfg.calls) {
+		fprintf(stderr, "nova_lite_fuzz: --min-calls %" PRIu64 " exceeds -n %" PRIu64 "\n",
+			cfg.min_calls, cfg.calls);
+		return 2;
+	}
+	env = getenv("NOVA_LITE_EXPECT_MAX_HOSTMEM");
+	if (env && *env) {
+		char *end = NULL;
+
+		errno = 0;
+		cfg.max_hostmem = strtoull(env, &end, 0);
+		if (errno || *end || *env == '-' || !cfg.max_hostmem) {
+			fprintf(stderr, "nova_lite_fuzz: NOVA_LITE_EXPECT_MAX_HOSTMEM=%s is not a "
+				"size in bytes\n", env);
+			return 2;
+		}
+	}
 	pthread_mutex_init(&cfg.report_lock, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -2371,13 +2584,21 @@ int main(int argc, char **argv)
 	signal(SIGSEGV, on_access_fault);
 	printf("nova_lite_fuzz: seed %#" PRIx64 " (rerun with -s %#" PRIx64 ")\n", cfg.seed,
 	       cfg.seed);
+	if (!cfg.faults && cfg.max_hostmem)
+		printf("nova_lite_fuzz: max_hostmem %" PRIu64 " bytes (NOVA_LITE_EXPECT_MAX_HOSTMEM): "
+		       "RESOURCE_CREATE may answer ENOMEM only when the fuzzer's resources reach "
+		       "it\n", cfg.max_hostmem);
+	else if (!cfg.faults)
+		printf("nova_lite_fuzz: NOVA_LITE_EXPECT_MAX_HOSTMEM is not set: "
+		       "RESOURCE_CREATE may not answer ENOMEM\n");
 	fflush(stdout);
 
 	/* What the device answers now: every later answer must be the same. */
-	fd = open_node(false, NULL);
+	fd = nlt_open_driver_node(NLT_DRIVER_NAME, DRM_NODE_RENDER, &search);
 	if (fd < 0) {
-		fprintf(stderr, "nova_lite_fuzz: no %s render node: %s\n", DRIVER_NAME,
-			strerror(-fd));
+		fprintf(stderr, "nova_lite_fuzz: %s\n",
+			nlt_node_search_describe(&search, NLT_DRIVER_NAME, DRM_NODE_RENDER, why,
+						 sizeof(why)));
 		return 2;
 	}
 	for (uint64_t p = PARAM_FIRST; p <= PARAM_LAST; p++) {
@@ -2406,10 +2627,10 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (cfg.seconds)
-		cfg.deadline = time(NULL) + cfg.seconds;
-	cfg.vgem = open_driver_node("vgem", true, NULL);
+	t0 = now_ns();
+	if (cfg.seconds && !cfg.faults)
+		cfg.deadline = t0 + cfg.seconds * 1000000000ull;
+	cfg.vgem = nlt_open_driver_node("vgem", DRM_NODE_PRIMARY, NULL);
 	if (cfg.faults) {
 		memset(&threads[0], 0, sizeof(threads[0]));
 		if (run_faults(&threads[0]))
@@ -2421,9 +2642,14 @@ int main(int argc, char **argv)
 		for (int k = 0; k < OP_COUNT; k++)
 			total_weight += op_weights[k];
 		for (int k = 0; k < SHARED_FDS; k++) {
-			cfg.shared_fd[k] = cfg.unplug ? -1 : open_node(k == 1, NULL);
+			int type = k == 1 ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
+
+			cfg.shared_fd[k] = cfg.unplug ? -1 :
+					   nlt_open_driver_node(NLT_DRIVER_NAME, type, &search);
 			if (!cfg.unplug && cfg.shared_fd[k] < 0) {
-				fprintf(stderr, "nova_lite_fuzz: cannot open the nodes\n");
+				fprintf(stderr, "nova_lite_fuzz: cannot open the nodes: %s\n",
+					nlt_node_search_describe(&search, NLT_DRIVER_NAME, type,
+								 why, sizeof(why)));
 				return 2;
 			}
 		}
@@ -2452,6 +2678,8 @@ int main(int argc, char **argv)
 			pthread_join(threads[i].tid, NULL);
 			calls += threads[i].calls;
 			bad += threads[i].bad;
+			resource_enomem += threads[i].resource_enomem;
+			timed_out |= threads[i].timed_out;
 			for (int k = 0; k < OP_COUNT; k++)
 				per_op[k] += threads[i].per_op[k];
 		}
@@ -2461,12 +2689,14 @@ int main(int argc, char **argv)
 	}
 	if (cfg.vgem >= 0)
 		close(cfg.vgem);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = (now_ns() - t0) / 1e9;
 
-	printf("nova_lite_fuzz: %" PRIu64 " calls in %.1f s (%.0f/s), %u thread(s)%s%s\n", calls,
-	       secs, calls / (secs > 0 ? secs : 1), cfg.faults ? 1 : cfg.threads,
-	       cfg.vgem >= 0 ? ", vgem present" : "", cfg.unplug ? ", unplug mode" : "");
+	printf("calls: %" PRIu64 " in %.1f s (%.0f calls/s)\n", calls, secs,
+	       calls / (secs > 0 ? secs : 1));
+	printf("nova_lite_fuzz: %u thread(s)%s%s, stopped %s\n", cfg.faults ? 1 : cfg.threads,
+	       cfg.vgem >= 0 ? ", vgem present" : "", cfg.faults ? ", fault injection" :
+	       cfg.unplug ? ", unplug mode" : "", cfg.faults ? "when done" : timed_out ?
+	       "by time (-d)" : stop ? "by a signal" : "at the calls asked (-n)");
 	/* Four a line: with 20 reports, the summary still fits the 40 lines check.sh shows. */
 	for (int k = 0; k < OP_COUNT; k++) {
 		if (!per_op[k])
@@ -2475,7 +2705,14 @@ int main(int argc, char **argv)
 	}
 	if (nops % 4)
 		printf("\n");
+	/* Only host-full ENOMEMs: those --faults accepts are the guest's, injected. */
+	printf("resource_enomem: %" PRIu64 "\n", resource_enomem);
 	printf("nova_lite_fuzz: %" PRIu64 " unexpected result(s), seed %#" PRIx64 "\n", bad,
 	       cfg.seed);
+	if (calls < cfg.min_calls) {
+		printf("too few calls: %" PRIu64 " of at least %" PRIu64 " in %.1f s\n", calls,
+		       cfg.min_calls, secs);
+		return 1;
+	}
 	return bad ? 1 : 0;
 }

@@ -10,7 +10,7 @@
  * information queries (one device round trip each) and prints their median.
  * Output lines are "key=value" so that scripts can read them.
  *
- * --draw SEED draws a test pattern (see draw_pattern(), the same as
+ * --draw SEED draws a test pattern (see pattern_rgb(), the same as
  * tools/screen.py's) into a resource of scanout 0's size and shows it on
  * scanout 0; with --hold it keeps the file, and so the picture, until a line
  * is read from stdin or stdin is closed. --draw-bench times the resource path
@@ -20,7 +20,17 @@
  * run) and opens the primary node by default (SET_SCANOUT needs the DRM
  * master); the bench runs before the drawing, so that the picture stays.
  *
- * Exit status: 0 on success, 1 if any ioctl failed, 2 on bad usage.
+ * --pattern-vector prints the test vector of the pattern (pixels of chosen
+ * (x, y, seed), as tests/screen-pattern-vector.txt holds them), and
+ * --pattern-vector-check FILE checks every pixel of FILE against pattern_rgb();
+ * tools/screen.py selftest FILE checks the same file against screen.py's
+ * pattern, so that the two cannot drift apart. Neither opens a device.
+ *
+ * The node search, the EDID checks and the format list are shared with the
+ * tests: tests/common/nova_lite_test.h.
+ *
+ * Exit status: 0 on success, 1 if any ioctl failed (or a vector pixel
+ * differs), 2 on bad usage (or an unreadable vector file).
  */
 
 #define _GNU_SOURCE
@@ -38,8 +48,8 @@
 #include <xf86drm.h>
 
 #include "nova_lite_drm.h"
+#include "common/nova_lite_test.h"
 
-#define DRIVER_NAME "nova-lite"
 #define MAX_OBJECTS 64
 #define BENCH_ITERATIONS 20
 #define BENCH_DIM 512			/* 512 x 512 x 4 bytes: 1 MiB */
@@ -69,6 +79,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N] [--draw-bench]\n"
 		"                      [--draw SEED [--hold]]\n"
+		"       nova-lite-info --pattern-vector | --pattern-vector-check FILE\n"
 		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
 		"                its primary node for --draw and --draw-bench, which need\n"
 		"                to be DRM master for SET_SCANOUT)\n"
@@ -78,8 +89,12 @@ static void usage(FILE *f)
 		"  --hold        after --draw, keep the picture until stdin gives a line or EOF\n"
 		"  --draw-bench  median of %d create+map+write+transfer+scanout+flush of a\n"
 		"                512x512 resource; writes through a mapping against memcpy\n"
+		"  --pattern-vector\n"
+		"                print the test vector of the --draw pattern (no device)\n"
+		"  --pattern-vector-check FILE\n"
+		"                check a test vector file against the pattern (no device)\n"
 		"--draw and --draw-bench skip the device, parameter and display dump.\n",
-		DRIVER_NAME, BENCH_ITERATIONS);
+		NLT_DRIVER_NAME, BENCH_ITERATIONS);
 }
 
 /* Prints a failed call with its errno name, e.g. "GEM_CREATE: EINVAL (Invalid argument)". */
@@ -122,27 +137,23 @@ static void *query(int fd, __u32 type, __u32 index, __u32 *size)
 /* Prints the decoded base block of an EDID as edid.N.* lines. */
 static int print_edid(unsigned int scanout, const unsigned char *e, __u32 size)
 {
-	static const unsigned char header[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
-	unsigned char sum = 0;
-	unsigned int id;
+	unsigned int id, width, height;
+	bool sum_ok;
 
 	printf("edid.%u.size=%u\n", scanout, size);
-	if (size < 128 || memcmp(e, header, sizeof(header))) {
+	if (size < NLT_EDID_BLOCK || !nlt_edid_header_ok(e, size)) {
 		printf("edid.%u.header=bad\n", scanout);
 		return 1;
 	}
-	for (int i = 0; i < 128; i++)
-		sum += e[i];
-	printf("edid.%u.checksum=%s\n", scanout, sum ? "bad" : "ok");
+	sum_ok = nlt_edid_checksum_ok(e, 0);
+	printf("edid.%u.checksum=%s\n", scanout, sum_ok ? "ok" : "bad");
 	id = e[8] << 8 | e[9];
 	printf("edid.%u.manufacturer=%c%c%c\n", scanout, '@' + (id >> 10 & 31),
 	       '@' + (id >> 5 & 31), '@' + (id & 31));
 	printf("edid.%u.product=%#x\n", scanout, e[10] | e[11] << 8);
-	/* The first detailed timing descriptor is the preferred mode. */
-	if (e[54] | e[55])
-		printf("edid.%u.preferred=%ux%u\n", scanout, e[56] | (e[58] & 0xf0) << 4,
-		       e[59] | (e[61] & 0xf0) << 4);
-	return sum != 0;
+	if (nlt_edid_preferred(e, &width, &height))
+		printf("edid.%u.preferred=%ux%u\n", scanout, width, height);
+	return !sum_ok;
 }
 
 /* Prints the display information and EDID of every scanout. */
@@ -352,23 +363,134 @@ static int scanout_disable(int fd)
 }
 
 /*
- * The test pattern, also computed by tools/screen.py compare. Pixel (x, y) of
- * seed s, in unsigned arithmetic, each result & 0xff:
+ * The test pattern, also computed by tools/screen.py compare: pixel (x, y) of
+ * seed s, as 0xRRGGBB. In unsigned arithmetic, each result & 0xff:
  *   r = x + 3y + 37s;  g = (x >> 2) ^ (y >> 2) ^ 13s;  b = 255 - ((x + y) & 0xff) + 71s
- * stored as B8G8R8X8: bytes b, g, r, 0xff.
+ * tests/screen-pattern-vector.txt pins it for both (see --pattern-vector).
  */
+static uint32_t pattern_rgb(uint32_t x, uint32_t y, uint32_t s)
+{
+	uint32_t r = (x + 3 * y + 37 * s) & 0xff;
+	uint32_t g = ((x >> 2) ^ (y >> 2) ^ (13 * s)) & 0xff;
+	uint32_t b = (255 - ((x + y) & 0xff) + 71 * s) & 0xff;
+
+	return r << 16 | g << 8 | b;
+}
+
+/* Draws the pattern of seed s, stored as B8G8R8X8: bytes b, g, r, 0xff. */
 static void draw_pattern(unsigned char *p, __u32 width, __u32 height, __u32 stride, uint32_t s)
 {
 	for (uint32_t y = 0; y < height; y++) {
 		unsigned char *row = p + (size_t)y * stride;
 
 		for (uint32_t x = 0; x < width; x++) {
-			row[4 * x + 0] = (255 - ((x + y) & 0xff) + 71 * s) & 0xff;
-			row[4 * x + 1] = ((x >> 2) ^ (y >> 2) ^ (13 * s)) & 0xff;
-			row[4 * x + 2] = (x + 3 * y + 37 * s) & 0xff;
+			uint32_t rgb = pattern_rgb(x, y, s);
+
+			row[4 * x + 0] = rgb & 0xff;
+			row[4 * x + 1] = rgb >> 8 & 0xff;
+			row[4 * x + 2] = rgb >> 16 & 0xff;
 			row[4 * x + 3] = 0xff;
 		}
 	}
+}
+
+/*
+ * The pixels of the test vector: corners and edges of the usual display sizes, the 256-pixel
+ * wrap of red and blue, the 4-pixel steps of green, and seeds whose multiples wrap.
+ */
+static const struct {
+	uint32_t x, y, seed;
+} vector_points[] = {
+	{ 0, 0, 0 },		{ 1, 0, 0 },		{ 0, 1, 0 },
+	{ 3, 3, 0 },		{ 4, 4, 0 },		{ 255, 0, 0 },
+	{ 256, 0, 0 },		{ 0, 255, 0 },		{ 0, 256, 0 },
+	{ 0, 0, 1 },		{ 17, 42, 1 },		{ 639, 479, 1 },
+	{ 640, 480, 1 },	{ 1279, 799, 1 },	{ 1919, 1079, 1 },
+	{ 0, 0, 2 },		{ 100, 200, 2 },	{ 1023, 767, 2 },
+	{ 1279, 0, 2 },		{ 0, 799, 2 },		{ 7, 5, 3 },
+	{ 300, 301, 7 },	{ 511, 513, 255 },	{ 512, 86, 256 },
+	{ 1000, 999, 65535 },	{ 2047, 1151, 0x12345678 },
+	{ 3839, 2159, 0xfffffffe },	{ 4095, 4095, 0xffffffff },
+	{ 16383, 16383, 0x80000000 },
+};
+
+/* --pattern-vector: prints the test vector in the form of tests/screen-pattern-vector.txt. */
+static int print_pattern_vector(void)
+{
+	printf("# The screen pattern of `nova-lite-info --draw SEED` (tools/nova-lite-info.c,\n"
+	       "# pattern_rgb()) and of `tools/screen.py compare` (Pattern): pixel (x, y) of\n"
+	       "# SEED, its red, green and blue. `nova-lite-info --pattern-vector-check FILE`\n"
+	       "# and `screen.py selftest FILE` check it against each side; written by\n"
+	       "# `nova-lite-info --pattern-vector`.\n"
+	       "# x y seed r g b\n");
+	for (size_t i = 0; i < sizeof(vector_points) / sizeof(vector_points[0]); i++) {
+		uint32_t x = vector_points[i].x, y = vector_points[i].y, s = vector_points[i].seed;
+		uint32_t rgb = pattern_rgb(x, y, s);
+
+		printf("%u %u %u %u %u %u\n", x, y, s, rgb >> 16 & 0xff, rgb >> 8 & 0xff,
+		       rgb & 0xff);
+	}
+	return 0;
+}
+
+/*
+ * --pattern-vector-check FILE: every "x y seed r g b" line of FILE ('#' starts a comment) must
+ * be pattern_rgb()'s pixel. 0 if all are (and there is one at least), 1 if one differs, 2 if
+ * FILE cannot be read or a line is not six numbers.
+ */
+static int check_pattern_vector(const char *file)
+{
+	unsigned int lineno = 0, checked = 0, wrong = 0;
+	char line[256];
+	FILE *f = fopen(file, "r");
+
+	if (!f) {
+		report(file, errno);
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[6];
+		char *p = line, *end, *comment = strchr(line, '#');
+		uint32_t rgb;
+		int n;
+
+		lineno++;
+		if (comment)
+			*comment = '\0';
+		for (n = 0; n < 6; n++) {
+			errno = 0;
+			v[n] = strtoull(p, &end, 0);
+			if (end == p || errno || v[n] > UINT32_MAX)
+				break;
+			p = end;
+		}
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (n == 0 && !*p)
+			continue;
+		if (n != 6 || *p || v[3] > 255 || v[4] > 255 || v[5] > 255) {
+			fprintf(stderr, "nova-lite-info: %s:%u: not \"x y seed r g b\"\n", file,
+				lineno);
+			fclose(f);
+			return 2;
+		}
+		rgb = pattern_rgb(v[0], v[1], v[2]);
+		checked++;
+		if (rgb != (v[3] << 16 | v[4] << 8 | v[5])) {
+			wrong++;
+			printf("%s:%u: pixel (%llu, %llu) of seed %llu: file rgb(%llu, %llu, "
+			       "%llu), nova-lite-info rgb(%u, %u, %u)\n", file, lineno, v[0], v[1],
+			       v[2], v[3], v[4], v[5], rgb >> 16 & 0xff, rgb >> 8 & 0xff,
+			       rgb & 0xff);
+		}
+	}
+	fclose(f);
+	if (!checked) {
+		fprintf(stderr, "nova-lite-info: %s: no pixel to check\n", file);
+		return 1;
+	}
+	printf("%u of %u pattern vector pixels differ\n", wrong, checked);
+	return wrong != 0;
 }
 
 /*
@@ -505,22 +627,25 @@ static int draw_bench(int fd)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD };
+	enum { OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_VECTOR, OPT_VECTOR_CHECK };
 	static const struct option longopts[] = {
 		{ "draw", required_argument, NULL, OPT_DRAW },
 		{ "draw-bench", no_argument, NULL, OPT_DRAW_BENCH },
 		{ "hold", no_argument, NULL, OPT_HOLD },
+		{ "pattern-vector", no_argument, NULL, OPT_VECTOR },
+		{ "pattern-vector-check", required_argument, NULL, OPT_VECTOR_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long nbench = 0;
 	unsigned long long sizes[MAX_OBJECTS];
-	const char *path = NULL;
+	const char *path = NULL, *vector_file = NULL;
 	unsigned int nsizes = 0, i;
-	int do_draw = 0, do_draw_bench = 0, hold = 0;
+	int do_draw = 0, do_draw_bench = 0, hold = 0, print_vector = 0;
+	struct nlt_node_search search;
 	uint32_t seed = 0;
 	drmVersionPtr version;
-	int fd, opt, failed = 0;
+	int fd, opt, type, failed = 0;
 
 	while ((opt = getopt_long(argc, argv, "d:c:b:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -544,6 +669,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HOLD:
 			hold = 1;
+			break;
+		case OPT_VECTOR:
+			print_vector = 1;
+			break;
+		case OPT_VECTOR_CHECK:
+			vector_file = optarg;
 			break;
 		case 'b': {
 			char *end;
@@ -582,25 +713,36 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (hold && !do_draw)) {
+	if (optind != argc || (hold && !do_draw) ||
+	    ((print_vector || vector_file) &&
+	     (print_vector + !!vector_file > 1 || path || nsizes || nbench || do_draw ||
+	      do_draw_bench))) {
 		usage(stderr);
 		return 2;
 	}
+	if (print_vector)
+		return print_pattern_vector();
+	if (vector_file)
+		return check_pattern_vector(vector_file);
 
 	/*
 	 * SET_SCANOUT is for the DRM master only: the draw modes open the primary
 	 * node, whose first opener becomes master.
 	 */
+	type = do_draw || do_draw_bench ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
 	if (path)
 		fd = open(path, O_RDWR | O_CLOEXEC);
-	else if (do_draw || do_draw_bench)
-		fd = drmOpenWithType(DRIVER_NAME, NULL, DRM_NODE_PRIMARY);
 	else
-		fd = drmOpenWithType(DRIVER_NAME, NULL, DRM_NODE_RENDER);
+		fd = nlt_open_driver_node(NLT_DRIVER_NAME, type, &search);
+	if (fd < 0 && path) {
+		report(path, errno);
+		return 1;
+	}
 	if (fd < 0) {
-		report(path ? path : (do_draw || do_draw_bench) ? "no " DRIVER_NAME " primary node"
-								 : "no " DRIVER_NAME " render node",
-		       path ? errno : ENODEV);
+		char why[384];
+
+		fprintf(stderr, "nova-lite-info: %s\n",
+			nlt_node_search_describe(&search, NLT_DRIVER_NAME, type, why, sizeof(why)));
 		return 1;
 	}
 
@@ -610,7 +752,7 @@ int main(int argc, char **argv)
 			report("drmGetVersion", errno);
 			return 1;
 		}
-		printf("device=%s\n", path ? path : drmGetDeviceNameFromFd2(fd));
+		printf("device=%s\n", path ? path : search.path);
 		printf("driver=%s\n", version->name);
 		printf("version=%d.%d.%d\n", version->version_major, version->version_minor,
 		       version->version_patchlevel);

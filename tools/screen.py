@@ -12,18 +12,24 @@
       Exit 0 if the two images differ in at least one pixel, 1 if identical.
   screen.py png FILE.ppm OUT.png
       Converts a binary PPM to PNG (for a QEMU that cannot write PNG).
+  screen.py selftest [VECTOR]
+      Checks the pattern compare uses against the test vector VECTOR
+      (default tests/screen-pattern-vector.txt): "x y seed r g b" lines,
+      which `nova-lite-info --pattern-vector-check` checks against the C
+      pattern. Exit 0 only if every pixel of the vector matches.
 
 The pattern, pixel (x, y) of seed s, each result & 0xff:
   r = x + 3*y + 37*s
   g = (x >> 2) ^ (y >> 2) ^ (13*s)
   b = 255 - ((x + y) & 0xff) + 71*s
 
-Exit status 2 on bad usage, unreadable files or QMP errors.
+Exit status 2 on bad usage, unreadable files (or vector lines) or QMP errors.
 """
 
 import argparse
 import json
 import os
+import pathlib
 import socket
 import struct
 import sys
@@ -31,6 +37,7 @@ import zlib
 
 QMP_TIMEOUT = 60.0
 SHOW_DIFFS = 5
+VECTOR = pathlib.Path(__file__).resolve().parent.parent / "tests" / "screen-pattern-vector.txt"
 
 
 class Error(Exception):
@@ -227,6 +234,53 @@ def cmd_compare(args):
     return 0 if ndiff == 0 else 1
 
 
+def read_vector(path):
+    """Returns the (line, x, y, seed, (r, g, b)) of a test vector file."""
+    try:
+        with open(path, encoding="ascii") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise Error(f"cannot read {path}: {e}") from e
+    points = []
+    for number, line in enumerate(lines, 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        try:
+            values = [int(v, 0) for v in fields]
+        except ValueError:
+            values = []
+        if len(values) != 6 or min(values) < 0 or max(values[:3]) > 0xffffffff \
+                or max(values[3:]) > 255:
+            raise Error(f"{path}:{number}: not \"x y seed r g b\": {line!r}")
+        points.append((number, *values[:3], tuple(values[3:])))
+    if not points:
+        raise Error(f"{path}: no pixel to check")
+    return points
+
+
+def cmd_selftest(args):
+    """Each pixel of the vector, from Pattern rows as compare builds them: one
+    just wide enough for the pixel and one of a 4096-pixel wide screen."""
+    points = read_vector(args.vector)
+    patterns = {}
+    ndiff = 0
+    for number, x, y, seed, rgb in points:
+        differs = False
+        for width in sorted({x + 1, max(x + 1, 4096)}):
+            key = (width, seed)
+            if key not in patterns:
+                patterns[key] = Pattern(width, seed)
+            got = tuple(patterns[key].row(y)[3 * x:3 * x + 3])
+            if got != rgb:
+                differs = True
+                print(f"{args.vector}:{number}: pixel ({x}, {y}) of seed {seed}, "
+                      f"width {width}: vector rgb{rgb} screen.py rgb{got}")
+        ndiff += differs
+    print(f"{ndiff} of {len(points)} pattern vector pixels differ")
+    return 0 if ndiff == 0 else 1
+
+
 def cmd_differ(args):
     wa, ha, a = read_ppm(args.a)
     wb, hb, b = read_ppm(args.b)
@@ -307,6 +361,10 @@ def main(argv):
     p.add_argument("a")
     p.add_argument("b")
     p.set_defaults(func=cmd_differ)
+
+    p = sub.add_parser("selftest", help="check the pattern against the test vector")
+    p.add_argument("vector", nargs="?", default=str(VECTOR))
+    p.set_defaults(func=cmd_selftest)
 
     p = sub.add_parser("png", help="convert a PPM to PNG")
     p.add_argument("file")

@@ -3,10 +3,7 @@
 # the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c).
 set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
-gpus=()
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" != 0x1af4:0x1050 ] || gpus+=("$(basename "$d")")
-done
+mapfile -t gpus < <(nova-lite-bind --list)
 [ ${#gpus[@]} = 2 ] || { echo "bench: ${#gpus[@]} virtio-gpu functions, want 2"; exit 1; }
 nova-lite-bind "${gpus[0]}"
 # No udev in the guest: the C driver and vgem are loaded by hand.

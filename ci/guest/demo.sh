@@ -4,9 +4,8 @@ set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
 show() { printf '\n### %s\n' "$*"; }
 
-bdf=$(for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1050 ] && basename "$d"; done | head -n 1)
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none; }
+bdf=$(nova-lite-bind --list | head -n 1)
+driver_of() { nova-lite-bind --driver "$1" | grep . || echo none; }
 
 show "virtio-gpu PCI function $bdf, bound to: $(driver_of "$bdf")"
 show "nova-lite-bind (driver_override + unbind + modprobe nova-lite)"

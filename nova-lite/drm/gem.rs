@@ -35,9 +35,15 @@ use super::{
     DrmDriver,
     NovaLiteDevice, //
 };
-use crate::gpu::{
-    Gpu,
-    Rect, //
+use crate::{
+    gpu::{
+        Gpu,
+        Rect, //
+    },
+    live::{
+        self,
+        GemObjectCount, //
+    },
 };
 
 /// The largest object [`NovaLiteObject::create`] accepts, in bytes (256 MiB).
@@ -72,6 +78,12 @@ impl Resource {
         self.width * BYTES_PER_PIXEL
     }
 
+    /// How many pages of its object the resource's image covers (counted in [`live`]).
+    fn pages(&self) -> usize {
+        // `stride()` is at most 4 * RESOURCE_MAX_DIM: the product fits in 32 bits.
+        (self.stride() as usize * self.height as usize).div_ceil(page::PAGE_SIZE)
+    }
+
     /// Checks that `r` (x, y, width, height) is a non-empty rectangle inside the resource and
     /// returns it; `EINVAL` otherwise.
     pub(crate) fn rect(&self, r: [u32; 4]) -> Result<Rect> {
@@ -102,6 +114,8 @@ pub(crate) struct NovaLiteObject {
     dev: ARef<NovaLiteDevice<Ioctl>>,
     /// The host resource made of this object, once it is one; set once, never unset.
     resource: SetOnce<Resource>,
+    /// Counts the object as live until it is dropped (no size).
+    _count: GemObjectCount,
 }
 
 impl gem::DriverObject for NovaLiteObject {
@@ -112,6 +126,7 @@ impl gem::DriverObject for NovaLiteObject {
         try_pin_init!(NovaLiteObject {
             dev,
             resource: SetOnce::new(),
+            _count: GemObjectCount::new(),
         })
     }
 }
@@ -122,6 +137,7 @@ impl PinnedDrop for NovaLiteObject {
         let Some(resource) = self.resource.copy() else {
             return;
         };
+        live::resource_pages_removed(resource.pages());
         // Inside the guard the core is bound; without it the device is reset, nothing to do.
         if let Some(guard) = self.dev.registration_guard() {
             guard.registration_data_with(|gpu| {
@@ -221,6 +237,7 @@ impl NovaLiteObject {
             let _ = gpu.destroy_resource(id);
             return Err(EBUSY);
         }
+        live::resource_pages_added(resource.pages());
         Ok(resource)
     }
 }

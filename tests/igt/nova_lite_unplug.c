@@ -4,16 +4,15 @@
  * open: the client's ioctls fail with ENODEV, its mappings keep working,
  * closing works, and binding the function again gives a working device. This
  * test changes the device's binding, so it runs last (tests/igt/test-list.txt).
+ * It needs root, and skips only when not run as root; as root, nova-lite's PCI
+ * driver missing or not bound to the render node's function fails it.
  */
 
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,21 +22,6 @@
 #define PCI_DRIVER "/sys/bus/pci/drivers/nova-lite"
 #define REBIND_LOOPS 5
 #define MMAP_SIZE (256u * 1024)
-
-/* Finds the PCI function (e.g. "0000:00:0c.0") behind DRM node @fd. */
-static void pci_slot(int fd, char *slot, size_t len)
-{
-	char path[128], real[PATH_MAX], *base;
-	struct stat st;
-
-	igt_assert_eq(fstat(fd, &st), 0);
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/..", major(st.st_rdev),
-		 minor(st.st_rdev));
-	igt_assert(realpath(path, real));
-	base = strrchr(real, '/');
-	igt_assert(base);
-	snprintf(slot, len, "%s", base + 1);
-}
 
 static void sysfs_write(const char *file, const char *value)
 {
@@ -63,11 +47,6 @@ static int rebind(const char *slot)
 	}
 	igt_assert_f(fd >= 0, "no render node after binding %s\n", slot);
 	return fd;
-}
-
-static uint32_t pattern(uint32_t seed, size_t i)
-{
-	return seed ^ (uint32_t)(i * 0x9e3779b1u);
 }
 
 static sigjmp_buf fault_jmp;
@@ -96,18 +75,18 @@ static bool use_mapping(volatile uint32_t *p, uint32_t seed, uint32_t next, char
 	sigaction(SIGSEGV, &sa, &old_segv);
 	if (sigsetjmp(fault_jmp, 1) == 0) {
 		for (size_t i = 0; i < words && ok; i++) {
-			if (p[i] != pattern(seed, i)) {
+			if (p[i] != nlt_pattern(seed, i)) {
 				snprintf(why, len, "byte %zu reads %#x, want %#x", 4 * i, p[i],
-					 pattern(seed, i));
+					 nlt_pattern(seed, i));
 				ok = false;
 			}
 		}
 		for (size_t i = 0; i < words && ok; i++)
-			p[i] = pattern(next, i);
+			p[i] = nlt_pattern(next, i);
 		for (size_t i = 0; i < words && ok; i++) {
-			if (p[i] != pattern(next, i)) {
+			if (p[i] != nlt_pattern(next, i)) {
 				snprintf(why, len, "byte %zu reads %#x after writing %#x", 4 * i,
-					 p[i], pattern(next, i));
+					 p[i], nlt_pattern(next, i));
 				ok = false;
 			}
 		}
@@ -126,9 +105,26 @@ igt_main
 	int fd = -1;
 
 	igt_fixture {
+		char bound[192];
+		int ret;
+
+		/*
+		 * Only a run that is not root skips. As root, nova-lite's PCI driver directory
+		 * and the function bound to it must be there: if not, the driver was lost.
+		 */
+		igt_require_f(geteuid() == 0, "needs root: it unbinds and binds the PCI function "
+			      "(euid %u)\n", (unsigned int)geteuid());
+		igt_assert_f(access(PCI_DRIVER, F_OK) == 0, "%s: %m: nova-lite is not registered "
+			     "as a PCI driver\n", PCI_DRIVER);
 		fd = drm_open_driver_render(DRIVER_NOVA_LITE);
-		pci_slot(fd, slot, sizeof(slot));
-		igt_require_f(access(PCI_DRIVER "/unbind", W_OK) == 0, "needs root\n");
+		ret = nova_lite_pci_slot(fd, slot, sizeof(slot));
+		igt_assert_f(ret == 0, "no PCI function behind the render node: %s\n",
+			     strerror(-ret));
+		snprintf(bound, sizeof(bound), "%s/%s", PCI_DRIVER, slot);
+		igt_assert_f(access(bound, F_OK) == 0, "%s: %m: %s is not bound to nova-lite\n",
+			     bound, slot);
+		igt_assert_f(access(PCI_DRIVER "/unbind", W_OK) == 0, "%s/unbind: %m\n",
+			     PCI_DRIVER);
 	}
 
 	igt_describe("After the PCI function is unbound, an open file's ioctls fail with "
@@ -158,7 +154,7 @@ igt_main
 		bool unbound_ok, closed_ok;
 
 		for (size_t i = 0; i < MMAP_SIZE / 4; i++)
-			p[i] = pattern(0x0f1e2d3c, i);
+			p[i] = nlt_pattern(0x0f1e2d3c, i);
 		sysfs_write(PCI_DRIVER "/unbind", slot);
 		unbound_ok = use_mapping(p, 0x0f1e2d3c, 0x4b5a6978, unbound, sizeof(unbound));
 		drm_close_driver(fd);

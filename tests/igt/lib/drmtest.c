@@ -3,7 +3,10 @@
  * drm_open_driver() and friends for nova-lite's IGT subset (see igt.h): open
  * the first DRM node whose driver matches the chipset flags or, for
  * DRIVER_ANY when set, IGT_FORCE_DRIVER ('-' and '_' count as equal, as in
- * IGT).
+ * IGT). The node search is tests/common/nova_lite_test.h's, shared with the
+ * client, the fuzzer and the bench. drm_open_driver() and
+ * drm_open_driver_render() fail the test (not skip it, as IGT's do) when the
+ * node is missing or does not open, naming the node and errno.
  */
 
 #define _GNU_SOURCE
@@ -13,10 +16,7 @@
 #include <unistd.h>
 
 #include "igt.h"
-
-#define CARD_FIRST 0
-#define RENDER_FIRST 128
-#define NODES 64
+#include "common/nova_lite_test.h"
 
 static const struct {
 	const char *name;
@@ -42,9 +42,10 @@ static bool same_name(const char *a, const char *b)
  * As IGT's open_device(): IGT_FORCE_DRIVER picks the driver when any would do; otherwise the
  * driver's chipset flag must be in @chipset (a driver not in the table counts as DRIVER_ANY).
  */
-static bool driver_matches(const char *name, int chipset)
+static bool driver_matches(const char *name, void *data)
 {
 	const char *forced = getenv("IGT_FORCE_DRIVER");
+	int chipset = *(const int *)data;
 	unsigned int chip = DRIVER_ANY;
 	unsigned int i;
 
@@ -56,58 +57,70 @@ static bool driver_matches(const char *name, int chipset)
 	return ((unsigned int)chipset & chip) == chip;
 }
 
-static int open_first(const char *fmt, int first, int chipset)
+/* The driver @chipset asks for, for messages. */
+static const char *chipset_name(int chipset)
 {
-	char path[64];
-	int i;
+	const char *forced = getenv("IGT_FORCE_DRIVER");
+	unsigned int i;
 
-	for (i = first; i < first + NODES; i++) {
-		drmVersionPtr version;
-		bool match;
-		int fd;
+	if (chipset == DRIVER_ANY)
+		return forced ?: "any";
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (chipset == drivers[i].chipset)
+			return drivers[i].name;
+	return "chipset";
+}
 
-		snprintf(path, sizeof(path), fmt, i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		version = drmGetVersion(fd);
-		match = version && driver_matches(version->name, chipset);
-		drmFreeVersion(version);
-		if (match) {
-			igt_debug("opened %s\n", path);
-			return fd;
-		}
-		close(fd);
+/* The last search, for the message of drm_open_driver*() when it failed. */
+static struct nlt_node_search last_search;
+
+/* Opens the first node of @type (lowest number) whose driver matches @chipset; -1, errno set. */
+static int open_node(int type, int chipset)
+{
+	int fd = nlt_open_node(type, driver_matches, &chipset, &last_search);
+
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
 	}
-	return -1;
+	igt_debug("opened %s\n", last_search.path);
+	return fd;
 }
 
 int __drm_open_driver(int chipset)
 {
-	return open_first("/dev/dri/card%d", CARD_FIRST, chipset);
+	return open_node(DRM_NODE_PRIMARY, chipset);
 }
 
 int __drm_open_driver_render(int chipset)
 {
-	return open_first("/dev/dri/renderD%d", RENDER_FIRST, chipset);
+	return open_node(DRM_NODE_RENDER, chipset);
+}
+
+/*
+ * Unlike IGT, where a missing device skips, a node that is not there or does not open fails:
+ * these tests run where the driver must be, and a skip would hide a driver that was lost.
+ */
+static int open_or_fail(int type, int chipset)
+{
+	int fd = open_node(type, chipset);
+	char why[384];
+
+	igt_assert_f(fd >= 0, "%s (chipset flags %#x, IGT_FORCE_DRIVER=%s)\n",
+		     nlt_node_search_describe(&last_search, chipset_name(chipset), type, why,
+					      sizeof(why)),
+		     (unsigned int)chipset, getenv("IGT_FORCE_DRIVER") ?: "");
+	return fd;
 }
 
 int drm_open_driver(int chipset)
 {
-	int fd = __drm_open_driver(chipset);
-
-	igt_require_f(fd >= 0, "No known gpu found for chipset flags %#x (IGT_FORCE_DRIVER=%s)\n",
-		      chipset, getenv("IGT_FORCE_DRIVER") ?: "");
-	return fd;
+	return open_or_fail(DRM_NODE_PRIMARY, chipset);
 }
 
 int drm_open_driver_render(int chipset)
 {
-	int fd = __drm_open_driver_render(chipset);
-
-	igt_require_f(fd >= 0, "No render node found for chipset flags %#x (IGT_FORCE_DRIVER=%s)\n",
-		      chipset, getenv("IGT_FORCE_DRIVER") ?: "");
-	return fd;
+	return open_or_fail(DRM_NODE_RENDER, chipset);
 }
 
 int drm_close_driver(int fd)

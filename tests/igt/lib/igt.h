@@ -5,7 +5,10 @@
  * tests/igt/README). The implementation (igt_core.c) speaks IGT's subtest
  * protocol to igt_runner: --list-subtests, --run-subtest, the "Starting
  * subtest:" / "Subtest NAME: RESULT (Ns)" lines, [IGT] markers in /dev/kmsg
- * and the exit codes 0 (success), 77 (skip) and 98 (failure).
+ * and the exit codes 0 (success), 77 (skip) and 98 (failure). Where it departs
+ * from IGT, on purpose: drm_open_driver*() fail rather than skip when the node
+ * is missing or does not open, and a fixture failing after the last subtest
+ * that ran fails that subtest (igt_core.c, drmtest.c).
  */
 
 #ifndef NOVA_LITE_IGT_H

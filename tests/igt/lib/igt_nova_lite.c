@@ -74,6 +74,25 @@ static int pci_function_dir(int fd, char *path, size_t len)
 	return 0;
 }
 
+/* Writes the PCI function (e.g. "0000:00:0c.0") behind DRM node @fd to @slot; 0 or -errno. */
+int nova_lite_pci_slot(int fd, char *slot, size_t len)
+{
+	char dir[128], real[PATH_MAX];
+	const char *base;
+	int ret;
+
+	ret = pci_function_dir(fd, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	if (!realpath(dir, real))
+		return -errno;
+	base = strrchr(real, '/');
+	if (!base || !base[1])
+		return -ENOENT;
+	snprintf(slot, len, "%s", base + 1);
+	return 0;
+}
+
 /* Reads the size of PCI BAR @bar of the device behind DRM node @fd from sysfs. */
 int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
 {
@@ -111,14 +130,13 @@ int __nova_lite_query(int fd, struct drm_nova_lite_query *query)
  */
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
 {
-	char path[256], link[PATH_MAX], key[64];
+	char path[256], pci[64], key[64];
 	unsigned long long value;
-	const char *pci;
 	FILE *f;
+	int ret;
 
-	igt_assert_eq(pci_function_dir(fd, path, sizeof(path)), 0);
-	igt_assert_f(realpath(path, link), "no PCI function for the node: %m\n");
-	pci = strrchr(link, '/') + 1;
+	ret = nova_lite_pci_slot(fd, pci, sizeof(pci));
+	igt_assert_f(ret == 0, "no PCI function for the node: %s\n", strerror(-ret));
 	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", pci);
 	f = fopen(path, "r");
 	igt_assert_f(f, "cannot open %s: %m\n", path);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers for nova-lite's ioctls, in the style of IGT's lib/igt_<driver>.h. */
+/*
+ * Helpers for nova-lite's ioctls, in the style of IGT's lib/igt_<driver>.h, and
+ * what the tests share with the client, the fuzzer and the bench
+ * (tests/common/nova_lite_test.h: formats, data pattern, EDID checks).
+ */
 
 #ifndef IGT_NOVA_LITE_H
 #define IGT_NOVA_LITE_H
@@ -7,6 +11,7 @@
 #include <stdint.h>
 
 #include "nova_lite_drm.h"
+#include "common/nova_lite_test.h"
 
 int __nova_lite_getparam(int fd, uint64_t param, uint64_t *value);
 uint64_t nova_lite_getparam(int fd, uint64_t param);
@@ -14,6 +19,7 @@ int __nova_lite_gem_create(int fd, struct drm_nova_lite_gem_create *create);
 uint32_t nova_lite_gem_create(int fd, uint64_t size);
 int __nova_lite_gem_info(int fd, struct drm_nova_lite_gem_info *info);
 uint64_t nova_lite_gem_size(int fd, uint32_t handle);
+int nova_lite_pci_slot(int fd, char *slot, size_t len);
 int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size);
 int __nova_lite_query(int fd, struct drm_nova_lite_query *query);
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name);
