@@ -71,7 +71,7 @@ check() {
 	local name=$1 out
 	shift
 	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
-	[ -z "$out" ] || echo "$out" | sed 's/^/    /'
+	[ -z "$out" ] || printf '    %s\n' "${out//$'\n'/$'\n'    }"
 }
 driver_of() { nova-lite-bind --driver "$1"; }
 bound_to_nova_lite() { [ "$(driver_of "$bdf")" = nova-lite ]; }
@@ -82,13 +82,17 @@ has_nodes() { ls /sys/bus/auxiliary/devices/nova_lite.drm.*/drm/ | grep -qx 'ren
 # Each stage's start is recorded too (/mnt/guest-stages-MODE.txt), for the host's table of times.
 : >"/mnt/guest-stages-$mode.txt"
 stage() {
-	local now
-	now=$(cut -d' ' -f1 /proc/uptime)
+	local now rest
+	read -r now rest </proc/uptime
 	printf '\n=== [%s s] %s\n' "$now" "$*"
 	echo "$now $*" >>"/mnt/guest-stages-$mode.txt"
 }
 # progress MESSAGE: one line on the console while a long step runs (its output goes elsewhere).
-progress() { printf '    [%s s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*" >/dev/console; }
+progress() {
+	local now rest
+	read -r now rest </proc/uptime
+	printf '    [%s s] %s\n' "$now" "$*" >/dev/console
+}
 
 # What the driver holds, module-wide (nova-lite/live in debugfs): live GEM objects, host
 # resources and their pages. Each must come back to where it was once a client is gone.
@@ -260,7 +264,7 @@ fi
 # run_igt LIST RESULTS: the binaries of LIST in RESULTS/<run>/ (ci/igt-results.sh), with one
 # result line per run for the runner and one for the live counts.
 run_igt() {
-	local list=$1 dest=$2 root=/tmp/igt-root t n=0 total binaries runs
+	local list=$1 dest=$2 root=/tmp/igt-root t n=0 total binaries runs links
 	binaries=$(grep -Ev '^(#|$)' "$list" | cut -d@ -f2 | awk '!seen[$0]++')
 	# The runs: nova_lite_* one each, in the list's order; the others as one run, "generic".
 	runs=$(echo "$binaries" | awk '/^nova_lite_/ { print; next } !g++ { print "generic" }')
@@ -268,10 +272,12 @@ run_igt() {
 	# The runner's test root: a link to each binary and the list of them.
 	rm -rf "$root" "$dest" && mkdir -p "$root" "$dest"
 	{ echo TESTLIST; echo "$binaries"; echo END TESTLIST; } >"$root/test-list.txt"
+	links=()
 	for t in $binaries; do
-		if [ -x "/mnt/bin/igt/$t" ]; then ln -sf "/mnt/bin/igt/$t" "$root/$t"
-		else ln -sf "/usr/libexec/igt-gpu-tools/$t" "$root/$t"; fi
+		if [ -x "/mnt/bin/igt/$t" ]; then links+=("/mnt/bin/igt/$t")
+		else links+=("/usr/libexec/igt-gpu-tools/$t"); fi
 	done
+	ln -s "${links[@]}" "$root/"
 	for t in $runs; do
 		n=$((n + 1))
 		progress "IGT $n/$total: $t"
