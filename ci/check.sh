@@ -59,6 +59,21 @@ fi
 "$REPO/ci/test-integration.sh" >>"$results" ||
 	not_ok "build: the kernel tree follows the checkout's content, not its mtimes" \
 		"ci/test-integration.sh failed to run"
+# Every IGT list names each subtest of the nova-lite binaries it runs, and none that does not
+# exist (ci/igt-results.sh wants a result for every line: a binary that stops early fails).
+igt_lists_complete() {
+	local list b want have
+	for list in "$REPO"/tests/igt/*-list.txt; do
+		for b in $(grep -o '^igt@nova_lite_[a-z_]*' "$list" | cut -d@ -f2 | sort -u); do
+			want=$(grep -o 'igt_subtest("[^"]*")' "$REPO/tests/igt/$b.c" | cut -d'"' -f2 | sort)
+			have=$(sed -n "s/^igt@$b@//p" "$list" | sort)
+			[ "$want" = "$have" ] || { echo "${list##*/}, $b: missing or unknown: $(
+				diff <(echo "$want") <(echo "$have") | sed -n 's/^[<>] //p' | tr '\n' ' ')"; return 1; }
+		done
+	done
+}
+if out=$(igt_lists_complete); then ok "build: the IGT lists name every subtest of nova-lite's binaries"
+else not_ok "build: the IGT lists name every subtest of nova-lite's binaries" "$out"; fi
 "$REPO/ci/test-patches.sh" >>"$results" ||
 	not_ok "build: a kernel patch series left half-applied is recovered by the next run" \
 		"ci/test-patches.sh failed to run"
@@ -78,8 +93,10 @@ if timed "kernel build ($flavour)" "$REPO/ci/kernel.sh" $flavour; then
 	log=$build/nova-lite-compile.log
 	# (The driver's path in the tree, not just "nova-lite/": the cache is /var/cache/nova-lite.)
 	drv='drivers/gpu/drm/nova-lite/[^ ]*'
-	if grep -Eq "(-->|:::) .*$drv\.rs:[0-9]|$drv:[0-9]+:[0-9]+: warning" "$log"; then
-		grep -E -B6 -A6 "$drv(\.rs:|:[0-9]+:[0-9]+: warning)" "$log" | head -60
+	if [ ! -f "$log" ]; then
+		not_ok "build: nova-lite W=1 and clippy clean" "no compile log $log"
+	elif grep -Eq "(-->|:::) .*$drv\.rs:[0-9]|$drv:[0-9]+:[0-9]+: warning|$drv\.o: warning" "$log"; then
+		grep -E -B6 -A6 "$drv(\.rs:|:[0-9]+:[0-9]+: warning|\.o: warning)" "$log" | head -60
 		not_ok "build: nova-lite W=1 and clippy clean" "warnings in $log"
 	else
 		ok "build: nova-lite W=1 and clippy clean"
@@ -138,8 +155,9 @@ boot() {
 	[ -f "$OUT/guest-results.txt" ] && sed "s/^\(not \)\{0,1\}ok /&$pfx/" "$OUT/guest-results.txt" >>"$results"
 	grep -q "^ok ${pfx}guest: check script ran to the end" "$results" ||
 		not_ok "${pfx}guest: check script ran to the end" "it stopped early, see out/guest-console$sfx.txt"
-	[ -z "$sfx" ] || for f in guest-dmesg guest-dmesg-err; do
-		[ ! -f "$OUT/$f.txt" ] || mv "$OUT/$f.txt" "$OUT/$f$sfx.txt"
+	# Kept per boot (the next boot's ci/vm.sh clears the names the guest writes).
+	for f in guest-dmesg guest-dmesg-err; do
+		[ ! -f "$OUT/$f.txt" ] || mv "$OUT/$f.txt" "$OUT/$f${sfx:--main}.txt"
 	done
 	"$REPO/ci/igt-results.sh" "igt$sfx" "$list" "$name" >>"$results"
 	guest_stage_times "$mode"

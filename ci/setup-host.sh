@@ -33,10 +33,12 @@ apt_install() { # apt-get install ARGS..., with one apt-get update first if it f
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
+# file: virtme-ng reads the kernel's release from the image with it; without it the guest gets no
+# modules ("Module nova-lite not found"), as a bare Debian 12 root showed.
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3-venv
       ca-certificates debootstrap debian-archive-keyring "libclang-$LLVM_VERSION-dev"
       "clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" libdrm-dev pkg-config jq
-      python3-matplotlib util-linux)
+      python3-matplotlib util-linux file)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -8,7 +8,8 @@
 # log) goes to out/guest-console.txt (out/guest-console-$NOVA_LITE_VM_NAME.txt if that is set);
 # a timeout, or a kernel report (oops, BUG, WARNING, KASAN, lockdep, hung task, soft lockup, IOMMU
 # fault, DMA-API misuse, panic) in it or in the kernel log the guest saved (out/guest-dmesg.txt),
-# fails the run, and so does an error line of nova-lite's (out/guest-dmesg-err.txt) that
+# fails the run, and so do a saved log that does not start at boot (a wrapped log buffer) and an
+# error line of nova-lite's (out/guest-dmesg-err.txt) that
 # ci/kernel-log-allow.txt does not allow.
 # $NOVA_LITE_VM_MEMORY is the guest's memory (default 2G).
 # $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`). With NOVA_LITE_SCREEN=1,
@@ -73,13 +74,15 @@ fi
 # interrupt in that window makes KASAN take a 5-level direct-map address for a wild one ("BUG:
 # KASAN: wild-memory-access in do_raw_spin_lock" from handle_edge_irq at 0.004 s, one boot in a
 # few under TCG, whose CPU model has LA57). The tests need no 5-level paging.
+# log_buf_len: the kernel log the guest saves at the end must hold the whole run (the default
+# 128 KiB held about 50 load cycles); a saved log that does not start at boot fails the run.
 # The guest's own lines (not the kernel's) are shown as they come: a debug run takes minutes.
 : >"$console"
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
 	--disable-microvm "${accel[@]}" --verbose --memory "$NOVA_LITE_VM_MEMORY" --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
-	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose no5lvl" \
+	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose no5lvl log_buf_len=8M" \
 	--qemu-opts="$qemu_opts" \
 	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1 9>&- &
 vm=$!
@@ -128,6 +131,10 @@ if grep -Eq "$splat" "${logs[@]}"; then
 	echo "error: the guest kernel log has a splat:" >&2
 	grep -h -E -A25 "$splat" "${logs[@]}" | head -60 >&2 || true # (SIGPIPE under pipefail)
 	rc=99
+elif [ -s "$OUT/guest-dmesg.txt" ] && ! head -n 1 "$OUT/guest-dmesg.txt" | grep -q '^\[ *0\.000000\]'; then
+	echo "error: the kernel log the guest saved does not start at boot (the log buffer wrapped):" \
+		"nova-lite's error lines may be lost; first line: $(head -n 1 "$OUT/guest-dmesg.txt")" >&2
+	rc=97
 elif [ -n "$unexpected" ]; then
 	echo "error: nova-lite logged errors that ci/kernel-log-allow.txt does not allow:" >&2
 	echo "$unexpected" | head -20 >&2
