@@ -122,6 +122,10 @@ impl gem::DriverObject for NovaLiteObject {
     type Driver = DrmDriver;
     type Args = ARef<NovaLiteDevice<Ioctl>>;
 
+    /// The device never reads an imported buffer (the driver's ioctls refuse objects that are not
+    /// its own), so imports keep no DMA mapping, which would outlive the device's binding.
+    const DEVICE_ACCESSES_IMPORTS: bool = false;
+
     fn new(_dev: &NovaLiteDevice, _size: usize, dev: Self::Args) -> impl PinInit<Self, Error> {
         try_pin_init!(NovaLiteObject {
             dev,

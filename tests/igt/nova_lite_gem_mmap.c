@@ -85,18 +85,6 @@ static void refused_by_driver(int fd, uint32_t handle)
 	igt_assert_eq(__nova_lite_resource_flush(fd, &flush), -EINVAL);
 }
 
-/* A 64x64, 32 bpp dumb buffer of @fd; the ioctl must succeed. */
-static struct drm_mode_create_dumb dumb_create(int fd)
-{
-	struct drm_mode_create_dumb dumb = { .width = 64, .height = 64, .bpp = 32 };
-
-	igt_assert_f(igt_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb) == 0,
-		     "DRM_IOCTL_MODE_CREATE_DUMB 64x64x32 failed: %m\n");
-	igt_assert_neq_u32(dumb.handle, 0);
-	igt_assert(dumb.size >= 64 * 64 * 4);
-	return dumb;
-}
-
 igt_main
 {
 	int fd = -1;
@@ -260,7 +248,7 @@ igt_main
 		     "resource ioctls refuse it with EINVAL.");
 	igt_subtest("dumb-refused") {
 		int primary = drm_open_driver(DRIVER_NOVA_LITE);
-		struct drm_mode_create_dumb dumb = dumb_create(primary);
+		struct drm_mode_create_dumb dumb = dumb_create_64x64(primary);
 		struct drm_mode_map_dumb map = { .handle = dumb.handle };
 		struct drm_mode_destroy_dumb destroy = { .handle = dumb.handle };
 		void *p;
@@ -296,7 +284,7 @@ igt_main
 			      "no vgem DRM node: the vgem module is not loaded (modprobe vgem)\n");
 		igt_assert_f(vgem >= 0, "looking for vgem's primary node, a node did not open: "
 			     "errno %d (%s)\n", err, strerror(err));
-		dumb = dumb_create(vgem);
+		dumb = dumb_create_64x64(vgem);
 		dmabuf = prime_handle_to_fd(vgem, dumb.handle);
 		/* The primary node, as DRM master: SET_SCANOUT is refused for the object. */
 		primary = drm_open_driver(DRIVER_NOVA_LITE);

@@ -49,6 +49,23 @@ static int rebind(const char *slot)
 	return fd;
 }
 
+/*
+ * DMA-API debugging's error count (a debug kernel's /sys/kernel/debug/dma-api), or -1 when the
+ * kernel has none.
+ */
+static int dma_api_errors(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma-api/error_count", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t fault_signal;
 
@@ -165,6 +182,37 @@ igt_main
 		fd = rebind(slot);
 		igt_assert_f(unbound_ok, "after unbind: %s\n", unbound);
 		igt_assert_f(closed_ok, "after closing the file: %s\n", closed);
+		gem_close(fd, nova_lite_gem_create(fd, 4096));
+	}
+
+	igt_describe("Unbinding while a client holds a vgem buffer imported through PRIME leaves "
+		     "no DMA mapping of the device behind (DMA-API debugging, on a debug kernel); "
+		     "after binding again, a new file works.");
+	igt_subtest("unbind-with-foreign-import") {
+		int vgem = __drm_open_driver(DRIVER_VGEM), err = errno, before, after;
+		struct drm_mode_create_dumb dumb;
+		int dmabuf;
+
+		/* As nova_lite_gem_mmap's prime-foreign-refused: only a missing vgem skips. */
+		igt_require_f(vgem >= 0 || (err != ENODEV && err != ENOENT),
+			      "no vgem DRM node: the vgem module is not loaded (modprobe vgem)\n");
+		igt_assert_f(vgem >= 0, "looking for vgem's primary node, a node did not open: "
+			     "errno %d (%s)\n", err, strerror(err));
+		dumb = dumb_create_64x64(vgem);
+		dmabuf = prime_handle_to_fd(vgem, dumb.handle);
+		igt_assert(prime_fd_to_handle(fd, dmabuf) != 0);
+
+		before = dma_api_errors();
+		sysfs_write(PCI_DRIVER "/unbind", slot);
+		after = dma_api_errors();
+		drm_close_driver(fd);
+		close(dmabuf);
+		gem_close(vgem, dumb.handle);
+		drm_close_driver(vgem);
+
+		fd = rebind(slot);
+		igt_assert_f(after == before, "DMA-API debugging counted %d error(s) at the unbind "
+			     "(a mapping of the device outlived it?)\n", after - before);
 		gem_close(fd, nova_lite_gem_create(fd, 4096));
 	}
 

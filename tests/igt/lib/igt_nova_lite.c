@@ -237,6 +237,18 @@ void nova_lite_disable_scanout(int fd, uint32_t scanout)
 	nova_lite_set_scanout(fd, scanout, 0, (struct drm_nova_lite_rect){ 0 });
 }
 
+/* A 64x64, 32 bpp dumb buffer of @fd (any driver's); the ioctl must succeed. */
+struct drm_mode_create_dumb dumb_create_64x64(int fd)
+{
+	struct drm_mode_create_dumb dumb = { .width = 64, .height = 64, .bpp = 32 };
+
+	igt_assert_f(igt_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb) == 0,
+		     "DRM_IOCTL_MODE_CREATE_DUMB 64x64x32 failed: %m\n");
+	igt_assert_neq_u32(dumb.handle, 0);
+	igt_assert(dumb.size >= 64 * 64 * 4);
+	return dumb;
+}
+
 int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg)
 {
 	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, arg) ? -errno : 0;
