@@ -67,8 +67,9 @@ igt_lists_complete() {
 		for b in $(grep -o '^igt@nova_lite_[a-z_]*' "$list" | cut -d@ -f2 | sort -u); do
 			want=$(grep -o 'igt_subtest("[^"]*")' "$REPO/tests/igt/$b.c" | cut -d'"' -f2 | sort)
 			have=$(sed -n "s/^igt@$b@//p" "$list" | sort)
-			[ "$want" = "$have" ] || { echo "${list##*/}, $b: missing or unknown: $(
-				diff <(echo "$want") <(echo "$have") | sed -n 's/^[<>] //p' | tr '\n' ' ')"; return 1; }
+			[ "$want" = "$have" ] || { echo "${list##*/}, $b: missing: $(comm -23 <(echo "$want") \
+				<(echo "$have") | tr '\n' ' ')unknown: $(comm -13 <(echo "$want") <(echo "$have") | tr '\n' ' ')"
+				return 1; }
 		done
 	done
 }
@@ -179,7 +180,8 @@ if ! timed "guest root" "$REPO/ci/guest-root.sh"; then
 	not_ok "guest root: ci/guest-root.sh builds the guest's root" "it failed, see out/debootstrap.log"
 	finish
 fi
-rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug" "$OUT"/guest-stages-*.txt "$OUT"/screen-*.ppm
+rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug" "$OUT"/guest-stages-*.txt "$OUT"/screen-*.ppm \
+	"$OUT"/guest-dmesg-*.txt
 # Quick mode runs nova-lite's own IGT tests only; the host picks them.
 igt_list=tests/igt/test-list.txt
 if [ $mode = quick ]; then
