@@ -542,9 +542,11 @@ impl<'bound> Gpu<'bound> {
         live::host_resource_created();
     }
 
-    /// Counts one less resource on the host.
-    fn destroyed_on_host(&self) {
-        self.resources.lock().on_host -= 1;
+    /// Counts resource `id` as destroyed on the host and frees its id, under one lock.
+    fn destroyed_on_host(&self, id: u32) {
+        let mut res = self.resources.lock();
+        res.on_host -= 1;
+        res.ids.release_id(id as usize);
         live::host_resources_destroyed(1);
     }
 
@@ -622,8 +624,7 @@ impl<'bound> Gpu<'bound> {
                 .send_uninterruptible(&protocol::ResourceUnref { resource_id: id })
                 .is_ok()
             {
-                self.destroyed_on_host();
-                self.free_resource_id(id);
+                self.destroyed_on_host(id);
             }
             return Err(e);
         }
@@ -684,10 +685,7 @@ impl<'bound> Gpu<'bound> {
             .disable_scanouts_of(id)
             .and_then(|()| self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }));
         match result {
-            Ok(()) => {
-                self.destroyed_on_host();
-                self.free_resource_id(id);
-            }
+            Ok(()) => self.destroyed_on_host(id),
             // The device has failed (and said so) or is going away: nothing more to say.
             Err(e) if e == ENODEV || e == EIO || e == ETIMEDOUT => {}
             Err(e) => {

@@ -271,19 +271,11 @@ igt_main
 		     "GEM_MMAP_OFFSET and the resource ioctls refuse with EINVAL; GEM_CLOSE "
 		     "releases it.");
 	igt_subtest("prime-foreign-refused") {
-		int vgem = __drm_open_driver(DRIVER_VGEM), err = errno;
+		int vgem = open_vgem();
 		struct drm_mode_create_dumb dumb;
 		uint32_t handle;
 		int dmabuf, primary;
 
-		/*
-		 * The one skip of these tests: no vgem node at all, the module is not loaded
-		 * (ci/guest/check.sh loads it). A node that does not open fails.
-		 */
-		igt_require_f(vgem >= 0 || (err != ENODEV && err != ENOENT),
-			      "no vgem DRM node: the vgem module is not loaded (modprobe vgem)\n");
-		igt_assert_f(vgem >= 0, "looking for vgem's primary node, a node did not open: "
-			     "errno %d (%s)\n", err, strerror(err));
 		dumb = dumb_create_64x64(vgem);
 		dmabuf = prime_handle_to_fd(vgem, dumb.handle);
 		/* The primary node, as DRM master: SET_SCANOUT is refused for the object. */

@@ -189,15 +189,10 @@ igt_main
 		     "no DMA mapping of the device behind (DMA-API debugging, on a debug kernel); "
 		     "after binding again, a new file works.");
 	igt_subtest("unbind-with-foreign-import") {
-		int vgem = __drm_open_driver(DRIVER_VGEM), err = errno, before, after;
+		int vgem = open_vgem(), before, after;
 		struct drm_mode_create_dumb dumb;
 		int dmabuf;
 
-		/* As nova_lite_gem_mmap's prime-foreign-refused: only a missing vgem skips. */
-		igt_require_f(vgem >= 0 || (err != ENODEV && err != ENOENT),
-			      "no vgem DRM node: the vgem module is not loaded (modprobe vgem)\n");
-		igt_assert_f(vgem >= 0, "looking for vgem's primary node, a node did not open: "
-			     "errno %d (%s)\n", err, strerror(err));
 		dumb = dumb_create_64x64(vgem);
 		dmabuf = prime_handle_to_fd(vgem, dumb.handle);
 		igt_assert(prime_fd_to_handle(fd, dmabuf) != 0);

@@ -237,6 +237,21 @@ void nova_lite_disable_scanout(int fd, uint32_t scanout)
 	nova_lite_set_scanout(fd, scanout, 0, (struct drm_nova_lite_rect){ 0 });
 }
 
+/*
+ * vgem's primary node, for foreign dma-bufs. The one skip of the tests that use it: no vgem node
+ * at all, the module is not loaded (ci/guest/check.sh loads it). A node that does not open fails.
+ */
+int open_vgem(void)
+{
+	int vgem = __drm_open_driver(DRIVER_VGEM), err = errno;
+
+	igt_require_f(vgem >= 0 || (err != ENODEV && err != ENOENT),
+		      "no vgem DRM node: the vgem module is not loaded (modprobe vgem)\n");
+	igt_assert_f(vgem >= 0, "looking for vgem's primary node, a node did not open: "
+		     "errno %d (%s)\n", err, strerror(err));
+	return vgem;
+}
+
 /* A 64x64, 32 bpp dumb buffer of @fd (any driver's); the ioctl must succeed. */
 struct drm_mode_create_dumb dumb_create_64x64(int fd)
 {

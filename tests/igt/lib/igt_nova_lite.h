@@ -38,6 +38,7 @@ int __nova_lite_set_scanout(int fd, struct drm_nova_lite_set_scanout *arg);
 void nova_lite_set_scanout(int fd, uint32_t scanout, uint32_t handle,
 			   struct drm_nova_lite_rect rect);
 void nova_lite_disable_scanout(int fd, uint32_t scanout);
+int open_vgem(void);
 struct drm_mode_create_dumb dumb_create_64x64(int fd);
 int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg);
 void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect rect);
