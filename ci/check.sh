@@ -193,20 +193,45 @@ case $mode in long) timeout=10800 ;; quick) timeout=600 ;; *) timeout=3000 ;; es
 # EDID), so that an EDID read from the wrong scanout shows.
 # max_hostmem: 64 MiB of host memory for resources, which nova_lite_resource's loop
 # creates and frees many times over.
-NOVA_LITE_SCREEN=1 boot "" $mode \
-	max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on,max_hostmem=67108864 \
+# The GPU sits behind a PCIe root port: a PCIe function has a function-level reset, which the
+# guest's reset checks use (one on the root bus has none).
+NOVA_LITE_QEMU_EXTRA="-device pcie-root-port,id=gpu-port,chassis=1,slot=1" NOVA_LITE_SCREEN=1 boot "" $mode \
+	max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on,max_hostmem=67108864,bus=gpu-port \
 	$timeout "$igt_list"
 screens $mode 1024 768
+# The picture the driver restored after each reset of the GPU (PCI function resets, recovery from
+# a stall), and a draw after them.
+for shot in reset-1:1 reset-2:1 recovery:1 after-reset:2; do
+	if out=$(python3 "$REPO/tools/screen.py" compare "$OUT/screen-${shot%:*}.ppm" "${shot#*:}" \
+		--width 1024 --height 768 2>&1); then
+		ok "screen: ${shot%:*}: screenshot equals the client's pattern ${shot#*:}"
+	else
+		not_ok "screen: ${shot%:*}: screenshot equals the client's pattern ${shot#*:}" \
+			"$(echo "$out" | head -n 3 | tr '\n' ' ')"
+	fi
+done
 [ $mode = quick ] || "$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 
 # The short boots: INTx instead of MSI-X (vectors=0), no EDID, one scanout; then the GPU behind
 # QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so that the device's DMA is
-# translated): resources and the display.
+# translated), the GPU bypassing it (iommu_platform=off), and bounce buffering forced: resources
+# and the display.
 if [ $mode != quick ]; then
-	boot intx intx max_outputs=1,xres=800,yres=600,edid=off,vectors=0 600 tests/igt/intx-list.txt
+	# INTx, and the GPU behind the vIOMMU without ACCESS_PLATFORM (iommu_platform=off): the
+	# device bypasses the IOMMU and takes physical addresses, the rings' and the backing's.
+	NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 boot intx intx \
+		max_outputs=1,xres=800,yres=600,edid=off,vectors=0,iommu_platform=off 600 \
+		tests/igt/intx-list.txt
+	screens intx 800 600
 	NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 boot iommu iommu \
 		max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864 900 \
 		tests/igt/iommu-list.txt
 	screens iommu 800 600
+	# Every streaming mapping bounced (swiotlb=force), the DMA API used (ACCESS_PLATFORM), no
+	# IOMMU: the SEV/TDX case.
+	NOVA_LITE_APPEND=swiotlb=131072,force NOVA_LITE_SCREEN=1 boot swiotlb swiotlb \
+		max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864 900 \
+		tests/igt/iommu-list.txt
+	screens swiotlb 800 600
 fi
 finish

@@ -12,7 +12,8 @@
 # error line of nova-lite's (out/guest-dmesg-err.txt) that
 # ci/kernel-log-allow.txt does not allow.
 # $NOVA_LITE_VM_MEMORY is the guest's memory (default 2G).
-# $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`). With NOVA_LITE_SCREEN=1,
+# $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`), $NOVA_LITE_APPEND kernel
+# command-line options (e.g. `swiotlb=force`). With NOVA_LITE_SCREEN=1,
 # QEMU gets a QMP socket and a watcher takes screenshots for the guest: the guest writes a name to
 # out/screen-request, the watcher saves the display as out/screen-<name>.ppm (tools/screen.py)
 # and creates out/screen-done; out/screen-watch tells the guest that the watcher runs.
@@ -82,7 +83,7 @@ set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
 	--disable-microvm "${accel[@]}" --verbose --memory "$NOVA_LITE_VM_MEMORY" --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
-	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose no5lvl log_buf_len=8M" \
+	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose no5lvl log_buf_len=8M${NOVA_LITE_APPEND:+ $NOVA_LITE_APPEND}" \
 	--qemu-opts="$qemu_opts" \
 	--exec "/srv/$*; echo \$? >/mnt/guest-exit" </dev/null >"$console" 2>&1 9>&- &
 vm=$!

@@ -77,7 +77,7 @@ impl auxiliary::Driver for DrmDriver {
             .get_ref();
 
         let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok(()))?;
-        // The auxiliary device does no DMA: the GPU's pages are mapped for the PCI function.
+        // The auxiliary device does no DMA: the GPU's pages are mapped for the transport's device.
         drm.set_dma_device(gpu.dma_device());
 
         // SAFETY: The registration is stored in `DrmData`, the driver data of `adev`, which the

@@ -4,7 +4,7 @@
 //!
 //! One module holds two drivers, split like Nova's nova-core and nova-drm:
 //!
-//! - [`gpu`], the core: a PCI driver for the virtio-gpu function that owns the hardware and
+//! - [`gpu`], the core: a virtio driver for the virtio-gpu device that owns the hardware and
 //!   publishes an auxiliary device;
 //! - [`drm`], a driver on the auxiliary bus that creates and registers the DRM device.
 //!
@@ -18,8 +18,8 @@ use kernel::{
     auxiliary,
     debugfs,
     driver,
-    pci,
     prelude::*,
+    virtio,
     InPlaceModule, //
 };
 
@@ -28,7 +28,7 @@ use live::LiveCounts;
 /// The module's name, which also prefixes the auxiliary device's name.
 pub(crate) const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;
 
-/// Name of both drivers on their buses (`/sys/bus/{pci,auxiliary}/drivers/nova-lite`).
+/// Name of both drivers on their buses (`/sys/bus/{virtio,auxiliary}/drivers/nova-lite`).
 const DRIVER_NAME: &CStr = c"nova-lite";
 
 // The module's debugfs directory (`nova-lite/`), which each bound device adds its own directory
@@ -52,7 +52,7 @@ impl Drop for DebugfsRootGuard {
 struct NovaLiteModule {
     // Fields are dropped in order: the drivers, then the debugfs files and root.
     #[pin]
-    _core: driver::Registration<pci::Adapter<gpu::CoreDriver>>,
+    _core: driver::Registration<virtio::Adapter<gpu::CoreDriver>>,
     #[pin]
     _drm: driver::Registration<auxiliary::Adapter<drm::DrmDriver>>,
     /// `nova-lite/live`, if debugfs could create it (it is optional).

@@ -32,9 +32,9 @@
  *               makes no more allocations. A call may then fail only with
  *               ENOMEM (CREATE_DUMB also with ENOSPC, see fault_allowed()).
  *   --unplug    random calls while the device may go away and come back
- *               (unbind/bind, PCI remove/rescan): ENODEV is then accepted
- *               from every call, opening a node may fail, and a file that
- *               answered ENODEV is reopened. No shared files. Runs until
+ *               (virtio unbind/bind, PCI remove/rescan of the virtio-pci
+ *               function): ENODEV is then accepted from every call, opening
+ *               a node may fail, and a file that answered ENODEV is reopened. No shared files. Runs until
  *               -d SECONDS pass or SIGTERM/SIGINT arrives (-n is ignored).
  *
  * Options:

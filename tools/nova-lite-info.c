@@ -78,7 +78,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N] [--draw-bench]\n"
-		"                      [--draw SEED [--hold]]\n"
+		"                      [--draw SEED [--hold [--rewrite SEED2]]]\n"
 		"       nova-lite-info --pattern-vector | --pattern-vector-check FILE\n"
 		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
 		"                its primary node for --draw and --draw-bench, which need\n"
@@ -86,7 +86,10 @@ static void usage(FILE *f)
 		"  -c SIZE       create a GEM object of SIZE bytes and query it (repeatable)\n"
 		"  -b N          time N display information queries, print the median\n"
 		"  --draw SEED   draw the test pattern of SEED on scanout 0, at its size\n"
-		"  --hold        after --draw, keep the picture until stdin gives a line or EOF\n"
+		"  --hold        after --draw, keep the picture until stdin gives a line or EOF,\n"
+		"                then check that the mapping still holds the pattern\n"
+		"  --rewrite SEED2  with --hold: once shown, write pattern SEED2 through the\n"
+		"                mapping (not transferred) and check for it at the end\n"
 		"  --draw-bench  median of %d create+map+write+transfer+scanout+flush of a\n"
 		"                512x512 resource; writes through a mapping against memcpy\n"
 		"  --pattern-vector\n"
@@ -498,7 +501,7 @@ static int check_pattern_vector(const char *file)
  * information gives it. With hold, keeps the file open (so the resource
  * lives and the scanout shows it) until stdin gives a line or EOF.
  */
-static int draw(int fd, uint32_t seed, int hold)
+static int draw(int fd, uint32_t seed, int hold, int rewrite, uint32_t seed2)
 {
 	struct drm_nova_lite_display_info *info;
 	__u32 size, width, height;
@@ -527,21 +530,51 @@ static int draw(int fd, uint32_t seed, int hold)
 	if (fb_create(fd, width, height, &fb))
 		return 1;
 	draw_pattern(fb.map, width, height, fb.stride, seed);
-	if (munmap(fb.map, fb.map_size)) {
+	if (!hold && munmap(fb.map, fb.map_size)) {
 		report("munmap", errno);
 		return 1;
 	}
 	if (fb_show(fd, &fb))
 		return 1;
+	if (hold && rewrite) {
+		/* The device does not see these pixels until a transfer; the mapping must keep them. */
+		draw_pattern(fb.map, width, height, fb.stride, seed2);
+		seed = seed2;
+	}
 	printf("drew pattern %u on scanout 0: %ux%u, resource %u\n", seed, width, height,
 	       fb.resource_id);
 	fflush(stdout);
 	if (hold) {
 		char line[256];
+		unsigned char *want;
+		size_t changed = 0;
 
 		/* Up to the end of one line (however long) or EOF. */
 		while (fgets(line, sizeof(line), stdin) && !strchr(line, '\n'))
 			;
+		/*
+		 * The mapping, kept meanwhile, must still hold the pattern: whatever happened to
+		 * the device (a reset, an unbind), the pages are the client's.
+		 */
+		want = malloc(fb.map_size);
+		if (!want) {
+			report("malloc", ENOMEM);
+			return 1;
+		}
+		memset(want, 0, fb.map_size);
+		draw_pattern(want, width, height, fb.stride, seed);
+		for (size_t i = 0; i < (size_t)fb.stride * height; i++)
+			changed += want[i] != ((unsigned char *)fb.map)[i];
+		free(want);
+		printf("mapping=%s", changed ? "changed" : "intact");
+		if (changed)
+			printf(" %zu bytes", changed);
+		printf("\n");
+		if (munmap(fb.map, fb.map_size)) {
+			report("munmap", errno);
+			return 1;
+		}
+		return changed != 0;
 	}
 	return 0;
 }
@@ -627,11 +660,12 @@ static int draw_bench(int fd)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_VECTOR, OPT_VECTOR_CHECK };
+	enum { OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_REWRITE, OPT_VECTOR, OPT_VECTOR_CHECK };
 	static const struct option longopts[] = {
 		{ "draw", required_argument, NULL, OPT_DRAW },
 		{ "draw-bench", no_argument, NULL, OPT_DRAW_BENCH },
 		{ "hold", no_argument, NULL, OPT_HOLD },
+		{ "rewrite", required_argument, NULL, OPT_REWRITE },
 		{ "pattern-vector", no_argument, NULL, OPT_VECTOR },
 		{ "pattern-vector-check", required_argument, NULL, OPT_VECTOR_CHECK },
 		{ "help", no_argument, NULL, 'h' },
@@ -641,7 +675,8 @@ int main(int argc, char **argv)
 	unsigned long long sizes[MAX_OBJECTS];
 	const char *path = NULL, *vector_file = NULL;
 	unsigned int nsizes = 0, i;
-	int do_draw = 0, do_draw_bench = 0, hold = 0, print_vector = 0;
+	int do_draw = 0, do_draw_bench = 0, hold = 0, rewrite = 0, print_vector = 0;
+	uint32_t seed2 = 0;
 	struct nlt_node_search search;
 	uint32_t seed = 0;
 	drmVersionPtr version;
@@ -670,6 +705,21 @@ int main(int argc, char **argv)
 		case OPT_HOLD:
 			hold = 1;
 			break;
+		case OPT_REWRITE: {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-' || v > UINT32_MAX) {
+				fprintf(stderr, "nova-lite-info: bad seed '%s' (0 to %u)\n", optarg,
+					UINT32_MAX);
+				return 2;
+			}
+			seed2 = v;
+			rewrite = 1;
+			break;
+		}
 		case OPT_VECTOR:
 			print_vector = 1;
 			break;
@@ -713,7 +763,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (hold && !do_draw) ||
+	if (optind != argc || (hold && !do_draw) || (rewrite && !hold) ||
 	    ((print_vector || vector_file) &&
 	     (print_vector + !!vector_file > 1 || path || nsizes || nbench || do_draw ||
 	      do_draw_bench))) {
@@ -801,7 +851,7 @@ int main(int argc, char **argv)
 	if (do_draw_bench)
 		failed |= draw_bench(fd);
 	if (do_draw)
-		failed |= draw(fd, seed, hold);
+		failed |= draw(fd, seed, hold, rewrite, seed2);
 
 	close(fd);
 	return failed;

@@ -1,17 +1,23 @@
 #!/bin/bash
-# The in-guest part of `make bench`: the first virtio-gpu function to nova-lite, the second to
+# The in-guest part of `make bench`: the first virtio-gpu device to nova-lite, the second to
 # the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c).
+# Both drivers match every virtio-gpu device, and the module loaded first binds all the unbound
+# ones: virtio_gpu is loaded first (no udev in the guest: by hand) and takes both, then the first
+# is moved to nova-lite (nova-lite-bind: unbind from virtio_gpu, modprobe nova-lite, bind).
 set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
 mapfile -t gpus < <(nova-lite-bind --list)
-[ ${#gpus[@]} = 2 ] || { echo "bench: ${#gpus[@]} virtio-gpu functions, want 2"; exit 1; }
-nova-lite-bind "${gpus[0]}"
-# No udev in the guest: the C driver and vgem are loaded by hand.
+[ ${#gpus[@]} = 2 ] || { echo "bench: ${#gpus[@]} virtio-gpu devices, want 2"; exit 1; }
 modprobe virtio_gpu
+nova-lite-bind "${gpus[0]}"
 modprobe vgem
-c_driver=$(basename "$(readlink /sys/bus/pci/devices/"${gpus[1]}"/virtio*/driver)")
-echo "${gpus[0]}: $(basename "$(readlink "/sys/bus/pci/devices/${gpus[0]}/driver")")"
-echo "${gpus[1]}: $c_driver (on virtio-pci)"
+nova_driver=$(nova-lite-bind --driver "${gpus[0]}")
+c_driver=$(nova-lite-bind --driver "${gpus[1]}")
+for i in 0 1; do
+	pci=$(nova-lite-bind --pci "${gpus[i]}")
+	echo "${gpus[i]}${pci:+ (PCI $pci)}: $([ $i = 0 ] && echo "$nova_driver" || echo "$c_driver")"
+done
 # Every reference must be there: a pair without one is not a measurement.
+[ "$nova_driver" = nova-lite ] || { echo "bench: ${gpus[0]} is not bound to nova-lite"; exit 1; }
 [ "$c_driver" = virtio_gpu ] || { echo "bench: ${gpus[1]} is not bound to virtio_gpu"; exit 1; }
 nova_lite_bench --require-references --json /mnt/bench/results.json

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
-# Usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu debug|release [SEED]
+# Usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu|swiotlb debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
 # driver exposes, runs IGT through igt_runner (one run per binary), the fuzzer (random calls, then
 # fault injection), unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and
@@ -10,7 +10,9 @@
 # /mnt/igt-quick-list.txt, 20,000 fuzzer calls and 5 load cycles, and skips unplug under load and
 # core_hotunplug. Fault injection and the kmemleak scan need the debug kernel: on the release
 # kernel (quick mode only) they are not run. `intx` is the short second boot (MSI-X disabled, EDID
-# off): hand-off, probe, client, the query tests. `iommu` is the short third boot, with the GPU
+# off, the GPU behind intel-iommu with iommu_platform=off, so that it bypasses the IOMMU and takes
+# physical addresses): hand-off, probe, client, the display, the query tests. `swiotlb`
+# (swiotlb=force, iommu_platform=on, no IOMMU: every mapping bounces) is a short boot like `iommu`. `iommu` is the short third boot, with the GPU
 # behind QEMU's intel-iommu (iommu_platform=on): hand-off, probe, client, the display, the GEM
 # mmap and resource tests.
 # After the hand-off, each IGT binary, the fuzzer, fault injection and unplug under load, the
@@ -30,7 +32,7 @@
 # /mnt/guest-stages-MODE.txt and the guest's IGT, libdrm and kernel versions to
 # /mnt/guest-versions-MODE.txt.
 set -u
-gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu debug|release [SEED]}
+gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu|swiotlb debug|release [SEED]}
 mode=${2:?} flavour=${3:?}
 # QEMU's defaults, then what the VM was started with.
 max_outputs=1 xres=1280 yres=800 edid=on vectors=3 max_hostmem=268435456 iommu_platform=off
@@ -59,7 +61,11 @@ igt_list=/srv/tests/igt/test-list.txt
 [ "$mode" = quick ] && fuzz_calls=20000 fuzz_secs=0 fuzz_floor=20000 cycles=5 cycles_secs=0 cycles_floor=5 \
 	igt_list=/mnt/igt-quick-list.txt
 [ "$mode" = intx ] && igt_list=/srv/tests/igt/intx-list.txt
-[ "$mode" = iommu ] && igt_list=/srv/tests/igt/iommu-list.txt
+case $mode in iommu|swiotlb) igt_list=/srv/tests/igt/iommu-list.txt ;; esac
+# The short boots (intx, iommu, swiotlb) run the hand-off, probe, client, the display and their
+# IGT list.
+short=0
+case $mode in intx|iommu|swiotlb) short=1 ;; esac
 export PATH=/srv/tools:/mnt/bin:$PATH
 results=/mnt/guest-results.txt
 : >"$results"
@@ -74,7 +80,7 @@ check() {
 	[ -z "$out" ] || printf '    %s\n' "${out//$'\n'/$'\n'    }"
 }
 driver_of() { nova-lite-bind --driver "$1"; }
-bound_to_nova_lite() { [ "$(driver_of "$bdf")" = nova-lite ]; }
+bound_to_nova_lite() { [ "$(driver_of "$vdev")" = nova-lite ]; }
 has_nodes() { ls /sys/bus/auxiliary/devices/nova_lite.drm.*/drm/ | grep -qx 'renderD[0-9]*' &&
 	ls /sys/bus/auxiliary/devices/nova_lite.drm.*/drm/ | grep -qx 'card[0-9]*'; }
 
@@ -136,8 +142,11 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 # The first debugfs access logs a deprecation warning; make it happen before any test.
 ls /sys/kernel/debug/tracing >/dev/null 2>&1
 
-bdf=$(nova-lite-bind --list | head -n 1)
-echo "virtio-gpu function: ${bdf:-none}, bound to: $(driver_of "$bdf")"
+# The GPU is a virtio device (virtioN on the virtio bus); its parent is the PCI function of the
+# virtio-pci transport (nothing on virtio-mmio: no BARs, no IOMMU group, no IRQ-mode check).
+vdev=$(nova-lite-bind --list | head -n 1)
+pci=$([ -z "$vdev" ] || nova-lite-bind --pci "$vdev")
+echo "virtio-gpu device: ${vdev:-none} (PCI function: ${pci:-none}), bound to: $(driver_of "$vdev")"
 
 # The guest root is Debian sid, which drifts: the versions of what the tests run on are recorded
 # (/mnt/guest-versions-MODE.txt) and must reach the minimums of ci/versions.env.
@@ -156,7 +165,7 @@ check "guest: IGT >= $GUEST_MIN_IGT and libdrm >= $GUEST_MIN_LIBDRM (versions re
 
 # 1. Hand-off and probe.
 check "handoff: nova-lite-bind binds the GPU" nova-lite-bind
-check "pci: $bdf bound to nova-lite" bound_to_nova_lite
+check "virtio: $vdev bound to nova-lite" bound_to_nova_lite
 aux_bound() { # 7.3's Rust auxiliary abstraction names the driver <name>.<name>
 	local drv
 	drv=$(basename "$(readlink /sys/bus/auxiliary/devices/nova_lite.drm.*/driver)")
@@ -168,23 +177,48 @@ check "drm: card and render nodes registered" has_nodes
 live_base="gem_objects: 0 host_resources: 0 resource_pages: 0 "
 live_check "the hand-off"
 
-# The probe's log: DRIVER_OK, then one line per scanout, read from the device.
-dmesg | grep -E 'nova-lite .*(virtio-gpu: |scanout |capset )' | sed 's/^/    /'
+# The probe's log: the device is ready, then one line per scanout, read from the device.
+dmesg | grep -E 'nova-lite .*(virtio-gpu: |scanout )' | sed 's/^/    /'
 probe_log() {
-	local i want
-	dmesg | grep -q "nova-lite $bdf: virtio-gpu: DRIVER_OK; $max_outputs scanout(s), .* $(
-		[ $irq_mode = msix ] && echo MSI-X || echo INTx)\$" || { echo "no DRIVER_OK line"; return 1; }
+	local i want x='[0-9a-fA-F]*'
+	dmesg | grep -q "nova-lite $vdev: virtio-gpu: ready; $max_outputs scanout(s), [0-9]* capset(s), features 0x$x of 0x$x, control queue of [0-9]* descriptors\$" ||
+		{ echo "no 'nova-lite $vdev: virtio-gpu: ready; $max_outputs scanout(s), ...' line"; return 1; }
 	for i in $(seq 0 $((max_outputs - 1))); do
 		want="scanout $i: disabled, preferred 0x0"
 		[ "$i" = 0 ] && want="scanout 0: enabled, preferred ${xres}x$yres"
-		want="$want, EDID $([ "$edid" = on ] && echo read || echo 'not offered')"
-		dmesg | grep -qF "nova-lite $bdf: $want" || { echo "no line '$want'"; return 1; }
+		want="$want, EDID $([ "$edid" = on ] && echo offered || echo 'not offered')"
+		dmesg | grep -qF "nova-lite $vdev: $want" || { echo "no line '$want'"; return 1; }
 	done
 }
-check "probe: DRIVER_OK and one line per scanout in the kernel log ($irq_mode)" probe_log
-ctrlq=/sys/kernel/debug/nova-lite/$bdf/ctrlq
-check "debugfs: $ctrlq shows the control queue, interrupts: $irq_mode" \
-	sh -c "cat $ctrlq && grep -qx 'interrupts: $irq_mode' $ctrlq && grep -qx 'timeouts: 0' $ctrlq"
+check "probe: device ready and one line per scanout in the kernel log" probe_log
+# The interrupt mode, from /proc/interrupts (virtio-pci only: virtio-mmio has one interrupt line).
+# virtio_pci names its MSI-X vectors <vdev>-config and <vdev>-<queue> (<vdev>-virtqueues when the
+# queues share one vector), and its shared INTx handler <vdev>.
+irq_mode_is() {
+	awk -v d="$vdev" -v want="$irq_mode" '
+		{ hit = 0
+		  for (i = 1; i <= NF; i++) {
+			f = $i; sub(/,$/, "", f)
+			if (f == d "-config") { c = 1; hit = 1 }
+			else if (index(f, d "-") == 1) { q = 1; hit = 1 }
+			else if (f == d) { x = 1; hit = 1 }
+		  }
+		  if (hit) print }
+		END { mode = (c && q && !x) ? "msix" : (x && !c && !q) ? "intx" : "unknown"
+		      print d ": " mode ", want " want
+		      exit (mode != want) }' /proc/interrupts
+}
+[ -z "$pci" ] || check "irq: $vdev uses $irq_mode (/proc/interrupts)" irq_mode_is
+ctrlq=/sys/kernel/debug/nova-lite/$vdev/ctrlq
+ctrlq_shown() {
+	cat "$ctrlq" || return 1
+	awk '{ v[$1] = $2 } END {
+		split("size free_descriptors submitted completed malformed timeouts callbacks config_changes display_events", n, " ")
+		for (i in n) if (v[n[i] ":"] !~ /^[0-9]+$/) { print "no counter " n[i]; bad = 1 }
+		if (v["timeouts:"] != "0") { print "timeouts: " v["timeouts:"]; bad = 1 }
+		exit bad }' "$ctrlq"
+}
+check "debugfs: $ctrlq shows the control queue, no timeout" ctrlq_shown
 
 # 2. The client reads the device through the render node.
 nova-lite-info -c 4096 -c 5000 >/tmp/info.txt 2>&1
@@ -194,17 +228,26 @@ sed 's/^/    /' /tmp/info.txt
 check "client: driver name is nova-lite" grep -qx 'driver=nova-lite' /tmp/info.txt
 check "client: num_scanouts = max_outputs ($max_outputs)" \
 	grep -qx "param.num_scanouts=$(printf '%#x' "$max_outputs")" /tmp/info.txt
+# The BAR sizes are the PCI parent's (sysfs); without a PCI parent (virtio-mmio) they are all 0.
 bars_match() {
-	local i=0 start end flags size want
-	while read -r start end flags && [ $i -lt 6 ]; do
+	local i start end flags size want info sizes=() res=/dev/null from=${pci:+PCI function $pci in sysfs}
+	info=$'\n'$(</tmp/info.txt)$'\n'
+	[ -z "$pci" ] || res=/sys/bus/pci/devices/$pci/resource
+	while [ ${#sizes[@]} -lt 6 ] && read -r start end flags; do
 		size=0
-		[ $((end)) -ne 0 ] && size=$((end - start + 1))
-		want=$(printf 'param.bar%d_size=%#x' $i $size)
-		grep -qx "$want" /tmp/info.txt || { echo "expected $want (sysfs)"; return 1; }
-		i=$((i + 1))
-	done <"/sys/bus/pci/devices/$bdf/resource"
+		[ $((end)) -eq 0 ] || size=$((end - start + 1))
+		sizes+=($size)
+	done <"$res" || return 1
+	[ -z "$pci" ] || [ ${#sizes[@]} = 6 ] || { echo "$res has ${#sizes[@]} BARs"; return 1; }
+	for i in 0 1 2 3 4 5; do
+		printf -v want 'param.bar%d_size=%#x' $i "${sizes[i]:-0}"
+		[[ $info == *$'\n'"$want"$'\n'* ]] ||
+			{ echo "expected $want (${from:-no PCI parent})"; return 1; }
+	done
 }
-check "client: BAR sizes match sysfs" bars_match
+bars_what="sysfs"
+[ -n "$pci" ] || bars_what="0 (no PCI parent)"
+check "client: BAR sizes match $bars_what" bars_match
 check "client: GEM object of 5000 bytes is one of 8192" grep -qx 'gem.create.1=0x1388 handle=[0-9]* size=0x2000 flags=0' /tmp/info.txt
 check "client: scanout 0 is enabled at ${xres}x$yres" grep -qx "scanout.0=enabled ${xres}x$yres+0+0 flags=0" /tmp/info.txt
 if [ "$edid" = on ]; then
@@ -216,26 +259,67 @@ fi
 
 # The GPU behind the virtual IOMMU: DMA goes through translation, so a page the driver did not
 # map for the device cannot be read by it.
-if [ "$mode" = iommu ]; then
+if [ "$mode" = iommu ] || [ "$mode" = intx ]; then
 	behind_iommu() {
 		local type
-		type=$(cat "/sys/bus/pci/devices/$bdf/iommu_group/type" 2>/dev/null) ||
-			{ echo "$bdf has no IOMMU group"; return 1; }
+		[ -n "$pci" ] || { echo "$vdev has no PCI parent"; return 1; }
+		type=$(cat "/sys/bus/pci/devices/$pci/iommu_group/type" 2>/dev/null) ||
+			{ echo "$pci has no IOMMU group"; return 1; }
 		echo "iommu group type: $type"
 		case $type in DMA|DMA-FQ) ;; *) echo "not translated"; return 1 ;; esac
-		# VIRTIO_F_ACCESS_PLATFORM (bit 33): the device uses the DMA addresses the driver maps.
+		# VIRTIO_F_ACCESS_PLATFORM (bit 33): the device uses the DMA addresses the driver maps;
+		# negotiated exactly when the device offers it (iommu_platform=on).
+		local f want
+		want=$([ "$iommu_platform" = on ] && echo 1 || echo 0)
+		f=$(nova-lite-info | sed -n 's/^param.driver_features=//p')
+		echo "driver features: $f"
+		[ $(((f >> 33) & 1)) = "$want" ] ||
+			{ echo "ACCESS_PLATFORM $([ $want = 1 ] && echo not) negotiated, iommu_platform=$iommu_platform"; return 1; }
+	}
+	check "iommu: $vdev (PCI function ${pci:-none}) is behind a translating IOMMU" behind_iommu
+fi
+# swiotlb=force without an IOMMU, ACCESS_PLATFORM negotiated (iommu_platform=on): the device takes
+# DMA addresses, and every streaming mapping bounces, as in SEV and TDX guests. The display checks
+# below then see the pixels only if the driver syncs the backing before each transfer.
+if [ "$mode" = swiotlb ]; then
+	bounces() {
 		local f
+		grep -Eq '(^| )swiotlb=([0-9]+,)?force( |$)' /proc/cmdline ||
+			{ echo "no swiotlb=force: $(cat /proc/cmdline)"; return 1; }
 		f=$(nova-lite-info | sed -n 's/^param.driver_features=//p')
 		echo "driver features: $f"
 		[ $(((f >> 33) & 1)) = 1 ] || { echo "ACCESS_PLATFORM not negotiated"; return 1; }
 	}
-	check "iommu: $bdf is behind a translating IOMMU" behind_iommu
+	check "swiotlb: bouncing forced and ACCESS_PLATFORM negotiated (the DMA API is used)" bounces
 fi
 
 # 2b. The display: a pattern drawn through a mapping, transferred, shown and flushed; the host
 # takes a screenshot while it is shown (ci/vm.sh) and compares it (ci/check.sh). Two patterns,
 # so that a screenshot that does not change shows.
 . /srv/ci/guest/screen.sh
+resets_now() { ctrlq_value resets; }
+# hold_start SEED [ARGS...]: draws pattern SEED on scanout 0 and keeps it (the client keeps its
+# file and its mapping) until hold_stop, which fails unless the mapping still holds the pattern.
+hold_start() {
+	local i
+	rm -f /tmp/hold && mkfifo /tmp/hold
+	nova-lite-info --draw "$1" --hold "${@:2}" <>/tmp/hold >/tmp/hold.txt 2>&1 &
+	hold_pid=$!
+	for i in $(seq 600); do
+		grep -q '^drew' /tmp/hold.txt && return 0
+		kill -0 $hold_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	cat /tmp/hold.txt
+	return 1
+}
+hold_stop() {
+	local rc=0
+	echo 1<>/tmp/hold
+	wait $hold_pid || rc=$?
+	cat /tmp/hold.txt
+	return $rc
+}
 if [ -f /mnt/screen-watch ]; then
 	stage "display: two patterns on scanout 0, a screenshot of each"
 	for pattern in 1 2; do
@@ -252,7 +336,7 @@ check "vgem loaded (foreign dma-bufs for IGT and the fuzzer)" modprobe vgem
 # `make bench`'s program, once with tiny counts so that it cannot rot (its figures mean nothing
 # here: `make bench` measures on the release kernel). It fails only if an operation fails. This
 # VM has no second GPU for virtio_gpu: the pairs against it run nova-lite's side only.
-if [ "$mode" != intx ] && [ "$mode" != iommu ]; then
+if [ $short = 0 ]; then
 	check "bench: nova_lite_bench --quick runs nova-lite's side of every pair, and vgem's" \
 		nova_lite_bench --quick
 fi
@@ -302,7 +386,7 @@ run_igt() {
 live_check "the client, the display and the bench"
 stage "IGT: $igt_list"
 igt_dest=/mnt/igt
-[ "$mode" = intx ] || [ "$mode" = iommu ] && igt_dest=/mnt/igt-$mode
+[ $short = 0 ] || igt_dest=/mnt/igt-$mode
 run_igt "$igt_list" $igt_dest
 
 # The control queue after the work above: every command submitted was completed, every
@@ -353,9 +437,9 @@ check "client: 2000 timed display-information queries" sh -c \
 	"nova-lite-info -b 2000 >/tmp/rt.txt 2>&1; rc=\$?; grep '^bench\.' /tmp/rt.txt >/mnt/roundtrip-$mode-$flavour.txt; cat /tmp/rt.txt | grep -v '^param\.'; exit \$rc"
 cat "$ctrlq" >/mnt/ctrlq-$mode-$flavour.txt 2>/dev/null
 check "ctrlq: every command completed, no timeout, nothing malformed (after IGT)" ctrlq_quiet
-if [ "$mode" = intx ] || [ "$mode" = iommu ]; then
-	check "pci: unbind and bind ($mode)" sh -c "echo $bdf >/sys/bus/pci/drivers/nova-lite/unbind &&
-		echo $bdf >/sys/bus/pci/drivers/nova-lite/bind && nova-lite-info >/dev/null"
+if [ $short = 1 ]; then
+	check "virtio: unbind and bind ($mode)" sh -c "echo $vdev >/sys/bus/virtio/drivers/nova-lite/unbind &&
+		echo $vdev >/sys/bus/virtio/drivers/nova-lite/bind && nova-lite-info >/dev/null"
 	check "dma-api: no DMA-API error, debugging still on" dma_api_clean
 	stage "end"
 	ok "guest: check script ran to the end"
@@ -419,23 +503,38 @@ else
 	stage "release kernel: no fault injection, no kmemleak (make check runs them)"
 fi
 
-# 5. Unplug while the fuzzer runs (files open, objects alive): unbind/bind, then PCI
-# remove/rescan. After a rescan the function is a new device, which virtio_pci (built in) binds
-# first: nova-lite-bind hands it over again, as it would for a user.
+# 5. Unplug while the fuzzer runs (files open, objects alive): unbind/bind on the virtio bus,
+# then (virtio-pci only) PCI remove/rescan of the parent function. After a rescan virtio_pci
+# (built in) binds the new function and makes a new virtio device, which nova-lite, loaded, binds
+# at once: no hand-off. The new device's index may differ: it is looked up again.
+# find_gpu: sets vdev to the first virtio-gpu device, which must be bound to nova-lite (given
+# 5 s). A process start in the loop, but it runs once per rescan and normally once.
+find_gpu() {
+	local start=$SECONDS
+	while :; do
+		vdev=$(nova-lite-bind --list | head -n 1)
+		[ -n "$vdev" ] && bound_to_nova_lite && return 0
+		[ $((SECONDS - start)) -lt 5 ] || break
+		sleep 0.5
+	done
+	echo "${vdev:-no virtio-gpu device}${vdev:+ is bound to '$(driver_of "$vdev")'}, not nova-lite"
+	return 1
+}
 # Up to $unplugs cycles or $unplug_secs s (0: no budget), and at least one.
 unplug_cycles() {
 	local i start=$SECONDS
 	for i in $(seq "$unplugs"); do
 		[ $i = 1 ] || [ "$unplug_secs" = 0 ] || [ $((SECONDS - start)) -lt "$unplug_secs" ] || break
-		progress "unplug cycle $i/$unplugs: unbind/bind, remove/rescan"
-		echo "$bdf" >/sys/bus/pci/drivers/nova-lite/unbind || { echo "unbind $i failed"; return 1; }
+		progress "unplug cycle $i/$unplugs: unbind/bind${pci:+, remove/rescan}"
+		echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/unbind || { echo "unbind $i failed"; return 1; }
 		sleep 1
-		echo "$bdf" >/sys/bus/pci/drivers/nova-lite/bind || { echo "bind $i failed"; return 1; }
+		echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/bind || { echo "bind $i failed"; return 1; }
 		sleep 3
-		echo 1 >"/sys/bus/pci/devices/$bdf/remove" || { echo "remove $i failed"; return 1; }
+		[ -n "$pci" ] || continue
+		echo 1 >"/sys/bus/pci/devices/$pci/remove" || { echo "remove $i failed"; return 1; }
 		sleep 1
 		echo 1 >/sys/bus/pci/rescan || { echo "rescan $i failed"; return 1; }
-		nova-lite-bind >/dev/null || { echo "hand-off after rescan $i failed"; return 1; }
+		find_gpu || { echo "after rescan $i"; return 1; }
 		sleep 3
 	done
 }
@@ -456,8 +555,11 @@ unplug_under_load() {
 
 if [ "$mode" != quick ]; then
 	stage "unplug under load"
-	check "unplug: unbind/bind and PCI remove/rescan (up to $unplugs times or $unplug_secs s) while 4 fuzzer threads run" \
+	check "unplug: unbind/bind${pci:+ and PCI remove/rescan} (up to $unplugs times or $unplug_secs s) while 4 fuzzer threads run" \
 		unplug_under_load
+	# The check ran in a subshell: the virtio device a rescan made is looked up here again.
+	find_gpu
+	ctrlq=/sys/kernel/debug/nova-lite/$vdev/ctrlq
 	live_check "unplug under load"
 
 	# 6. IGT's core_hotunplug, in a runner of its own: a failed health check aborts the runner.
@@ -465,23 +567,86 @@ if [ "$mode" != quick ]; then
 	stage "IGT: core_hotunplug"
 	run_igt /srv/tests/igt/hotunplug-list.txt /mnt/igt-hotunplug
 	bound_with_nodes() { bound_to_nova_lite && has_nodes; }
-	check "igt: core_hotunplug leaves $bdf bound to nova-lite, with its nodes" bound_with_nodes
+	check "igt: core_hotunplug leaves $vdev bound to nova-lite, with its nodes" bound_with_nodes
 fi
 check "ctrlq: every command completed, no timeout, nothing malformed (before unbind)" ctrlq_quiet
 live_check "all of the above, before unbind"
 
-# 7. Unbind and bind the PCI function, then unload and reload the module, many times.
-unbind() { echo "$bdf" >/sys/bus/pci/drivers/nova-lite/unbind && ! ls -d /sys/bus/auxiliary/devices/nova_lite.drm.* 2>/dev/null; }
-bind() { echo "$bdf" >/sys/bus/pci/drivers/nova-lite/bind && bound_to_nova_lite && has_nodes; }
-check "pci: unbind removes the auxiliary and DRM devices" unbind
-check "pci: bind brings them back" bind
+# 6. Resets of the GPU with a buffer on scanout 0: resets of its PCI function, then a stalled
+# device. Each resets the device, which destroys its resources and scanouts; the driver restores
+# them (the host compares the screenshots with the pattern), and the device works after. A PCI
+# function reset calls the driver's freeze and restore (virtio_pci's reset_prepare and
+# reset_done), the callbacks system sleep calls: system sleep itself cannot be tested here, as
+# the guest's root is virtio-9p, whose driver has no freeze and restore (the resume resets the
+# device under it, and the root hangs).
+# reset_cycle N: one reset of the GPU's PCI function, which resets the GPU once through the
+# driver's freeze and restore; then screenshot reset-N.
+reset_cycle() {
+	local before
+	before=$(resets_now)
+	echo 1 >"/sys/bus/pci/devices/$pci/reset" || { echo "PCI function reset failed: $(dmesg | tail -n 3)"; return 1; }
+	[ "$(resets_now)" = $((before + 1)) ] || { echo "resets: $(resets_now), expected $((before + 1))"; return 1; }
+	shoot "reset-$1"
+}
+# recovery: the completion handler drops every answer (debugfs lose_completions): commands time
+# out, and once the device has returned nothing for the stall timeout (20 s) it is reset, once;
+# the commands it held fail, new ones work; then screenshot recovery.
+recovery() {
+	local before i
+	before=$(resets_now)
+	echo 1000000 >"${ctrlq%/ctrlq}/lose_completions" || return 1
+	for i in $(seq 15); do
+		if nova-lite-info -b 1 >/tmp/lost.txt 2>&1 && [ "$(resets_now)" = "$before" ]; then
+			echo 0 >"${ctrlq%/ctrlq}/lose_completions"
+			echo "a query succeeded with every answer lost"
+			return 1
+		fi
+		[ "$(resets_now)" -gt "$before" ] && break
+	done
+	# Disarmed whatever happened (a reset clears it too), so that the checks after this one run.
+	echo 0 >"${ctrlq%/ctrlq}/lose_completions"
+	echo "after $i queries: resets: $(resets_now), timeouts: $(ctrlq_value timeouts); last: $(tail -n 1 /tmp/lost.txt)"
+	[ "$(resets_now)" = $((before + 1)) ] || { echo "expected one reset"; return 1; }
+	# The one stall the log may show (ci/kernel-log-allow.txt allows the line): this one.
+	[ "$(dmesg | grep -c 'the GPU returned no command for')" = 1 ] ||
+		{ echo "expected one stall in the kernel log: $(dmesg | grep -c 'the GPU returned no command for')"; return 1; }
+	[ "$(ctrlq_value timeouts)" -gt 0 ] || { echo "no command timed out"; return 1; }
+	nova-lite-info -b 10 >/tmp/after.txt 2>&1 || { cat /tmp/after.txt; echo "commands fail after the reset"; return 1; }
+	shoot recovery
+}
+if [ -f /mnt/screen-watch ] && [ -n "$pci" ]; then
+	stage "resets: 2 PCI function resets, then a stall, with a buffer on scanout 0"
+	# In this shell, not in check's subshell: the client is this shell's child until hold_stop.
+	hold_pid=
+	if hold_start 1 >/tmp/hold-start.txt 2>&1; then ok "reset: pattern 1 drawn and held on scanout 0"
+	else not_ok "reset: pattern 1 drawn and held on scanout 0" "$(tail -n 3 /tmp/hold-start.txt | tr '\n' ' ')"; fi
+	for c in 1 2; do
+		check "reset: PCI function reset $c goes through freeze and restore, screenshot taken" reset_cycle $c
+	done
+	stage "recovery: answers lost on purpose, the stalled GPU reset"
+	check "recovery: a stalled GPU is reset once, new commands work, screenshot taken" recovery
+	if [ -n "$hold_pid" ] && hold_stop >/tmp/hold-stop.txt 2>&1; then
+		ok "reset and recovery: the holding client ends cleanly, its mapping intact"
+	else
+		not_ok "reset and recovery: the holding client ends cleanly, its mapping intact" "$(tail -n 3 /tmp/hold-stop.txt 2>/dev/null | tr '\n' ' ')"
+	fi
+	check "reset and recovery: a new draw works" draw 2 after-reset
+	live_check "the resets and the recovery"
+	check "dma-api: no DMA-API error after the resets and the recovery" dma_api_clean
+fi
+
+# 7. Unbind and bind the virtio device, then unload and reload the module, many times.
+unbind() { echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/unbind && ! ls -d /sys/bus/auxiliary/devices/nova_lite.drm.* 2>/dev/null; }
+bind() { echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/bind && bound_to_nova_lite && has_nodes; }
+check "virtio: unbind removes the auxiliary and DRM devices" unbind
+check "virtio: bind brings them back" bind
 check "client: runs after rebind" nova-lite-info
 
 check "rmmod nova_lite" rmmod nova_lite
-check "pci: $bdf released after rmmod" sh -c "! test -e /sys/bus/pci/devices/$bdf/driver"
+check "virtio: $vdev released after rmmod" sh -c "! test -e /sys/bus/virtio/devices/$vdev/driver"
 check "drm: nodes gone after rmmod" sh -c '! ls /sys/bus/auxiliary/devices/nova_lite.drm.* 2>/dev/null'
 check "modprobe nova-lite again" modprobe nova-lite
-check "pci: $bdf bound to nova-lite again" bound_to_nova_lite
+check "virtio: $vdev bound to nova-lite again" bound_to_nova_lite
 check "client: runs after reload" nova-lite-info
 # Up to $cycles cycles, or $cycles_secs s (0: no budget), and at least $cycles_floor.
 load_cycles() {

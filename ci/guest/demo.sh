@@ -4,13 +4,15 @@ set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
 show() { printf '\n### %s\n' "$*"; }
 
-bdf=$(nova-lite-bind --list | head -n 1)
+vdev=$(nova-lite-bind --list | head -n 1)
+[ -n "$vdev" ] || { echo "demo: no virtio-gpu device on the virtio bus"; exit 1; }
+pci=$(nova-lite-bind --pci "$vdev")
 driver_of() { nova-lite-bind --driver "$1" | grep . || echo none; }
 
-show "virtio-gpu PCI function $bdf, bound to: $(driver_of "$bdf")"
-show "nova-lite-bind (driver_override + unbind + modprobe nova-lite)"
+show "virtio-gpu device $vdev (on PCI function ${pci:-none}), bound to: $(driver_of "$vdev")"
+show "nova-lite-bind (unbind from the current driver if any, modprobe nova-lite, bind)"
 nova-lite-bind
-show "PCI function $bdf is now bound to: $(driver_of "$bdf")"
+show "virtio device $vdev is now bound to: $(driver_of "$vdev")"
 show "auxiliary device and the DRM nodes it carries"
 for a in /sys/bus/auxiliary/devices/nova_lite.*; do
 	echo "$(basename "$a") -> driver $(basename "$(readlink "$a/driver")"), drm: $(ls "$a/drm" | tr '\n' ' ')"

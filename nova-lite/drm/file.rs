@@ -153,8 +153,14 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let (_obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
-        gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y))?;
+        let (obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
+        // The pages are mapped once, when the object becomes a resource; this returns that
+        // mapping.
+        let backing = obj.sg_table(gpu.dma_device())?;
+        // SAFETY: `backing` is the resource's backing, mapped for the GPU's DMA device
+        // bidirectionally (the shmem helper's mapping) until the object is freed, and `obj` is
+        // held during the call.
+        unsafe { gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y), backing)? };
         Ok(0)
     }
 

@@ -4,9 +4,10 @@
 //!
 //! Objects are shmem-backed: pages are allocated on first use, all at once (the DRM shmem
 //! helper pins them when the object is mapped to userspace, or when it becomes a host resource,
-//! and they stay until the object is freed), and mapped for the GPU's DMA device (the PCI
-//! function, set as the DRM device's DMA device at probe) when it becomes a resource. An object lives as long as a handle,
-//! a userspace mapping or a reference held by the kernel does.
+//! and they stay until the object is freed), and mapped for the GPU's DMA device (the virtio
+//! transport's device, set as the DRM device's DMA device at probe) when it becomes a resource.
+//! An object lives as long as a handle, a userspace mapping or a reference held by the kernel
+//! does.
 //!
 //! An object may become a 2D resource of the host ([`NovaLiteObject::make_resource`]); the
 //! resource is the object's until the object is freed, when the driver destroys it through the

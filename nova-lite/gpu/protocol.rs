@@ -1,46 +1,97 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The virtio-gpu control protocol (virtio 1.x, section 5.7.6): command and response layouts and
-//! the typed commands the core sends.
+//! The virtio-gpu control protocol (virtio 1.x, section 5.7.6): the typed commands the core sends,
+//! over the layouts of the kernel's `<linux/virtio_gpu.h>`.
 //!
-//! Every command implements [`Command`]: it knows its request bytes, the response type it
-//! expects and how to turn the response into a value. [`crate::gpu::cmdq`] moves the bytes; the
-//! rest of the driver only sees the values ([`DisplayInfo`], [`Edid`], [`CapsetInfo`]).
+//! Every command implements [`Command`]: it knows its request, the response type it expects and
+//! how to turn the response into a value. [`crate::gpu::cmdq`] moves the bytes; the rest of the
+//! driver only sees the values ([`DisplayInfo`], [`Edid`]).
 //!
 //! All fields are little endian on the wire; the structures hold them as the device wrote them
 //! and the accessors convert.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
+    uapi, //
+};
 
 /// The number of scanouts a display-information response describes (`VIRTIO_GPU_MAX_SCANOUTS`).
-pub(crate) const MAX_SCANOUTS: usize = 16;
-/// The size of the EDID buffer of a `GET_EDID` response.
-pub(crate) const EDID_MAX_SIZE: usize = 1024;
+pub(crate) const MAX_SCANOUTS: usize = uapi::VIRTIO_GPU_MAX_SCANOUTS as usize;
 /// The size of one EDID block.
 const EDID_BLOCK_SIZE: usize = 128;
 
-/// `VIRTIO_GPU_EVENT_DISPLAY`: the display configuration changed (`events_read`).
-pub(crate) const EVENT_DISPLAY: u32 = 1 << 0;
+/// A structure of `<linux/virtio_gpu.h>`, which the device reads or writes as bytes.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub(crate) struct Wire<T>(pub(crate) T);
 
-/// Command types (`enum virtio_gpu_ctrl_type`) the driver sends.
-const CMD_GET_DISPLAY_INFO: u32 = 0x0100;
-const CMD_RESOURCE_CREATE_2D: u32 = 0x0101;
-const CMD_RESOURCE_UNREF: u32 = 0x0102;
-const CMD_SET_SCANOUT: u32 = 0x0103;
-const CMD_RESOURCE_FLUSH: u32 = 0x0104;
-const CMD_TRANSFER_TO_HOST_2D: u32 = 0x0105;
-const CMD_RESOURCE_ATTACH_BACKING: u32 = 0x0106;
-const CMD_GET_CAPSET_INFO: u32 = 0x0108;
-const CMD_GET_EDID: u32 = 0x010a;
+/// Makes `Wire<T>` of each listed structure readable and writable as bytes; `size` is the
+/// structure's size, all of it fields.
+macro_rules! wire {
+    ($($t:ident = $size:literal),* $(,)?) => {$(
+        const _: () = assert!(size_of::<uapi::$t>() == $size);
+        // SAFETY: `uapi::$t` is a `#[repr(C)]` structure of `<linux/virtio_gpu.h>` made of
+        // integers and integer arrays laid out without padding (its size is that of its
+        // fields, asserted above): it has no uninitialised bytes, and every bit pattern is a
+        // valid value.
+        unsafe impl AsBytes for Wire<uapi::$t> {}
+        // SAFETY: See above.
+        unsafe impl FromBytes for Wire<uapi::$t> {}
+    )*};
+}
 
-/// Response types (`enum virtio_gpu_ctrl_type`) the driver expects.
-const RESP_OK_NODATA: u32 = 0x1100;
-const RESP_OK_DISPLAY_INFO: u32 = 0x1101;
-const RESP_OK_CAPSET_INFO: u32 = 0x1102;
-const RESP_OK_EDID: u32 = 0x1104;
+wire! {
+    virtio_gpu_ctrl_hdr = 24,
+    virtio_gpu_resp_display_info = 408,
+    virtio_gpu_cmd_get_edid = 32,
+    virtio_gpu_resp_edid = 1056,
+    virtio_gpu_resource_create_2d = 40,
+    virtio_gpu_resource_unref = 32,
+    virtio_gpu_set_scanout = 48,
+    virtio_gpu_resource_flush = 48,
+    virtio_gpu_transfer_to_host_2d = 56,
+    virtio_gpu_resource_attach_backing = 32,
+    virtio_gpu_mem_entry = 16,
+}
+
+/// The header of every request and response.
+pub(crate) type CtrlHdr = Wire<uapi::virtio_gpu_ctrl_hdr>;
+
+impl CtrlHdr {
+    /// The header of a request of type `ty`, without fence.
+    fn request(ty: u32) -> uapi::virtio_gpu_ctrl_hdr {
+        uapi::virtio_gpu_ctrl_hdr {
+            type_: ty.to_le(),
+            ..Default::default()
+        }
+    }
+
+    /// The response type.
+    pub(crate) fn ty(&self) -> u32 {
+        u32::from_le(self.0.type_)
+    }
+}
+
+/// Command types (`enum virtio_gpu_ctrl_type`) the driver sends, and responses it expects.
+const CMD_GET_DISPLAY_INFO: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_GET_DISPLAY_INFO;
+const CMD_RESOURCE_CREATE_2D: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_RESOURCE_CREATE_2D;
+const CMD_RESOURCE_UNREF: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_RESOURCE_UNREF;
+const CMD_SET_SCANOUT: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_SET_SCANOUT;
+const CMD_RESOURCE_FLUSH: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_RESOURCE_FLUSH;
+const CMD_TRANSFER_TO_HOST_2D: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D;
+const CMD_RESOURCE_ATTACH_BACKING: u32 =
+    uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING;
+const CMD_GET_EDID: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_CMD_GET_EDID;
+const RESP_OK_NODATA: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_RESP_OK_NODATA;
+const RESP_OK_DISPLAY_INFO: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_RESP_OK_DISPLAY_INFO;
+const RESP_OK_EDID: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_RESP_OK_EDID;
 
 /// The first error response type; error responses are `0x1200..=0x12ff`.
-const RESP_ERR_BASE: u32 = 0x1200;
+const RESP_ERR_BASE: u32 = uapi::virtio_gpu_ctrl_type_VIRTIO_GPU_RESP_ERR_UNSPEC;
 
 /// The error responses the device may give (`VIRTIO_GPU_RESP_ERR_*`), one counter each in the
 /// control queue's statistics.
@@ -111,56 +162,19 @@ impl DeviceError {
     }
 }
 
-/// `struct virtio_gpu_ctrl_hdr`: the header of every request and response.
-#[repr(C)]
-#[derive(Clone, Copy, Default, FromBytes, IntoBytes)]
-pub(crate) struct CtrlHdr {
-    ty: u32,
-    flags: u32,
-    fence_id: u64,
-    ctx_id: u32,
-    ring_idx: u8,
-    padding: [u8; 3],
-}
-
-impl CtrlHdr {
-    /// The header of a request of type `ty`, without fence.
-    const fn request(ty: u32) -> Self {
-        Self {
-            ty: ty.to_le(),
-            flags: 0,
-            fence_id: 0,
-            ctx_id: 0,
-            ring_idx: 0,
-            padding: [0; 3],
-        }
-    }
-
-    /// The response type.
-    pub(crate) fn ty(&self) -> u32 {
-        u32::from_le(self.ty)
-    }
-}
-
-/// `struct virtio_gpu_rect`.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug, FromBytes, IntoBytes)]
-pub(crate) struct Rect {
-    x: u32,
-    y: u32,
-    width: u32,
-    height: u32,
-}
+/// A rectangle of a resource (`struct virtio_gpu_rect`), in wire order.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Rect(uapi::virtio_gpu_rect);
 
 impl Rect {
-    /// The rectangle of `width` x `height` pixels at (`x`, `y`), in wire order.
-    pub(crate) const fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
-        Self {
+    /// The rectangle of `width` x `height` pixels at (`x`, `y`).
+    pub(crate) fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
+        Self(uapi::virtio_gpu_rect {
             x: x.to_le(),
             y: y.to_le(),
             width: width.to_le(),
             height: height.to_le(),
-        }
+        })
     }
 }
 
@@ -168,94 +182,19 @@ impl Rect {
 /// (QEMU's limit; the specification gives none).
 pub(crate) const MAX_BACKING_ENTRIES: usize = 16384;
 
-/// `struct virtio_gpu_mem_entry`: one contiguous range of a resource's backing.
-#[repr(C)]
-#[derive(Clone, Copy, Default, FromBytes, IntoBytes)]
-pub(crate) struct MemEntry {
-    addr: u64,
-    length: u32,
-    padding: u32,
-}
+/// One contiguous range of a resource's backing (`struct virtio_gpu_mem_entry`).
+pub(crate) type MemEntry = Wire<uapi::virtio_gpu_mem_entry>;
 
 impl MemEntry {
-    /// The range of `length` bytes at DMA address `addr`, in wire order.
-    pub(crate) const fn new(addr: u64, length: u32) -> Self {
-        Self {
+    /// The range of `length` bytes at device address `addr`, in wire order.
+    pub(crate) fn new(addr: u64, length: u32) -> Self {
+        Wire(uapi::virtio_gpu_mem_entry {
             addr: addr.to_le(),
             length: length.to_le(),
             padding: 0,
-        }
+        })
     }
 }
-
-// SAFETY: `MemEntry` is plain integers without padding (16 bytes, 8-aligned): it may be read by
-// the device as bytes.
-unsafe impl kernel::transmute::AsBytes for MemEntry {}
-// SAFETY: See above; every bit pattern is a valid `MemEntry`.
-unsafe impl kernel::transmute::FromBytes for MemEntry {}
-
-/// `struct virtio_gpu_display_one`.
-#[repr(C)]
-#[derive(Clone, Copy, Default, FromBytes, IntoBytes)]
-struct DisplayOne {
-    r: Rect,
-    enabled: u32,
-    flags: u32,
-}
-
-/// `struct virtio_gpu_resp_display_info`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct RespDisplayInfo {
-    hdr: CtrlHdr,
-    pmodes: [DisplayOne; MAX_SCANOUTS],
-}
-
-/// `struct virtio_gpu_get_edid` and `struct virtio_gpu_get_capset_info`: a header and an index.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct IndexedRequest {
-    hdr: CtrlHdr,
-    index: u32,
-    padding: u32,
-}
-
-impl IndexedRequest {
-    /// A request of type `ty` for instance `index`.
-    const fn new(ty: u32, index: u32) -> Self {
-        Self {
-            hdr: CtrlHdr::request(ty),
-            index: index.to_le(),
-            padding: 0,
-        }
-    }
-}
-
-/// `struct virtio_gpu_resp_edid`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct RespEdid {
-    hdr: CtrlHdr,
-    size: u32,
-    padding: u32,
-    edid: [u8; EDID_MAX_SIZE],
-}
-
-/// `struct virtio_gpu_resp_capset_info`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct RespCapsetInfo {
-    hdr: CtrlHdr,
-    capset_id: u32,
-    capset_max_version: u32,
-    capset_max_size: u32,
-    padding: u32,
-}
-
-/// The size of the largest request the driver sends.
-pub(crate) const MAX_REQUEST_SIZE: usize = 64;
-/// The size of the largest response the driver accepts.
-pub(crate) const MAX_RESPONSE_SIZE: usize = size_of::<RespEdid>();
 
 /// The display information of one scanout, as `GET_DISPLAY_INFO` reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -282,23 +221,15 @@ pub(crate) struct DisplayInfo {
     pub(crate) scanouts: [Scanout; MAX_SCANOUTS],
 }
 
+/// The size of the EDID buffer of a `GET_EDID` response.
+pub(crate) const EDID_MAX_SIZE: usize = 1024;
+
 /// The EDID blob of one scanout.
 pub(crate) struct Edid {
     /// The bytes; `len` of them are valid.
     pub(crate) data: [u8; EDID_MAX_SIZE],
     /// The size the device reported: a multiple of 128, at most [`EDID_MAX_SIZE`].
     pub(crate) len: usize,
-}
-
-/// One capability set, as `GET_CAPSET_INFO` reports it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct CapsetInfo {
-    /// `capset_id`.
-    pub(crate) id: u32,
-    /// `capset_max_version`.
-    pub(crate) max_version: u32,
-    /// `capset_max_size`.
-    pub(crate) max_size: u32,
 }
 
 /// What went wrong with a response.
@@ -309,12 +240,17 @@ pub(crate) enum ResponseError {
     Malformed,
 }
 
+/// The size of the largest request the driver sends.
+pub(crate) const MAX_REQUEST_SIZE: usize = 64;
+/// The size of the largest response the driver accepts.
+pub(crate) const MAX_RESPONSE_SIZE: usize = size_of::<uapi::virtio_gpu_resp_edid>();
+
 /// A command of the control queue.
 pub(crate) trait Command {
-    /// The request as the device reads it.
-    type Request: IntoBytes + FromBytes + Copy;
-    /// The response the device writes on success.
-    type Response: IntoBytes + FromBytes + Copy;
+    /// The request as the device reads it (at most [`MAX_REQUEST_SIZE`] bytes).
+    type Request: AsBytes;
+    /// The response the device writes on success (at most [`MAX_RESPONSE_SIZE`] bytes).
+    type Response: FromBytes + Sized;
     /// What the caller gets.
     type Output;
 
@@ -356,19 +292,19 @@ pub(crate) struct GetDisplayInfo;
 
 impl Command for GetDisplayInfo {
     type Request = CtrlHdr;
-    type Response = RespDisplayInfo;
+    type Response = Wire<uapi::virtio_gpu_resp_display_info>;
     type Output = DisplayInfo;
 
     const OK_TYPE: u32 = RESP_OK_DISPLAY_INFO;
     const NAME: &'static str = "GET_DISPLAY_INFO";
 
     fn request(&self) -> CtrlHdr {
-        CtrlHdr::request(CMD_GET_DISPLAY_INFO)
+        Wire(CtrlHdr::request(CMD_GET_DISPLAY_INFO))
     }
 
-    fn output(&self, resp: &RespDisplayInfo) -> Result<DisplayInfo> {
+    fn output(&self, resp: &Self::Response) -> Result<DisplayInfo> {
         let mut info = DisplayInfo::default();
-        for (out, one) in info.scanouts.iter_mut().zip(resp.pmodes.iter()) {
+        for (out, one) in info.scanouts.iter_mut().zip(resp.0.pmodes.iter()) {
             *out = Scanout {
                 enabled: u32::from_le(one.enabled) != 0,
                 x: u32::from_le(one.r.x),
@@ -389,53 +325,30 @@ pub(crate) struct GetEdid {
 }
 
 impl Command for GetEdid {
-    type Request = IndexedRequest;
-    type Response = RespEdid;
+    type Request = Wire<uapi::virtio_gpu_cmd_get_edid>;
+    type Response = Wire<uapi::virtio_gpu_resp_edid>;
     type Output = Edid;
 
     const OK_TYPE: u32 = RESP_OK_EDID;
     const NAME: &'static str = "GET_EDID";
 
-    fn request(&self) -> IndexedRequest {
-        IndexedRequest::new(CMD_GET_EDID, self.scanout)
+    fn request(&self) -> Self::Request {
+        Wire(uapi::virtio_gpu_cmd_get_edid {
+            hdr: CtrlHdr::request(CMD_GET_EDID),
+            scanout: self.scanout.to_le(),
+            padding: 0,
+        })
     }
 
     /// An EDID is made of 128-byte blocks, at most [`EDID_MAX_SIZE`] bytes here.
-    fn output(&self, resp: &RespEdid) -> Result<Edid> {
-        let len = usize::try_from(u32::from_le(resp.size)).map_err(|_| EPROTO)?;
+    fn output(&self, resp: &Self::Response) -> Result<Edid> {
+        let len = usize::try_from(u32::from_le(resp.0.size)).map_err(|_| EPROTO)?;
         if len == 0 || len > EDID_MAX_SIZE || len % EDID_BLOCK_SIZE != 0 {
             return Err(EPROTO);
         }
         Ok(Edid {
-            data: resp.edid,
+            data: resp.0.edid,
             len,
-        })
-    }
-}
-
-/// `VIRTIO_GPU_CMD_GET_CAPSET_INFO` for one capability set.
-pub(crate) struct GetCapsetInfo {
-    /// The capability set's index, below `num_capsets`.
-    pub(crate) index: u32,
-}
-
-impl Command for GetCapsetInfo {
-    type Request = IndexedRequest;
-    type Response = RespCapsetInfo;
-    type Output = CapsetInfo;
-
-    const OK_TYPE: u32 = RESP_OK_CAPSET_INFO;
-    const NAME: &'static str = "GET_CAPSET_INFO";
-
-    fn request(&self) -> IndexedRequest {
-        IndexedRequest::new(CMD_GET_CAPSET_INFO, self.index)
-    }
-
-    fn output(&self, resp: &RespCapsetInfo) -> Result<CapsetInfo> {
-        Ok(CapsetInfo {
-            id: u32::from_le(resp.capset_id),
-            max_version: u32::from_le(resp.capset_max_version),
-            max_size: u32::from_le(resp.capset_max_size),
         })
     }
 }
@@ -453,16 +366,16 @@ macro_rules! nodata_command {
         }
 
         impl Command for $name {
-            type Request = $wire;
+            type Request = Wire<uapi::$wire>;
             type Response = CtrlHdr;
             type Output = ();
 
             const OK_TYPE: u32 = RESP_OK_NODATA;
             const NAME: &'static str = $label;
 
-            fn request(&self) -> $wire {
+            fn request(&self) -> Self::Request {
                 let $this = self;
-                $body
+                Wire($body)
             }
 
             fn output(&self, _resp: &CtrlHdr) -> Result {
@@ -472,72 +385,11 @@ macro_rules! nodata_command {
     };
 }
 
-/// `struct virtio_gpu_resource_create_2d`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct ResourceCreate2dReq {
-    hdr: CtrlHdr,
-    resource_id: u32,
-    format: u32,
-    width: u32,
-    height: u32,
-}
-
-/// `struct virtio_gpu_resource_unref`: a header and a resource id.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct ResourceReq {
-    hdr: CtrlHdr,
-    resource_id: u32,
-    padding: u32,
-}
-
-/// `struct virtio_gpu_set_scanout`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct SetScanoutReq {
-    hdr: CtrlHdr,
-    r: Rect,
-    scanout_id: u32,
-    resource_id: u32,
-}
-
-/// `struct virtio_gpu_resource_flush`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct ResourceFlushReq {
-    hdr: CtrlHdr,
-    r: Rect,
-    resource_id: u32,
-    padding: u32,
-}
-
-/// `struct virtio_gpu_transfer_to_host_2d`.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct TransferToHost2dReq {
-    hdr: CtrlHdr,
-    r: Rect,
-    offset: u64,
-    resource_id: u32,
-    padding: u32,
-}
-
-/// `struct virtio_gpu_resource_attach_backing`, without its entries, which follow in a buffer of
-/// their own.
-#[repr(C)]
-#[derive(Clone, Copy, FromBytes, IntoBytes)]
-pub(crate) struct AttachBackingReq {
-    hdr: CtrlHdr,
-    resource_id: u32,
-    nr_entries: u32,
-}
-
 nodata_command!(
     /// `VIRTIO_GPU_CMD_RESOURCE_CREATE_2D`.
-    ResourceCreate2d, ResourceCreate2dReq, "RESOURCE_CREATE_2D",
+    ResourceCreate2d, virtio_gpu_resource_create_2d, "RESOURCE_CREATE_2D",
     { resource_id: u32, format: u32, width: u32, height: u32 },
-    |c| ResourceCreate2dReq {
+    |c| uapi::virtio_gpu_resource_create_2d {
         hdr: CtrlHdr::request(CMD_RESOURCE_CREATE_2D),
         resource_id: c.resource_id.to_le(),
         format: c.format.to_le(),
@@ -548,9 +400,9 @@ nodata_command!(
 
 nodata_command!(
     /// `VIRTIO_GPU_CMD_RESOURCE_UNREF`.
-    ResourceUnref, ResourceReq, "RESOURCE_UNREF",
+    ResourceUnref, virtio_gpu_resource_unref, "RESOURCE_UNREF",
     { resource_id: u32 },
-    |c| ResourceReq {
+    |c| uapi::virtio_gpu_resource_unref {
         hdr: CtrlHdr::request(CMD_RESOURCE_UNREF),
         resource_id: c.resource_id.to_le(),
         padding: 0,
@@ -559,11 +411,11 @@ nodata_command!(
 
 nodata_command!(
     /// `VIRTIO_GPU_CMD_SET_SCANOUT` (resource 0 disables the scanout).
-    SetScanout, SetScanoutReq, "SET_SCANOUT",
+    SetScanout, virtio_gpu_set_scanout, "SET_SCANOUT",
     { scanout_id: u32, resource_id: u32, rect: Rect },
-    |c| SetScanoutReq {
+    |c| uapi::virtio_gpu_set_scanout {
         hdr: CtrlHdr::request(CMD_SET_SCANOUT),
-        r: c.rect,
+        r: c.rect.0,
         scanout_id: c.scanout_id.to_le(),
         resource_id: c.resource_id.to_le(),
     }
@@ -571,11 +423,11 @@ nodata_command!(
 
 nodata_command!(
     /// `VIRTIO_GPU_CMD_RESOURCE_FLUSH`.
-    ResourceFlush, ResourceFlushReq, "RESOURCE_FLUSH",
+    ResourceFlush, virtio_gpu_resource_flush, "RESOURCE_FLUSH",
     { resource_id: u32, rect: Rect },
-    |c| ResourceFlushReq {
+    |c| uapi::virtio_gpu_resource_flush {
         hdr: CtrlHdr::request(CMD_RESOURCE_FLUSH),
-        r: c.rect,
+        r: c.rect.0,
         resource_id: c.resource_id.to_le(),
         padding: 0,
     }
@@ -583,11 +435,11 @@ nodata_command!(
 
 nodata_command!(
     /// `VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D`: `offset` is where `rect` starts in the backing.
-    TransferToHost2d, TransferToHost2dReq, "TRANSFER_TO_HOST_2D",
+    TransferToHost2d, virtio_gpu_transfer_to_host_2d, "TRANSFER_TO_HOST_2D",
     { resource_id: u32, rect: Rect, offset: u64 },
-    |c| TransferToHost2dReq {
+    |c| uapi::virtio_gpu_transfer_to_host_2d {
         hdr: CtrlHdr::request(CMD_TRANSFER_TO_HOST_2D),
-        r: c.rect,
+        r: c.rect.0,
         offset: c.offset.to_le(),
         resource_id: c.resource_id.to_le(),
         padding: 0,
@@ -597,9 +449,9 @@ nodata_command!(
 nodata_command!(
     /// `VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING`; the entries are sent as the command's payload
     /// ([`crate::gpu::cmdq::ControlQueue::send_with_payload`]).
-    AttachBacking, AttachBackingReq, "RESOURCE_ATTACH_BACKING",
+    AttachBacking, virtio_gpu_resource_attach_backing, "RESOURCE_ATTACH_BACKING",
     { resource_id: u32, nr_entries: u32 },
-    |c| AttachBackingReq {
+    |c| uapi::virtio_gpu_resource_attach_backing {
         hdr: CtrlHdr::request(CMD_RESOURCE_ATTACH_BACKING),
         resource_id: c.resource_id.to_le(),
         nr_entries: c.nr_entries.to_le(),

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unbinding nova-lite's PCI function while a client holds the DRM device
- * open: the client's ioctls fail with ENODEV, its mappings keep working,
- * closing works, and binding the function again gives a working device. This
- * test changes the device's binding, so it runs last (tests/igt/test-list.txt).
- * It needs root, and skips only when not run as root; as root, nova-lite's PCI
- * driver missing or not bound to the render node's function fails it.
+ * Unbinding nova-lite's virtio device (virtioN on the virtio bus) while a
+ * client holds the DRM device open: the client's ioctls fail with ENODEV, its
+ * mappings keep working, closing works, and binding the device again gives a
+ * working device. This test changes the device's binding, so it runs last
+ * (tests/igt/test-list.txt). It needs root, and skips only when not run as
+ * root; as root, nova-lite's virtio driver missing or not bound to the render
+ * node's virtio device fails it.
  */
 
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 #include "igt.h"
 #include "igt_nova_lite.h"
 
-#define PCI_DRIVER "/sys/bus/pci/drivers/nova-lite"
+#define VIRTIO_DRIVER "/sys/bus/virtio/drivers/nova-lite"
 #define REBIND_LOOPS 5
 #define MMAP_SIZE (256u * 1024)
 
@@ -33,19 +34,19 @@ static void sysfs_write(const char *file, const char *value)
 	close(fd);
 }
 
-/* Binds @slot to nova-lite and waits (up to 10 s) for its render node. */
-static int rebind(const char *slot)
+/* Binds virtio device @vdev to nova-lite and waits (up to 10 s) for its render node. */
+static int rebind(const char *vdev)
 {
 	struct timespec delay = { 0, 50 * 1000 * 1000 };
 	int fd = -1;
 
-	sysfs_write(PCI_DRIVER "/bind", slot);
+	sysfs_write(VIRTIO_DRIVER "/bind", vdev);
 	for (int i = 0; i < 200 && fd < 0; i++) {
 		fd = __drm_open_driver_render(DRIVER_NOVA_LITE);
 		if (fd < 0)
 			nanosleep(&delay, NULL);
 	}
-	igt_assert_f(fd >= 0, "no render node after binding %s\n", slot);
+	igt_assert_f(fd >= 0, "no render node after binding %s\n", vdev);
 	return fd;
 }
 
@@ -118,7 +119,7 @@ static bool use_mapping(volatile uint32_t *p, uint32_t seed, uint32_t next, char
 
 igt_main
 {
-	char slot[64] = "";
+	char vdev[64] = "";
 	int fd = -1;
 
 	igt_fixture {
@@ -126,42 +127,42 @@ igt_main
 		int ret;
 
 		/*
-		 * Only a run that is not root skips. As root, nova-lite's PCI driver directory
-		 * and the function bound to it must be there: if not, the driver was lost.
+		 * Only a run that is not root skips. As root, nova-lite's virtio driver directory
+		 * and the device bound to it must be there: if not, the driver was lost.
 		 */
-		igt_require_f(geteuid() == 0, "needs root: it unbinds and binds the PCI function "
+		igt_require_f(geteuid() == 0, "needs root: it unbinds and binds the virtio device "
 			      "(euid %u)\n", (unsigned int)geteuid());
-		igt_assert_f(access(PCI_DRIVER, F_OK) == 0, "%s: %m: nova-lite is not registered "
-			     "as a PCI driver\n", PCI_DRIVER);
+		igt_assert_f(access(VIRTIO_DRIVER, F_OK) == 0, "%s: %m: nova-lite is not registered "
+			     "as a virtio driver\n", VIRTIO_DRIVER);
 		fd = drm_open_driver_render(DRIVER_NOVA_LITE);
-		ret = nova_lite_pci_slot(fd, slot, sizeof(slot));
-		igt_assert_f(ret == 0, "no PCI function behind the render node: %s\n",
+		ret = nova_lite_core_device(fd, vdev, sizeof(vdev));
+		igt_assert_f(ret == 0, "no virtio device behind the render node: %s\n",
 			     strerror(-ret));
-		snprintf(bound, sizeof(bound), "%s/%s", PCI_DRIVER, slot);
+		snprintf(bound, sizeof(bound), "%s/%s", VIRTIO_DRIVER, vdev);
 		igt_assert_f(access(bound, F_OK) == 0, "%s: %m: %s is not bound to nova-lite\n",
-			     bound, slot);
-		igt_assert_f(access(PCI_DRIVER "/unbind", W_OK) == 0, "%s/unbind: %m\n",
-			     PCI_DRIVER);
+			     bound, vdev);
+		igt_assert_f(access(VIRTIO_DRIVER "/unbind", W_OK) == 0, "%s/unbind: %m\n",
+			     VIRTIO_DRIVER);
 	}
 
-	igt_describe("After the PCI function is unbound, an open file's ioctls fail with "
+	igt_describe("After the virtio device is unbound, an open file's ioctls fail with "
 		     "ENODEV; after binding it again, a new file works.");
 	igt_subtest("unbind-with-open-file") {
 		struct drm_nova_lite_getparam gp = { .param = NOVA_LITE_PARAM_NUM_SCANOUTS };
 		uint32_t handle = nova_lite_gem_create(fd, 4096);
 		struct drm_nova_lite_gem_info info = { .handle = handle };
 
-		sysfs_write(PCI_DRIVER "/unbind", slot);
+		sysfs_write(VIRTIO_DRIVER "/unbind", vdev);
 		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &gp, ENODEV);
 		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_GEM_INFO, &info, ENODEV);
 		drm_close_driver(fd);
 
-		fd = rebind(slot);
+		fd = rebind(vdev);
 		igt_assert(nova_lite_getparam(fd, NOVA_LITE_PARAM_NUM_SCANOUTS) >= 1);
 		gem_close(fd, nova_lite_gem_create(fd, 4096));
 	}
 
-	igt_describe("A mapping made before the PCI function is unbound keeps the object's data "
+	igt_describe("A mapping made before the virtio device is unbound keeps the object's data "
 		     "and takes writes (no SIGBUS), also after the file is closed; after binding "
 		     "again, a new file works.");
 	igt_subtest("mmap-survives-unplug") {
@@ -172,14 +173,14 @@ igt_main
 
 		for (size_t i = 0; i < MMAP_SIZE / 4; i++)
 			p[i] = nlt_pattern(0x0f1e2d3c, i);
-		sysfs_write(PCI_DRIVER "/unbind", slot);
+		sysfs_write(VIRTIO_DRIVER "/unbind", vdev);
 		unbound_ok = use_mapping(p, 0x0f1e2d3c, 0x4b5a6978, unbound, sizeof(unbound));
 		drm_close_driver(fd);
 		closed_ok = unbound_ok &&
 			    use_mapping(p, 0x4b5a6978, 0x8796a5b4, closed, sizeof(closed));
 		igt_assert_eq(munmap(p, MMAP_SIZE), 0);
 
-		fd = rebind(slot);
+		fd = rebind(vdev);
 		igt_assert_f(unbound_ok, "after unbind: %s\n", unbound);
 		igt_assert_f(closed_ok, "after closing the file: %s\n", closed);
 		gem_close(fd, nova_lite_gem_create(fd, 4096));
@@ -198,14 +199,14 @@ igt_main
 		igt_assert(prime_fd_to_handle(fd, dmabuf) != 0);
 
 		before = dma_api_errors();
-		sysfs_write(PCI_DRIVER "/unbind", slot);
+		sysfs_write(VIRTIO_DRIVER "/unbind", vdev);
 		after = dma_api_errors();
 		drm_close_driver(fd);
 		close(dmabuf);
 		gem_close(vgem, dumb.handle);
 		drm_close_driver(vgem);
 
-		fd = rebind(slot);
+		fd = rebind(vdev);
 		igt_assert_f(after == before, "DMA-API debugging counted %d error(s) at the unbind "
 			     "(a mapping of the device outlived it?)\n", after - before);
 		gem_close(fd, nova_lite_gem_create(fd, 4096));
@@ -215,9 +216,9 @@ igt_main
 	igt_subtest("unbind-rebind-loop") {
 		for (int i = 0; i < REBIND_LOOPS; i++) {
 			nova_lite_gem_create(fd, 4096 * (i + 1));
-			sysfs_write(PCI_DRIVER "/unbind", slot);
+			sysfs_write(VIRTIO_DRIVER "/unbind", vdev);
 			drm_close_driver(fd);
-			fd = rebind(slot);
+			fd = rebind(vdev);
 		}
 	}
 

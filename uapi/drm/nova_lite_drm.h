@@ -89,11 +89,13 @@ extern "C" {
  * ioctls) sleep until it answers, and may also fail with:
  *
  * - ENODEV: the device was unbound or removed while the ioctl waited;
- * - ETIMEDOUT: the device did not answer within 5 seconds (the driver then
- *   considers it failed), or no command slot became free within 5 seconds
- *   (the driver has 32 and many clients were waiting; nothing else happens);
- * - EIO: the device has failed (an earlier timeout, a protocol violation, or
- *   the device asked for a reset), or answered VIRTIO_GPU_RESP_ERR_UNSPEC or
+ * - ETIMEDOUT: the device did not answer within 5 seconds, or no command slot
+ *   became free within 5 seconds (the driver has 32 and many clients were
+ *   waiting), or the device was being reset for longer; the device stays in
+ *   use. A device that answers nothing for 20 seconds is reset, and its
+ *   resources and scanouts are re-created;
+ * - EIO: the device was reset while it held the command (the command may or
+ *   may not have been carried out), or answered VIRTIO_GPU_RESP_ERR_UNSPEC or
  *   an error this header does not list;
  * - ENOMEM: the device answered VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, or the
  *   kernel could not allocate the answer's buffer;
@@ -124,15 +126,21 @@ extern "C" {
  *	configuration: the number of 3D capability sets.
  * @NOVA_LITE_PARAM_DEVICE_FEATURES: the 64 virtio feature bits the device
  *	offers (bit N is feature N of the virtio specification).
- * @NOVA_LITE_PARAM_DRIVER_FEATURES: the virtio feature bits the driver
- *	accepted and the device confirmed (FEATURES_OK): a subset of
- *	@NOVA_LITE_PARAM_DEVICE_FEATURES.
- * @NOVA_LITE_PARAM_BAR0_SIZE: size in bytes of PCI BAR 0, 0 if unused.
- * @NOVA_LITE_PARAM_BAR1_SIZE: size in bytes of PCI BAR 1, 0 if unused.
- * @NOVA_LITE_PARAM_BAR2_SIZE: size in bytes of PCI BAR 2, 0 if unused.
- * @NOVA_LITE_PARAM_BAR3_SIZE: size in bytes of PCI BAR 3, 0 if unused.
- * @NOVA_LITE_PARAM_BAR4_SIZE: size in bytes of PCI BAR 4, 0 if unused.
- * @NOVA_LITE_PARAM_BAR5_SIZE: size in bytes of PCI BAR 5, 0 if unused.
+ * @NOVA_LITE_PARAM_DRIVER_FEATURES: the virtio feature bits negotiated with
+ *	the device (the driver's and the ring and transport features the virtio
+ *	core handles): a subset of @NOVA_LITE_PARAM_DEVICE_FEATURES.
+ * @NOVA_LITE_PARAM_BAR0_SIZE: size in bytes of BAR 0 of the virtio transport's PCI
+ *	function, 0 if unused or if the transport is not PCI.
+ * @NOVA_LITE_PARAM_BAR1_SIZE: size in bytes of BAR 1 of the virtio transport's PCI
+ *	function, 0 if unused or if the transport is not PCI.
+ * @NOVA_LITE_PARAM_BAR2_SIZE: size in bytes of BAR 2 of the virtio transport's PCI
+ *	function, 0 if unused or if the transport is not PCI.
+ * @NOVA_LITE_PARAM_BAR3_SIZE: size in bytes of BAR 3 of the virtio transport's PCI
+ *	function, 0 if unused or if the transport is not PCI.
+ * @NOVA_LITE_PARAM_BAR4_SIZE: size in bytes of BAR 4 of the virtio transport's PCI
+ *	function, 0 if unused or if the transport is not PCI.
+ * @NOVA_LITE_PARAM_BAR5_SIZE: size in bytes of BAR 5 of the virtio transport's PCI
+ *	function, 0 if unused or if the transport is not PCI.
  * @NOVA_LITE_PARAM_GEM_MAX_SIZE: the largest size in bytes that
  *	&DRM_IOCTL_NOVA_LITE_GEM_CREATE accepts for one object.
  */

@@ -61,10 +61,11 @@ uint64_t nova_lite_gem_size(int fd, uint32_t handle)
 }
 
 /*
- * Writes the sysfs directory of the PCI function behind DRM node @fd to @path:
- * the node's device is the auxiliary device, whose parent is the PCI function.
+ * Writes the sysfs directory of the core's device behind DRM node @fd to @path: the node's
+ * device is the auxiliary device, whose parent is the virtio device nova-lite binds (virtioN),
+ * whose parent in turn is the transport's device (the PCI function with virtio-pci).
  */
-static int pci_function_dir(int fd, char *path, size_t len)
+static int core_device_dir(int fd, char *path, size_t len)
 {
 	struct stat st;
 
@@ -74,14 +75,14 @@ static int pci_function_dir(int fd, char *path, size_t len)
 	return 0;
 }
 
-/* Writes the PCI function (e.g. "0000:00:0c.0") behind DRM node @fd to @slot; 0 or -errno. */
-int nova_lite_pci_slot(int fd, char *slot, size_t len)
+/* Writes the virtio device (e.g. "virtio3") behind DRM node @fd to @name; 0 or -errno. */
+int nova_lite_core_device(int fd, char *name, size_t len)
 {
 	char dir[128], real[PATH_MAX];
 	const char *base;
 	int ret;
 
-	ret = pci_function_dir(fd, dir, sizeof(dir));
+	ret = core_device_dir(fd, dir, sizeof(dir));
 	if (ret)
 		return ret;
 	if (!realpath(dir, real))
@@ -89,15 +90,39 @@ int nova_lite_pci_slot(int fd, char *slot, size_t len)
 	base = strrchr(real, '/');
 	if (!base || !base[1])
 		return -ENOENT;
-	snprintf(slot, len, "%s", base + 1);
+	snprintf(name, len, "%s", base + 1);
 	return 0;
 }
 
-/* Reads the size of PCI BAR @bar of the device behind DRM node @fd from sysfs. */
+/*
+ * Writes the sysfs directory of the PCI function behind DRM node @fd (the virtio device's
+ * parent) to @path; -ENODEV if that parent is not a PCI device (virtio-mmio), or -errno.
+ */
+static int pci_function_dir(int fd, char *path, size_t len)
+{
+	char dir[128], subsystem[192], real[PATH_MAX];
+	const char *base;
+	int ret;
+
+	ret = core_device_dir(fd, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	snprintf(path, len, "%s/..", dir);
+	snprintf(subsystem, sizeof(subsystem), "%s/subsystem", path);
+	if (!realpath(subsystem, real))
+		return errno == ENOENT ? -ENODEV : -errno;
+	base = strrchr(real, '/');
+	return base && !strcmp(base, "/pci") ? 0 : -ENODEV;
+}
+
+/*
+ * Reads the size of PCI BAR @bar of the PCI function behind DRM node @fd from sysfs; -ENODEV
+ * when the virtio transport is not PCI (then the device has no BAR).
+ */
 int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
 {
 	unsigned long long start, end, flags;
-	char dir[128], path[160];
+	char dir[160], path[192];
 	FILE *f;
 	int i, ret;
 
@@ -126,18 +151,18 @@ int __nova_lite_query(int fd, struct drm_nova_lite_query *query)
 
 /*
  * Reads counter @name of the control queue from debugfs
- * (nova-lite/<PCI function>/ctrlq), found from DRM node @fd as above.
+ * (nova-lite/<virtio device>/ctrlq), found from DRM node @fd as above.
  */
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
 {
-	char path[256], pci[64], key[64];
+	char path[256], vdev[64], key[64];
 	unsigned long long value;
 	FILE *f;
 	int ret;
 
-	ret = nova_lite_pci_slot(fd, pci, sizeof(pci));
-	igt_assert_f(ret == 0, "no PCI function for the node: %s\n", strerror(-ret));
-	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", pci);
+	ret = nova_lite_core_device(fd, vdev, sizeof(vdev));
+	igt_assert_f(ret == 0, "no virtio device for the node: %s\n", strerror(-ret));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", vdev);
 	f = fopen(path, "r");
 	igt_assert_f(f, "cannot open %s: %m\n", path);
 	while (fscanf(f, " %63[^:]: %llu", key, &value) == 2) {

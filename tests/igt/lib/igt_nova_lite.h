@@ -19,7 +19,7 @@ int __nova_lite_gem_create(int fd, struct drm_nova_lite_gem_create *create);
 uint32_t nova_lite_gem_create(int fd, uint64_t size);
 int __nova_lite_gem_info(int fd, struct drm_nova_lite_gem_info *info);
 uint64_t nova_lite_gem_size(int fd, uint32_t handle);
-int nova_lite_pci_slot(int fd, char *slot, size_t len);
+int nova_lite_core_device(int fd, char *name, size_t len);
 int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size);
 int __nova_lite_query(int fd, struct drm_nova_lite_query *query);
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name);

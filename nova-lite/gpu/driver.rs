@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The core's virtio driver: probe, unbind and configuration changes of a virtio-gpu device.
+
+use core::mem::offset_of;
+
+use kernel::{
+    auxiliary,
+    device::{
+        Bound,
+        Core, //
+    },
+    prelude::*,
+    sync::{
+        atomic::Relaxed,
+        Arc, //
+    },
+    types::CovariantForLt,
+    uapi,
+    virtio, //
+};
+
+use super::{
+    cmdq::CONTROL_QUEUE,
+    resources::Resources,
+    Gpu,
+    Queues,
+    AUX_DRM_NAME, //
+};
+use crate::MODULE_NAME;
+
+/// The core's virtio driver.
+pub(crate) struct CoreDriver;
+
+/// The core driver's data for one bound virtio device.
+pub(crate) struct CoreData<'bound> {
+    /// The auxiliary device for the DRM driver; owns the [`Gpu`]. Dropping it deletes the
+    /// auxiliary device before the [`Gpu`] goes.
+    _drm: auxiliary::Registration<'bound, CovariantForLt!(Gpu<'_>)>,
+    /// The device's queues, to fail the commands in flight on unbind before the DRM device goes
+    /// and to refresh the display information on a configuration change.
+    queues: Arc<Queues>,
+    /// The resources, to restore them after a reset.
+    resources: Arc<Resources>,
+}
+
+kernel::virtio_device_table!(VIRTIO_TABLE, [virtio::DeviceId::new(uapi::VIRTIO_ID_GPU)]);
+
+#[vtable]
+impl virtio::Driver for CoreDriver {
+    type Data<'bound> = CoreData<'bound>;
+
+    const ID_TABLE: virtio::IdTable = &VIRTIO_TABLE;
+    const FEATURES: &'static [u32] = &[uapi::VIRTIO_GPU_F_EDID];
+
+    fn probe<'bound>(
+        vdev: &'bound virtio::Device<Core<'_>>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        let (gpu, queues, resources) = Gpu::new(vdev)?;
+
+        let parent: &'bound kernel::device::Device<Bound> = vdev.as_ref();
+        // SAFETY: The registration is stored in `CoreData`, the driver data of `vdev`, which the
+        // driver core drops when `vdev` is unbound; it is never forgotten.
+        let drm = unsafe {
+            auxiliary::Registration::new_with_lt(
+                parent,
+                AUX_DRM_NAME,
+                // Unique per device: its index on the virtio bus.
+                vdev.index(),
+                MODULE_NAME,
+                gpu,
+            )
+        }
+        .inspect_err(|e| dev_err!(vdev, "cannot add the auxiliary device: {:?}\n", e))?;
+
+        Ok(CoreData {
+            _drm: drm,
+            queues,
+            resources,
+        })
+    }
+
+    fn unbind<'bound>(_vdev: &'bound virtio::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        // Wake the DRM ioctls waiting for the device with ENODEV, so that unplugging the DRM
+        // device (when `_drm` is dropped, after the device is reset) does not wait for their
+        // timeouts.
+        if let Some(control) = this.queues.queue(CONTROL_QUEUE) {
+            this.queues.handler().shut_down(control);
+        }
+    }
+
+    fn config_changed<'bound>(vdev: &'bound virtio::Device<Bound>, this: Pin<&Self::Data<'bound>>) {
+        let cmdq = this.queues.handler();
+        let stats = cmdq.stats();
+        stats.config_changes.fetch_add(1, Relaxed);
+        if vdev.status().contains(virtio::Status::NEEDS_RESET) {
+            dev_err!(vdev, "the device asks for a reset\n");
+            this.queues.request_reset();
+            return;
+        }
+        let (Ok(read), Ok(clear)) = (
+            u32::try_from(offset_of!(uapi::virtio_gpu_config, events_read)),
+            u32::try_from(offset_of!(uapi::virtio_gpu_config, events_clear)),
+        ) else {
+            return;
+        };
+        // SAFETY: `events_read` is a `__le32` field of `struct virtio_gpu_config`, which every
+        // virtio-gpu device implements.
+        let events = unsafe { vdev.config_read::<u32>(read) };
+        if events & uapi::VIRTIO_GPU_EVENT_DISPLAY != 0 {
+            stats.display_events.fetch_add(1, Relaxed);
+            // SAFETY: `events_clear`, likewise, is the field the driver writes to clear events.
+            unsafe { vdev.config_write::<u32>(clear, uapi::VIRTIO_GPU_EVENT_DISPLAY) };
+            if let Some(control) = this.queues.queue(CONTROL_QUEUE) {
+                cmdq.refresh_display_info(control);
+            }
+        }
+    }
+
+    fn freeze<'bound>(
+        _vdev: &'bound virtio::Device<Bound>,
+        this: Pin<&Self::Data<'bound>>,
+    ) -> Result {
+        // Commands wait for the restore; those the device holds fail (the reset drops them).
+        if let Some(control) = this.queues.queue(CONTROL_QUEUE) {
+            this.queues.handler().quiesce(control);
+        }
+        Ok(())
+    }
+
+    fn restore<'bound>(
+        vdev: &'bound virtio::Device<Bound>,
+        this: Pin<&Self::Data<'bound>>,
+    ) -> Result {
+        let control = this.queues.queue(CONTROL_QUEUE).ok_or(ENODEV)?;
+        // The reset destroyed the host's resources and scanouts: re-create them before other
+        // commands are sent again.
+        if let Err(e) = this.resources.restore(&this.queues) {
+            dev_err!(vdev, "resources not restored after a reset: {:?}\n", e);
+        }
+        this.queues.handler().resume(control);
+        dev_info!(vdev, "device reset and restored\n");
+        Ok(())
+    }
+}
