@@ -635,6 +635,20 @@ if [ -f /mnt/screen-watch ] && [ -n "$pci" ]; then
 	check "dma-api: no DMA-API error after the resets and the recovery" dma_api_clean
 fi
 
+# The C driver first, as on a system where it was loaded before nova-lite: it binds the GPU, and
+# nova-lite-bind moves the GPU back (virtio_gpu leaves its pointer in the device's priv).
+handoff_from_c() {
+	local rc=0
+	echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/unbind || return 1
+	modprobe virtio_gpu || return 1
+	[ "$(driver_of "$vdev")" = virtio_gpu ] || echo "$vdev" >/sys/bus/virtio/drivers/virtio_gpu/bind
+	[ "$(driver_of "$vdev")" = virtio_gpu ] || { echo "virtio_gpu did not bind $vdev"; rc=1; }
+	nova-lite-bind "$vdev" && bound_to_nova_lite && has_nodes && nova-lite-info >/dev/null || rc=1
+	rmmod virtio_gpu || rc=1
+	return $rc
+}
+check "handoff: from the C virtio_gpu back to nova-lite (nova-lite-bind)" handoff_from_c
+
 # 7. Unbind and bind the virtio device, then unload and reload the module, many times.
 unbind() { echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/unbind && ! ls -d /sys/bus/auxiliary/devices/nova_lite.drm.* 2>/dev/null; }
 bind() { echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/bind && bound_to_nova_lite && has_nodes; }
