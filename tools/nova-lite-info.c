@@ -579,6 +579,22 @@ static int draw(int fd, uint32_t seed, int hold, int rewrite, uint32_t seed2)
 	return 0;
 }
 
+/* Parses a pattern seed (0 to UINT32_MAX) into *seed; says so and returns -1 if it is not one. */
+static int parse_seed(const char *arg, uint32_t *seed)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || *end || !*arg || arg[0] == '-' || v > UINT32_MAX) {
+		fprintf(stderr, "nova-lite-info: bad seed '%s' (0 to %u)\n", arg, UINT32_MAX);
+		return -1;
+	}
+	*seed = v;
+	return 0;
+}
+
 /* Copies BENCH_BW_PASSES times the whole of dst from a cache-resident chunk; returns ns. */
 static uint64_t bench_write(unsigned char *dst, size_t size, const unsigned char *src)
 {
@@ -684,42 +700,22 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "d:c:b:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_DRAW: {
-			unsigned long long v;
-			char *end;
-
-			errno = 0;
-			v = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || optarg[0] == '-' || v > UINT32_MAX) {
-				fprintf(stderr, "nova-lite-info: bad seed '%s' (0 to %u)\n", optarg,
-					UINT32_MAX);
+		case OPT_DRAW:
+			if (parse_seed(optarg, &seed))
 				return 2;
-			}
-			seed = v;
 			do_draw = 1;
 			break;
-		}
 		case OPT_DRAW_BENCH:
 			do_draw_bench = 1;
 			break;
 		case OPT_HOLD:
 			hold = 1;
 			break;
-		case OPT_REWRITE: {
-			char *end;
-			unsigned long long v;
-
-			errno = 0;
-			v = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || optarg[0] == '-' || v > UINT32_MAX) {
-				fprintf(stderr, "nova-lite-info: bad seed '%s' (0 to %u)\n", optarg,
-					UINT32_MAX);
+		case OPT_REWRITE:
+			if (parse_seed(optarg, &seed2))
 				return 2;
-			}
-			seed2 = v;
 			rewrite = 1;
 			break;
-		}
 		case OPT_VECTOR:
 			print_vector = 1;
 			break;

@@ -155,11 +155,9 @@ impl File {
         }
         let (obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
         // The pages are mapped once, when the object becomes a resource; this returns that
-        // mapping.
+        // mapping (the shmem helper's, bidirectional), which lasts while `obj` is held.
         let backing = obj.sg_table(gpu.dma_device())?;
-        // SAFETY: `backing` is the resource's backing, mapped for the GPU's DMA device
-        // bidirectionally (the shmem helper's mapping) until the object is freed, and `obj` is
-        // held during the call.
+        // SAFETY: `backing` is the resource's backing, mapped bidirectionally for the DMA device.
         unsafe { gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y), backing)? };
         Ok(0)
     }
