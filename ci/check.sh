@@ -200,8 +200,8 @@ NOVA_LITE_QEMU_EXTRA="-device pcie-root-port,id=gpu-port,chassis=1,slot=1" NOVA_
 	$timeout "$igt_list"
 screens $mode 1024 768
 # The picture the driver restored after each reset of the GPU (PCI function resets, recovery from
-# a stall), and a draw after them.
-for shot in reset-1:1 reset-2:1 recovery:1 after-reset:2; do
+# a stall, suspend/resume cycles), and a draw after them.
+for shot in reset-1:1 reset-2:1 recovery:1 after-reset:2 sleep-1:1 sleep-1-new:2 sleep-2:1 sleep-2-new:2; do
 	if out=$(python3 "$REPO/tools/screen.py" compare "$OUT/screen-${shot%:*}.ppm" "${shot#*:}" \
 		--width 1024 --height 768 2>&1); then
 		ok "screen: ${shot%:*}: screenshot equals the client's pattern ${shot#*:}"

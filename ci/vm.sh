@@ -11,7 +11,8 @@
 # fails the run, and so do a saved log that does not start at boot (a wrapped log buffer) and an
 # error line of nova-lite's (out/guest-dmesg-err.txt) that
 # ci/kernel-log-allow.txt does not allow.
-# $NOVA_LITE_VM_MEMORY is the guest's memory (default 2G).
+# QEMU is ci/qemu.sh, which puts the 9p devices behind PCIe root ports with No_Soft_Reset, so that
+# system sleep in the guest leaves them alone. $NOVA_LITE_VM_MEMORY is the guest's memory (default 2G).
 # $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`), $NOVA_LITE_APPEND kernel
 # command-line options (e.g. `swiotlb=force`). With NOVA_LITE_SCREEN=1,
 # QEMU gets a QMP socket and a watcher takes screenshots for the guest: the guest writes a name to
@@ -81,7 +82,7 @@ fi
 : >"$console"
 set +e
 timeout -k 10 "$NOVA_LITE_VM_TIMEOUT" vng --run "$BUILD" --root "$ROOT" --force-9p \
-	--disable-microvm "${accel[@]}" --verbose --memory "$NOVA_LITE_VM_MEMORY" --cpus 2 \
+	--disable-microvm --qemu "$REPO/ci/qemu.sh" "${accel[@]}" --verbose --memory "$NOVA_LITE_VM_MEMORY" --cpus 2 \
 	--rodir /srv="$REPO" --rwdir /mnt="$OUT" \
 	--append "root=/dev/root rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose no5lvl log_buf_len=8M${NOVA_LITE_APPEND:+ $NOVA_LITE_APPEND}" \
 	--qemu-opts="$qemu_opts" \
