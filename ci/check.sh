@@ -214,8 +214,8 @@ done
 
 # The short boots: INTx instead of MSI-X (vectors=0), no EDID, one scanout; then the GPU behind
 # QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so that the device's DMA is
-# translated), the GPU bypassing it (iommu_platform=off), and bounce buffering forced: resources
-# and the display.
+# translated), the GPU bypassing it (iommu_platform=off), and bounce buffering forced on
+# virtio-mmio: resources and the display.
 if [ $mode != quick ]; then
 	# INTx, and the GPU behind the vIOMMU without ACCESS_PLATFORM (iommu_platform=off): the
 	# device bypasses the IOMMU and takes physical addresses, the rings' and the backing's.
@@ -228,8 +228,9 @@ if [ $mode != quick ]; then
 		tests/igt/iommu-list.txt
 	screens iommu 800 600
 	# Every streaming mapping bounced (swiotlb=force), the DMA API used (ACCESS_PLATFORM), no
-	# IOMMU: the SEV/TDX case.
-	NOVA_LITE_APPEND=swiotlb=131072,force NOVA_LITE_SCREEN=1 boot swiotlb swiotlb \
+	# IOMMU: the SEV/TDX case. The same boot puts the GPU on the other transport, virtio-mmio
+	# (QEMU's microvm), whose device the backing is then mapped for.
+	NOVA_LITE_MMIO=1 NOVA_LITE_APPEND=swiotlb=131072,force NOVA_LITE_SCREEN=1 boot swiotlb swiotlb \
 		max_outputs=1,xres=800,yres=600,iommu_platform=on,max_hostmem=67108864 900 \
 		tests/igt/iommu-list.txt
 	screens swiotlb 800 600

@@ -5,10 +5,14 @@
 # driver has no freeze and restore: on a resume virtio_pci would reset the device under it and the
 # guest's root would hang. With No_Soft_Reset, virtio_pci leaves those devices as they are across
 # system sleep (vp_supports_pm_no_reset()), while the GPU, which does not advertise it, is reset
-# and goes through the driver's freeze and restore, as on a real machine.
+# and goes through the driver's freeze and restore, as on a real machine. With $NOVA_LITE_MACHINE
+# set, it replaces virtme-ng's -machine (ci/vm.sh's virtio-mmio boot: microvm).
 args=() port=0
 while [ $# -gt 0 ]; do
-	if [ "$1" = -device ] && [[ "$2" == virtio-9p-pci,* ]]; then
+	if [ "$1" = -machine ] && [ -n "$NOVA_LITE_MACHINE" ]; then
+		args+=(-machine "$NOVA_LITE_MACHINE")
+		shift 2
+	elif [ "$1" = -device ] && [[ "$2" == virtio-9p-pci,* ]]; then
 		port=$((port + 1))
 		args+=(-device "pcie-root-port,id=ninep$port,chassis=$((100 + port)),slot=$((100 + port))"
 			-device "$2,bus=ninep$port,x-pcie-pm-no-soft-reset=on")

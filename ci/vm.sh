@@ -11,6 +11,8 @@
 # fails the run, and so do a saved log that does not start at boot (a wrapped log buffer) and an
 # error line of nova-lite's (out/guest-dmesg-err.txt) that
 # ci/kernel-log-allow.txt does not allow.
+# With NOVA_LITE_MMIO=1 the GPU is a virtio-gpu-device on virtio-mmio: the machine is QEMU's
+# microvm (with a PCIe host for virtme-ng's 9p and serial devices) instead of q35.
 # QEMU is ci/qemu.sh, which puts the 9p devices behind PCIe root ports with No_Soft_Reset, so that
 # system sleep in the guest leaves them alone. $NOVA_LITE_VM_MEMORY is the guest's memory (default 2G).
 # $NOVA_LITE_QEMU_EXTRA adds QEMU options (e.g. `-device intel-iommu`), $NOVA_LITE_APPEND kernel
@@ -55,11 +57,23 @@ else
 	echo "accelerator: TCG (software emulation; KVM is not usable here, see $verdict)"
 fi
 
-step "booting $KVER ($FLAVOUR) with -device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS: $*"
+gpu_device=virtio-gpu-pci
+if [ "${NOVA_LITE_MMIO:-0}" = 1 ]; then
+	# A modern virtio-mmio device (QEMU's default is legacy, which has no ACCESS_PLATFORM).
+	# microvm has no HPET and no ACPI PM timer, and under TCG the kernel's PIT calibration of
+	# the TSC fails, after which the boot hangs; the guest's TSC is the host's under TCG, so
+	# the kernel is given the host's TSC frequency (tsc_early_khz).
+	export NOVA_LITE_MACHINE=microvm,pcie=on,rtc=on
+	gpu_device=virtio-gpu-device
+	NOVA_LITE_QEMU_EXTRA="-global virtio-mmio.force-legacy=false${NOVA_LITE_QEMU_EXTRA:+ $NOVA_LITE_QEMU_EXTRA}"
+	tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	NOVA_LITE_APPEND="tsc_early_khz=$tsc_khz${NOVA_LITE_APPEND:+ $NOVA_LITE_APPEND}"
+fi
+step "booting $KVER ($FLAVOUR) with -device $gpu_device,$NOVA_LITE_GPU_OPTS: $*"
 console=$OUT/guest-console${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.txt
 rm -f "$OUT/guest-exit" "$OUT/screen-watch" "$OUT/screen-request" "$OUT/screen-done" \
 	"$OUT/guest-dmesg.txt" "$OUT/guest-dmesg-err.txt"
-qemu_opts="${NOVA_LITE_QEMU_EXTRA:+$NOVA_LITE_QEMU_EXTRA }-device virtio-gpu-pci,$NOVA_LITE_GPU_OPTS"
+qemu_opts="${NOVA_LITE_QEMU_EXTRA:+$NOVA_LITE_QEMU_EXTRA }-device $gpu_device,$NOVA_LITE_GPU_OPTS"
 qmp=
 if [ "${NOVA_LITE_SCREEN:-0}" = 1 ]; then
 	qmp=$OUT/qmp${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.sock
