@@ -10,7 +10,12 @@
 args=() port=0
 while [ $# -gt 0 ]; do
 	if [ "$1" = -machine ] && [ -n "$NOVA_LITE_MACHINE" ]; then
-		args+=(-machine "$NOVA_LITE_MACHINE")
+		# The machine type is replaced, its options (accel=...) kept: virtme-ng passes a type
+		# (q35), options (accel=kvm:tcg) or both.
+		opts=${2#*,}
+		[ "$opts" != "$2" ] || opts=
+		[[ "${2%%,*}" != *=* ]] || opts=$2
+		args+=(-machine "$NOVA_LITE_MACHINE${opts:+,$opts}")
 		shift 2
 	elif [ "$1" = -device ] && [[ "$2" == virtio-9p-pci,* ]]; then
 		port=$((port + 1))

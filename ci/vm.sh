@@ -62,11 +62,16 @@ if [ "${NOVA_LITE_MMIO:-0}" = 1 ]; then
 	# A modern virtio-mmio device (QEMU's default is legacy, which has no ACCESS_PLATFORM).
 	# microvm has no HPET and no ACPI PM timer, and under TCG the kernel's PIT calibration of
 	# the TSC fails, after which the boot hangs; the guest's TSC is the host's under TCG, so
-	# the kernel is given the host's TSC frequency (tsc_early_khz).
+	# the kernel is given the host's TSC frequency (tsc_early_khz): the host kernel's calibration
+	# if its log still has it, else /proc/cpuinfo's "cpu MHz" (the TSC's rate where the CPU's
+	# frequency is not scaled, as in a VM).
 	export NOVA_LITE_MACHINE=microvm,pcie=on,rtc=on
 	gpu_device=virtio-gpu-device
 	NOVA_LITE_QEMU_EXTRA="-global virtio-mmio.force-legacy=false${NOVA_LITE_QEMU_EXTRA:+ $NOVA_LITE_QEMU_EXTRA}"
-	tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	tsc_khz=$({ dmesg 2>/dev/null || true; } | awk '/tsc: (Refined TSC clocksource calibration:?|Detected) [0-9.]+ MHz/ {
+		for (i = 1; i < NF; i++) if ($(i + 1) == "MHz") khz = int($i * 1000) } END { if (khz) print khz }')
+	[ -n "$tsc_khz" ] || tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	[ -n "$tsc_khz" ] || die "cannot tell the host's TSC frequency (for microvm under TCG)"
 	NOVA_LITE_APPEND="tsc_early_khz=$tsc_khz${NOVA_LITE_APPEND:+ $NOVA_LITE_APPEND}"
 fi
 step "booting $KVER ($FLAVOUR) with -device $gpu_device,$NOVA_LITE_GPU_OPTS: $*"

@@ -32,9 +32,10 @@
 //! Contexts and locking: the getters return values read at probe time and take no lock; they
 //! may be called from any context. The methods that send commands ([`Gpu::display_info`],
 //! [`Gpu::edid`] and the resource methods) sleep until the device answers (at most twice
-//! [`cmdq::COMMAND_TIMEOUT`] per command: for a free slot, then for the answer): they must be
-//! called from process context without spinlocks held, and may be called by many threads at
-//! once. The resource methods also take the resource table's mutex.
+//! [`cmdq::COMMAND_TIMEOUT`] per command: for a free slot, then for the answer; freeing a
+//! resource of a device that stopped answering waits longer, see [`Gpu::destroy_resource`]):
+//! they must be called from process context without spinlocks held, and may be called by many
+//! threads at once. The resource methods also take the resource table's mutex.
 
 mod cmdq;
 mod driver;
@@ -50,7 +51,6 @@ use kernel::{
         Core,
         Device, //
     },
-    pci,
     prelude::*,
     sync::{
         atomic::Relaxed,
@@ -141,8 +141,12 @@ impl<'bound> Gpu<'bound> {
         let dma_api = dma.is_some();
         let dma_dev = dma.unwrap_or(bound.parent());
 
+        // The BARs of the virtio-pci transport's function (none on other transports; `kernel::pci`
+        // exists only with PCI).
+        #[allow(unused_mut)]
         let mut bar_sizes = [0u64; PCI_NUM_BARS];
-        if let Ok(pdev) = <&pci::Device<Bound>>::try_from(bound.parent()) {
+        #[cfg(CONFIG_PCI)]
+        if let Ok(pdev) = <&kernel::pci::Device<Bound>>::try_from(bound.parent()) {
             for (bar, size) in (0u32..).zip(bar_sizes.iter_mut()) {
                 *size = pdev.resource_len(bar)?;
             }

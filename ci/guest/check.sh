@@ -449,20 +449,35 @@ cat "$ctrlq" >/mnt/ctrlq-$mode-$flavour.txt 2>/dev/null
 check "ctrlq: every command completed, no timeout, nothing malformed (after IGT)" ctrlq_quiet
 # unbind_held: a client draws pattern 1 and holds it on scanout 0, then writes pattern 2 through
 # its mapping (not transferred: the device's copy, a bounce buffer under swiotlb, still holds
-# pattern 1); the device is unbound and bound again; the client's mapping must still hold
-# pattern 2 (a bidirectional unmap at the unbind would copy the stale bounce buffer back over it).
+# pattern 1). nova-lite is unbound and bound again, then the transport's device (virtio_pci's PCI
+# function, or the virtio-mmio platform device) is unbound from its driver and bound again: the
+# object's DMA mapping, made for that device, goes while the client still maps the object. The
+# client's mapping must still hold pattern 2 (an unmap that copies the bounce buffer back, as a
+# bidirectional one does, would revert it to pattern 1), and nova-lite must bind the virtio device
+# the transport makes again.
 unbind_held() {
+	local transport tdrv i
+	transport=$(basename "$(readlink -f "/sys/bus/virtio/devices/$vdev/..")")
+	tdrv=$(readlink -f "/sys/bus/virtio/devices/$vdev/../driver")
 	hold_start 1 --rewrite 2 || return 1
 	if ! { echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/unbind &&
-		echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/bind; }; then
+		echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/bind &&
+		echo "$transport" >"$tdrv/unbind" && echo "$transport" >"$tdrv/bind"; }; then
+		echo "unbind/bind of $vdev, then of $transport (${tdrv##*/}), failed"
 		hold_stop
 		return 1
 	fi
 	hold_stop || return 1
-	nova-lite-info >/dev/null
+	for i in $(seq 50); do
+		vdev=$(nova-lite-bind --list | head -n 1)
+		[ -n "$vdev" ] && bound_to_nova_lite && nova-lite-info >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "after the transport's bind: ${vdev:-no virtio-gpu device}, bound to '$(driver_of "$vdev")'"
+	return 1
 }
 if [ $short = 1 ]; then
-	check "virtio: unbind and bind ($mode) with a client holding a buffer: its mapping keeps what it wrote" unbind_held
+	check "virtio: unbind and bind of nova-lite, then of the transport ($mode), with a client holding a buffer: its mapping keeps what it wrote" unbind_held
 	check "dma-api: no DMA-API error, debugging still on" dma_api_clean
 	stage "end"
 	ok "guest: check script ran to the end"

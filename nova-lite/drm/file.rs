@@ -155,9 +155,10 @@ impl File {
         }
         let (obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
         // The pages are mapped once, when the object becomes a resource; this returns that
-        // mapping (the shmem helper's, bidirectional), which lasts while `obj` is held.
+        // mapping (the shmem helper's, to the device: see `NovaLiteObject::create`), which lasts
+        // while `obj` is held.
         let backing = obj.sg_table(gpu.dma_device())?;
-        // SAFETY: `backing` is the resource's backing, mapped bidirectionally for the DMA device.
+        // SAFETY: `backing` is the resource's backing, mapped to the DMA device.
         unsafe { gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y), backing)? };
         Ok(0)
     }

@@ -5,7 +5,8 @@
 //! Objects are shmem-backed: pages are allocated on first use, all at once (the DRM shmem
 //! helper pins them when the object is mapped to userspace, or when it becomes a host resource,
 //! and they stay until the object is freed), and mapped for the GPU's DMA device (the virtio
-//! transport's device, set as the DRM device's DMA device at probe) when it becomes a resource.
+//! transport's device, set as the DRM device's DMA device at probe) when it becomes a resource,
+//! for the device to read only: 2D resources are never written by the device.
 //! An object lives as long as a handle, a userspace mapping or a reference held by the kernel
 //! does.
 //!
@@ -174,15 +175,16 @@ impl NovaLiteObject {
         if size > GEM_MAX_SIZE {
             return Err(EINVAL);
         }
+        // The device only reads an object (2D backing): mapped to the device, its pages are not
+        // overwritten with a bounce buffer's stale copy when the mapping goes away (the DMA
+        // device unbound) while userspace still maps them.
+        let config = shmem::ObjectConfig {
+            map_to_device: true,
+            ..Default::default()
+        };
         // The object's shmem file reports a failed inode allocation as ENOSPC, although DRM's
         // shmem mount has no size limit: for the caller it is memory that ran out.
-        Object::new(dev, size, Default::default(), dev.into()).map_err(|e| {
-            if e == ENOSPC {
-                ENOMEM
-            } else {
-                e
-            }
-        })
+        Object::new(dev, size, config, dev.into()).map_err(|e| if e == ENOSPC { ENOMEM } else { e })
     }
 
     /// The flags the object was created with: always 0, as no creation flag is defined yet (a

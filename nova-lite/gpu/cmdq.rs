@@ -26,7 +26,8 @@
 //! stalled ([`ControlQueue::stalled`]): the core has it reset. While the device is reset (for
 //! that, or for system sleep), commands wait for it to come back, within their bound; those it
 //! held fail with `EIO` ([`ControlQueue::quiesce`]). Once the core is being unbound
-//! ([`ControlQueue::shut_down`]), waiters are woken and every command fails with `ENODEV`.
+//! ([`ControlQueue::shut_down`]), waiters are woken and every command fails with `ENODEV`; the
+//! device may still read what it holds until it is reset ([`ControlQueue::wait_stopped`]).
 //!
 //! # Locking
 //!
@@ -48,6 +49,7 @@ use kernel::{
         aref::ARef,
         atomic::Relaxed,
         Arc,
+        Completion,
         CondVar,
         CondVarTimeoutResult, //
     },
@@ -198,6 +200,10 @@ pub(crate) struct ControlQueue {
     /// Signalled when a command completes, a slot frees, or the state changes.
     #[pin]
     changed: CondVar,
+    /// Completed once the core is unbound and the device reset: it no longer uses any memory the
+    /// core gave it ([`Self::stopped`]).
+    #[pin]
+    stopped: Completion,
     stats: Arc<Stats>,
     /// The virtio device, for log messages.
     dev: ARef<Device>,
@@ -210,6 +216,7 @@ impl ControlQueue {
         let dev: ARef<Device> = dev.into();
         Ok(try_pin_init!(Self {
             changed <- new_condvar!("nova_lite_ctrlq"),
+            stopped <- Completion::new(),
             stats,
             dev,
         }? Error))
@@ -438,9 +445,25 @@ impl ControlQueue {
         self.changed.notify_all();
     }
 
-    /// Makes every waiting and later command fail with `ENODEV`: the core is being unbound.
+    /// Makes every waiting and later command fail with `ENODEV`: the core is being unbound. The
+    /// device may still use what it was given until it is reset: see [`Self::wait_stopped`].
     pub(crate) fn shut_down(&self, queue: &Queue) {
         queue.lock().state = State::Gone;
         self.changed.notify_all();
+    }
+
+    /// Records that the device was reset for the unbind of the core (the virtio adapter resets
+    /// it before the driver's data is dropped, which calls this): it no longer reads or writes
+    /// memory the core gave it.
+    pub(crate) fn stopped(&self) {
+        self.stopped.complete_all();
+    }
+
+    /// Waits until [`Self::stopped`], once a command failed with `ENODEV`: memory the device
+    /// may still read (a resource's backing) may be freed after it. Not interruptible; the wait
+    /// ends when the unbind under way reaches the drop of the core's data, which nothing it does
+    /// before waits for.
+    pub(crate) fn wait_stopped(&self) {
+        self.stopped.wait_for_completion();
     }
 }

@@ -44,7 +44,22 @@ pub(crate) struct CoreData<'bound> {
     resources: Arc<Resources>,
 }
 
-kernel::virtio_device_table!(VIRTIO_TABLE, [virtio::DeviceId::new(uapi::VIRTIO_ID_GPU)]);
+impl Drop for CoreData<'_> {
+    fn drop(&mut self) {
+        // The virtio adapter reset the device when the driver was unbound, before the driver
+        // core drops this: frees that waited for the device may proceed. The
+        // auxiliary device (and with it the DRM device, whose unplug waits for them) goes after.
+        self.queues.handler().stopped();
+    }
+}
+
+/// The devices the core binds: every virtio-gpu device. Not declared with
+/// `virtio_device_table!`, which would also export a module alias: the C driver `virtio_gpu`
+/// matches the same devices, and with both aliases udev would load both modules and the first to
+/// register would bind each GPU. Without one, autoloading only ever picks `virtio_gpu`, and
+/// nova-lite binds the GPUs no driver holds once it is loaded on purpose (see the README).
+static VIRTIO_TABLE: kernel::device_id::IdArray<virtio::DeviceId, (), 1> =
+    kernel::device_id::IdArray::new_without_index([virtio::DeviceId::new(uapi::VIRTIO_ID_GPU)]);
 
 #[vtable]
 impl virtio::Driver for CoreDriver {

@@ -343,7 +343,7 @@ impl<'bound> Gpu<'bound> {
     /// # Safety
     ///
     /// `backing` is the backing of resource `id`, mapped for [`Gpu::dma_device`] with
-    /// [`DataDirection::Bidirectional`] during the call.
+    /// [`DataDirection::ToDevice`] during the call.
     pub(crate) unsafe fn transfer_to_host(
         &self,
         id: u32,
@@ -354,8 +354,8 @@ impl<'bound> Gpu<'bound> {
         if self.dma_api {
             // The device reads the backing through its streaming mapping: the CPU's writes since
             // the last transfer must reach it (they do not by themselves under swiotlb).
-            // SAFETY: The caller maps `backing` for `dma_dev` bidirectionally.
-            unsafe { backing.dma_sync_for_device(self.dma_dev, DataDirection::Bidirectional) };
+            // SAFETY: The caller maps `backing` for `dma_dev`, to the device.
+            unsafe { backing.dma_sync_for_device(self.dma_dev, DataDirection::ToDevice) };
         }
         self.send(&protocol::TransferToHost2d {
             resource_id: id,
@@ -401,11 +401,22 @@ impl<'bound> Gpu<'bound> {
     /// cost of freeing an object (`make bench`, pair `resource`).
     ///
     /// If the device does not answer in time, it may still read the backing: the core has it
-    /// reset, which destroys the resource, and waits for that (at most [`RESET_WAIT`]); so it does if
-    /// a reset starts meanwhile. Sleeps.
+    /// reset, which destroys the resource, and waits for that (at most [`RESET_WAIT`]); so it
+    /// does if a reset starts meanwhile; after that reset it sends `RESOURCE_UNREF` once more (a
+    /// restore already under way when the resource was forgotten may have re-created it). If
+    /// the core is being unbound (`ENODEV`), it waits until the device was reset
+    /// ([`ControlQueue::wait_stopped`]). Sleeps, not interruptibly: each command (a
+    /// `SET_SCANOUT` per scanout that shows the resource, `RESOURCE_UNREF`, the second one)
+    /// waits at most twice [`COMMAND_TIMEOUT`] (a slot, then the answer), the reset at most
+    /// [`RESET_WAIT`]; the wait for the unbind's reset has no bound of its own (the unbind
+    /// under way resets the device without waiting for anything this holds).
     /// Fails only if the device refused (logged once per resource), or if the reset did not
     /// come in time (logged): the id is then never reused. The backing may be unmapped once
-    /// this returns, whatever it returns, unless the reset did not come.
+    /// this returns, whatever it returns, unless the reset did not come or the second
+    /// `RESOURCE_UNREF` failed (then a re-created resource may still have it attached).
+    ///
+    /// [`ControlQueue::wait_stopped`]: super::cmdq::ControlQueue::wait_stopped
+    /// [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
     pub(crate) fn destroy_resource(&self, id: u32) -> Result {
         let control = self.control()?;
         let cmdq = self.queues.handler();
@@ -418,8 +429,12 @@ impl<'bound> Gpu<'bound> {
         let reset = cmdq.epoch(control) != epoch;
         let result = match result {
             Ok(()) => Ok(()),
-            // The device is going away: its reset destroys the resource.
-            Err(e) if e == ENODEV => return Err(e),
+            // The device is going away: its reset destroys the resource. Until then it may still
+            // read the backing.
+            Err(e) if e == ENODEV => {
+                cmdq.wait_stopped();
+                return Err(e);
+            }
             // The device may still read the backing (no answer), or a reset started meanwhile
             // (which destroys the resource and does not re-create it): the backing may be freed
             // once the device is reset.
@@ -428,6 +443,7 @@ impl<'bound> Gpu<'bound> {
                     self.queues.request_reset();
                 }
                 cmdq.wait_for_reset(control, resets, RESET_WAIT)
+                    .and_then(|()| self.unref_after_reset(id))
             }
             // The host does not have it (a reset's restore did not re-create it).
             Err(e) if e == ENOENT => Ok(()),
@@ -435,7 +451,8 @@ impl<'bound> Gpu<'bound> {
         };
         match result {
             Ok(()) => self.destroyed_on_host(id),
-            Err(e) if e == ENODEV => {}
+            // The core was unbound while waiting for the reset: it is reset once unbound.
+            Err(e) if e == ENODEV => cmdq.wait_stopped(),
             Err(e) => {
                 dev_err!(
                     cmdq.device(),
@@ -446,6 +463,16 @@ impl<'bound> Gpu<'bound> {
             }
         }
         result
+    }
+
+    /// Destroys resource `id` once more after a reset that came while it was being destroyed:
+    /// a restore that copied the table before the record went re-created it, its backing
+    /// attached. `ENOENT` (the restore did not) is success. Sleeps.
+    fn unref_after_reset(&self, id: u32) -> Result {
+        match self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }) {
+            Err(e) if e == ENOENT => Ok(()),
+            result => result,
+        }
     }
 
     /// Disables the scanouts that show resource `id` (`SET_SCANOUT` to resource 0). Sleeps;

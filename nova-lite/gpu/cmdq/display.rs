@@ -49,7 +49,12 @@ impl ControlQueue {
             return;
         };
         buffers.slot = slot;
+        // The stall clock starts when the device is given a command while it holds none.
+        let idle = !q.busy();
         if q.add(buffers).is_ok() {
+            if idle {
+                q.last_progress = Instant::<Monotonic>::now();
+            }
             q.slots[slot] = Slot::DisplayRefresh;
             q.posted[slot] = Instant::<Monotonic>::now();
             q.refresh_pending = false;
