@@ -31,6 +31,17 @@
  *                    (one GET_DISPLAY_INFO)                + GEM_CLOSE (the nearest wait)
  *   transfer-flush   TRANSFER_TO_HOST + RESOURCE_FLUSH   virtio_gpu's TRANSFER_TO_HOST + WAIT
  *                    of 512x512 pixels (1 MiB)             of the same
+ *   transfer-1m      TRANSFER_TO_HOST of 512x512 pixels  virtio_gpu's TRANSFER_TO_HOST (the
+ *                                                          cost of submitting one)
+ *   transfer-1000    1000 TRANSFER_TO_HOST, then one     the same, then one RESOURCE_CREATE
+ *                    QUERY of the display information      + WAIT
+ *
+ * Without virgl, virtio_gpu's 2D transfer has no fence: a WAIT after it returns at once. So each
+ * sample of its transfer sides ends with a RESOURCE_CREATE + WAIT, which completes only after
+ * every command queued before (the device processes the control queue in order): timed in
+ * transfer-flush and transfer-1000, after the timed part in transfer-1m (nova-lite's sides end
+ * with a QUERY the same way). A ratio is never made of a side that does not wait against one
+ * that does.
  *   fault-vgem       create, mmap, write one byte a page, unmap, close 4 MiB: vgem's the same
  *   fault-anon       the same                            anonymous memory (the floor)
  *   write-vgem       memset of a 4 MiB mapping           vgem's mapping
@@ -90,6 +101,8 @@ struct side {
 	int (*op)(struct side *s);
 	/* If set: run once at the end of each sample, timed; waits for the queued work. */
 	int (*drain)(struct side *s);
+	/* If set: run once at the end of each sample, not timed; waits for the queued work. */
+	int (*settle)(struct side *s);
 	uint64_t size;		/* create-close, fault: bytes */
 	uint32_t handle;	/* lookup, transfer: the object used */
 	char *map;		/* write: the mapping written */
@@ -265,6 +278,24 @@ static int nova_transfer_flush(struct side *s)
 	       xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &f);
 }
 
+static int nova_transfer(struct side *s)
+{
+	struct drm_nova_lite_transfer t = {
+		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
+	};
+
+	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &t);
+}
+
+static int virtgpu_transfer(struct side *s)
+{
+	struct drm_virtgpu_3d_transfer_to_host t = {
+		.bo_handle = s->handle, .box = { .w = XFER_W, .h = XFER_H, .d = 1 },
+	};
+
+	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST, &t);
+}
+
 /* Without virgl, virtio_gpu's transfer has no fence: the WAIT returns at once (the drain waits). */
 static int virtgpu_transfer_wait(struct side *s)
 {
@@ -375,18 +406,21 @@ static double now_ns(void)
 /* Times @n operations of @s and its drain; the time of one in ns, or a negative errno. */
 static double sample(struct side *s, unsigned int n)
 {
-	double start = now_ns();
+	double start = now_ns(), t;
 	int err = 0;
 
 	for (unsigned int i = 0; i < n && !err; i++)
 		err = s->op(s);
 	if (!err && s->drain)
 		err = s->drain(s);
+	t = now_ns() - start;
+	if (!err && s->settle)
+		err = s->settle(s);
 	if (err) {
 		fprintf(stderr, "nova_lite_bench: %s: %s\n", s->what, strerror(err));
 		return -err;
 	}
-	return (now_ns() - start) / n;
+	return t / n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -864,6 +898,16 @@ int main(int argc, char **argv)
 		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST + WAIT, 512x512", virtgpu,
 			     virtgpu_transfer_wait, .handle = vg_xfer,
 			     .drain = virtgpu_create_wait) },
+		{ .name = "transfer-1m", .goal = 1.0, .iterations = 300,
+		  .nova = NOVA("TRANSFER_TO_HOST, 512x512, untimed QUERY after", nova_transfer,
+			       .handle = xres.handle, .settle = nova_roundtrip),
+		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST, untimed wait after", virtgpu,
+			     virtgpu_transfer, .handle = vg_xfer, .settle = virtgpu_create_wait) },
+		{ .name = "transfer-1000", .goal = 1.0, .iterations = 1000,
+		  .nova = NOVA("1000 TRANSFER_TO_HOST + QUERY", nova_transfer,
+			       .handle = xres.handle, .drain = nova_roundtrip),
+		  .ref = REF("virtio_gpu: 1000 TRANSFER_TO_HOST + CREATE+WAIT", virtgpu,
+			     virtgpu_transfer, .handle = vg_xfer, .drain = virtgpu_create_wait) },
 		{ .name = "fault-vgem", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",
 		  .nova = NOVA("create, map, touch 4 MiB, unmap, close", nova_fault,
 			       .size = MAP_SIZE),
