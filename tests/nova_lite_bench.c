@@ -265,19 +265,6 @@ static int nova_roundtrip(struct side *s)
 	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_QUERY, &q);
 }
 
-static int nova_transfer_flush(struct side *s)
-{
-	struct drm_nova_lite_transfer t = {
-		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
-	};
-	struct drm_nova_lite_flush f = {
-		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
-	};
-
-	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &t) ?:
-	       xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &f);
-}
-
 static int nova_transfer(struct side *s)
 {
 	struct drm_nova_lite_transfer t = {
@@ -296,16 +283,21 @@ static int virtgpu_transfer(struct side *s)
 	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST, &t);
 }
 
+static int nova_transfer_flush(struct side *s)
+{
+	struct drm_nova_lite_flush f = {
+		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
+	};
+
+	return nova_transfer(s) ?: xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &f);
+}
+
 /* Without virgl, virtio_gpu's transfer has no fence: the WAIT returns at once (the drain waits). */
 static int virtgpu_transfer_wait(struct side *s)
 {
-	struct drm_virtgpu_3d_transfer_to_host t = {
-		.bo_handle = s->handle, .box = { .w = XFER_W, .h = XFER_H, .d = 1 },
-	};
 	struct drm_virtgpu_3d_wait w = { .handle = s->handle };
 
-	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST, &t) ?:
-	       xioctl(s->fd, DRM_IOCTL_VIRTGPU_WAIT, &w);
+	return virtgpu_transfer(s) ?: xioctl(s->fd, DRM_IOCTL_VIRTGPU_WAIT, &w);
 }
 
 /* Writes one byte to every page of @map: each write takes the page's first fault. */

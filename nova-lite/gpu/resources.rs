@@ -30,7 +30,6 @@ use kernel::{
 };
 
 use super::{
-    cmdq::CONTROL_QUEUE,
     protocol::{
         self,
         MemEntry,
@@ -38,9 +37,11 @@ use super::{
         MAX_BACKING_ENTRIES,
         MAX_SCANOUTS, //
     },
-    Gpu, Queues,
+    Gpu, //
 };
 use crate::live;
+
+mod restore;
 
 /// How long freeing a resource waits for the reset it asked for, when the device did not
 /// answer: its backing must not be freed while the device may still read it. A reset takes
@@ -52,13 +53,6 @@ struct Record {
     format: u32,
     width: u32,
     height: u32,
-    entries: KVec<MemEntry>,
-}
-
-/// A copy of a [`Record`] for the restore, which sends its commands without the table's lock.
-struct Restore {
-    id: u32,
-    create: protocol::ResourceCreate2d,
     entries: KVec<MemEntry>,
 }
 
@@ -98,76 +92,6 @@ impl Resources {
                 records: RBTree::new(),
             }),
         }))
-    }
-
-    /// Re-creates the resources and the scanouts after a reset of the device, which destroyed
-    /// them: each resource with its backing and the pixels of its last transfer, then what each
-    /// scanout showed. The device is being restored: only the core's commands are sent. The
-    /// table is copied, then the commands are sent without its lock (other commands wait for the
-    /// restore). The restore stops at the first command that fails (a device that stalls again is
-    /// reset again once it has stalled for as long); the resources not re-created are missing on
-    /// the host, and commands on them fail.
-    pub(super) fn restore(&self, queues: &Queues) -> Result {
-        let cmdq = queues.handler();
-        let q = queues.queue(CONTROL_QUEUE).ok_or(ENODEV)?;
-        let mut todo = KVec::new();
-        let mut shown = KVec::new();
-        {
-            let table = self.table.lock();
-            for (&id, r) in table.records.iter() {
-                let mut entries = KVec::with_capacity(r.entries.len(), GFP_KERNEL)?;
-                entries.extend_from_slice(&r.entries, GFP_KERNEL)?;
-                let create = protocol::ResourceCreate2d {
-                    resource_id: id,
-                    format: r.format,
-                    width: r.width,
-                    height: r.height,
-                };
-                todo.push(
-                    Restore {
-                        id,
-                        create,
-                        entries,
-                    },
-                    GFP_KERNEL,
-                )?;
-            }
-            for (scanout, &(id, rect)) in (0u32..).zip(table.scanouts.iter()) {
-                if id != 0 && table.records.get(&id).is_some() {
-                    shown.push((scanout, id, rect), GFP_KERNEL)?;
-                }
-            }
-        }
-        for r in todo {
-            let (width, height) = (r.create.width, r.create.height);
-            cmdq.send_restoring(q, &r.create, KVec::new())?;
-            let entries = r.entries;
-            let attach = protocol::AttachBacking {
-                resource_id: r.id,
-                nr_entries: u32::try_from(entries.len())?,
-            };
-            cmdq.send_restoring(q, &attach, entries)?;
-            let transfer = protocol::TransferToHost2d {
-                resource_id: r.id,
-                rect: Rect::new(0, 0, width, height),
-                offset: 0,
-            };
-            cmdq.send_restoring(q, &transfer, KVec::new())?;
-        }
-        for (scanout, id, rect) in shown {
-            let set = protocol::SetScanout {
-                scanout_id: scanout,
-                resource_id: id,
-                rect,
-            };
-            cmdq.send_restoring(q, &set, KVec::new())?;
-            let flush = protocol::ResourceFlush {
-                resource_id: id,
-                rect,
-            };
-            cmdq.send_restoring(q, &flush, KVec::new())?;
-        }
-        Ok(())
     }
 }
 
