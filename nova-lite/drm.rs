@@ -117,5 +117,6 @@ impl drm::Driver for DrmDriver {
          File::set_scanout),
         (NOVA_LITE_RESOURCE_FLUSH, drm_nova_lite_flush, ioctl::AUTH | ioctl::RENDER_ALLOW,
          File::resource_flush),
+        (NOVA_LITE_WAIT, drm_nova_lite_wait, ioctl::AUTH | ioctl::RENDER_ALLOW, File::wait),
     }
 }

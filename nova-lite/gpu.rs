@@ -30,12 +30,13 @@
 //! must not keep it anywhere that outlives the DRM registration (GEM objects, open files).
 //!
 //! Contexts and locking: the getters return values read at probe time and take no lock; they
-//! may be called from any context. The methods that send commands ([`Gpu::display_info`],
-//! [`Gpu::edid`] and the resource methods) sleep until the device answers (at most twice
-//! [`cmdq::COMMAND_TIMEOUT`] per command: for a free slot, then for the answer; freeing a
-//! resource of a device that stopped answering waits longer, see [`Gpu::destroy_resource`]):
-//! they must be called from process context without spinlocks held, and may be called by many
-//! threads at once. The resource methods also take the resource table's mutex.
+//! may be called from any context. [`Gpu::display_info`] and [`Gpu::edid`] sleep until the
+//! device answers (at most twice [`cmdq::COMMAND_TIMEOUT`]: for a free slot, then for the
+//! answer). The resource methods post their commands and return without waiting for the answers
+//! (see [`resources`]); they sleep at most [`cmdq::COMMAND_TIMEOUT`] for room in the queue, but
+//! [`Gpu::destroy_resource`], which never waits for the device, and [`Gpu::wait`], which waits
+//! as long as asked. All must be called from process context without spinlocks held, and may be
+//! called by many threads at once; no lock is held while waiting for the device.
 
 mod cmdq;
 mod driver;
@@ -67,6 +68,7 @@ use kernel::{
     },
 };
 
+pub(crate) use cmdq::Fence;
 pub(crate) use driver::CoreDriver;
 pub(crate) use protocol::{
     DisplayInfo,
@@ -82,6 +84,7 @@ use cmdq::{
     CONTROL_QUEUE, //
 };
 use resources::Resources;
+pub(crate) use resources::Teardown;
 
 /// Name of the auxiliary device the DRM driver binds (`<module name>.<name>.<id>`).
 pub(crate) const AUX_DRM_NAME: &CStr = c"drm";
@@ -167,7 +170,7 @@ impl<'bound> Gpu<'bound> {
         )?;
         let queues = Arc::new(queues, GFP_KERNEL)?;
         let control = queues.queue(CONTROL_QUEUE).ok_or(EINVAL)?;
-        queues.handler().record_size(control);
+        queues.handler().record_size(control)?;
         let resources = Arc::pin_init(Resources::new()?, GFP_KERNEL)?;
 
         vdev.ready();
@@ -297,22 +300,13 @@ impl<'bound> Gpu<'bound> {
         result
     }
 
-    /// Sends `cmd` on the control queue and waits for its answer, which a signal does not end:
-    /// for the commands whose outcome the resource table must know.
-    fn send_uninterruptible<C: protocol::Command>(&self, cmd: &C) -> Result<C::Output> {
-        let control = self.control()?;
-        let result = self.queues.handler().send_uninterruptible(control, cmd);
-        self.check_stall(control, &result);
-        result
-    }
-
-    /// After a command that timed out: has the device reset if it stalled (returned nothing for
-    /// [`cmdq::STALL_TIMEOUT`] while holding commands).
+    /// After a wait that timed out: has the device reset if it stalled (held a command for
+    /// [`cmdq::STALL_TIMEOUT`] without answering it).
     fn check_stall<T>(&self, control: &Queue, result: &Result<T>) {
         if matches!(result, Err(e) if *e == ETIMEDOUT) && self.queues.handler().stalled(control) {
             dev_err!(
                 self.queues.handler().device(),
-                "the GPU returned no command for {} s: resetting it\n",
+                "the GPU held a command for {} s without answering: resetting it\n",
                 cmdq::STALL_TIMEOUT.as_millis() / 1000
             );
             self.queues.request_reset();

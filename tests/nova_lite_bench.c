@@ -26,22 +26,25 @@
  *   lookup-c         virtio_gpu's RESOURCE_INFO (the C   virtio_gpu's GET_CAP (diagnostic:
  *                    driver's lookup)                      what a lookup costs in C)
  *   resource         GEM_CREATE + RESOURCE_CREATE 64x64  virtio_gpu's RESOURCE_CREATE (2D)
- *                    + GEM_CLOSE                           + GEM_CLOSE
+ *                    + GEM_CLOSE, then one QUERY           + GEM_CLOSE, then one
+ *                                                          RESOURCE_CREATE + WAIT
  *   roundtrip        QUERY of the display information    virtio_gpu's RESOURCE_CREATE + WAIT
  *                    (one GET_DISPLAY_INFO)                + GEM_CLOSE (the nearest wait)
  *   transfer-flush   TRANSFER_TO_HOST + RESOURCE_FLUSH   virtio_gpu's TRANSFER_TO_HOST + WAIT
- *                    of 512x512 pixels (1 MiB)             of the same
+ *                    of 512x512 pixels (1 MiB), then       of the same, then one
+ *                    one WAIT                              RESOURCE_CREATE + WAIT
  *   transfer-1m      TRANSFER_TO_HOST of 512x512 pixels  virtio_gpu's TRANSFER_TO_HOST (the
  *                                                          cost of submitting one)
  *   transfer-1000    1000 TRANSFER_TO_HOST, then one     the same, then one RESOURCE_CREATE
- *                    QUERY of the display information      + WAIT
+ *                    WAIT of the resource                  + WAIT
  *
  * Without virgl, virtio_gpu's 2D transfer has no fence: a WAIT after it returns at once. So each
  * sample of its transfer sides ends with a RESOURCE_CREATE + WAIT, which completes only after
  * every command queued before (the device processes the control queue in order): timed in
- * transfer-flush and transfer-1000, after the timed part in transfer-1m (nova-lite's sides end
- * with a QUERY the same way). A ratio is never made of a side that does not wait against one
- * that does.
+ * transfer-flush and transfer-1000, after the timed part in transfer-1m. nova-lite's commands
+ * are posted too: its sides end with a DRM_IOCTL_NOVA_LITE_WAIT of the resource (a QUERY, one
+ * round trip, in resource) the same way. A ratio is never made of a side that does not wait
+ * against one that does.
  *   fault-vgem       create, mmap, write one byte a page, unmap, close 4 MiB: vgem's the same
  *   fault-anon       the same                            anonymous memory (the floor)
  *   write-vgem       memset of a 4 MiB mapping           vgem's mapping
@@ -281,6 +284,14 @@ static int virtgpu_transfer(struct side *s)
 	};
 
 	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST, &t);
+}
+
+/* WAIT for the commands posted for the side's resource (those of every file). */
+static int nova_wait(struct side *s)
+{
+	struct drm_nova_lite_wait w = { .handle = s->handle, .timeout_ns = 10ll * 1000000000 };
+
+	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_WAIT, &w);
 }
 
 static int nova_transfer_flush(struct side *s)
@@ -877,7 +888,8 @@ int main(int argc, char **argv)
 			    .fd = virtgpu, .op = virtgpu_resource_info, .handle = vg_xfer },
 		  .ref = REF("virtio_gpu: GET_CAP", virtgpu, get_cap) },
 		{ .name = "resource", .goal = 1.0, .iterations = 500,
-		  .nova = NOVA("GEM_CREATE + RESOURCE_CREATE + GEM_CLOSE", nova_resource),
+		  .nova = NOVA("GEM_CREATE + RESOURCE_CREATE + GEM_CLOSE", nova_resource,
+			       .drain = nova_roundtrip),
 		  .ref = REF("virtio_gpu: RESOURCE_CREATE + GEM_CLOSE", virtgpu, virtgpu_resource,
 			     .drain = virtgpu_create_wait) },
 		{ .name = "roundtrip", .goal = 1.0, .iterations = 1000,
@@ -886,18 +898,18 @@ int main(int argc, char **argv)
 			     virtgpu_create_wait) },
 		{ .name = "transfer-flush-1m", .goal = 1.0, .iterations = 300,
 		  .nova = NOVA("TRANSFER_TO_HOST + RESOURCE_FLUSH, 512x512", nova_transfer_flush,
-			       .handle = xres.handle),
+			       .handle = xres.handle, .drain = nova_wait),
 		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST + WAIT, 512x512", virtgpu,
 			     virtgpu_transfer_wait, .handle = vg_xfer,
 			     .drain = virtgpu_create_wait) },
 		{ .name = "transfer-1m", .goal = 1.0, .iterations = 300,
-		  .nova = NOVA("TRANSFER_TO_HOST, 512x512, untimed QUERY after", nova_transfer,
-			       .handle = xres.handle, .settle = nova_roundtrip),
+		  .nova = NOVA("TRANSFER_TO_HOST, 512x512, untimed WAIT after", nova_transfer,
+			       .handle = xres.handle, .settle = nova_wait),
 		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST, untimed wait after", virtgpu,
 			     virtgpu_transfer, .handle = vg_xfer, .settle = virtgpu_create_wait) },
 		{ .name = "transfer-1000", .goal = 1.0, .iterations = 1000,
-		  .nova = NOVA("1000 TRANSFER_TO_HOST + QUERY", nova_transfer,
-			       .handle = xres.handle, .drain = nova_roundtrip),
+		  .nova = NOVA("1000 TRANSFER_TO_HOST + WAIT", nova_transfer,
+			       .handle = xres.handle, .drain = nova_wait),
 		  .ref = REF("virtio_gpu: 1000 TRANSFER_TO_HOST + CREATE+WAIT", virtgpu,
 			     virtgpu_transfer, .handle = vg_xfer, .drain = virtgpu_create_wait) },
 		{ .name = "fault-vgem", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",

@@ -51,16 +51,16 @@
  *
  * Output: the seed first; "progress: N calls after S s" every 30 s (random
  * modes); at the end "calls: M in S.s s (R calls/s)", the calls of each kind,
- * "resource_enomem: N" (the ENOMEM answers of RESOURCE_CREATE accepted as the
- * host's memory being full, see below: the device's err_out_of_memory counter,
- * in debugfs, may grow by that much at most) and the count of unexpected
+ * "resource_enomem: N" (the resources created while the host's memory could be
+ * full, see below: each may be refused once, so the device's err_out_of_memory
+ * counter, in debugfs, may grow by that much at most) and the count of unexpected
  * results; "too few calls: M of at least N in S s" if --min-calls failed.
  * Exit status: 0, 1 for an unexpected result or too few calls, 2 for a usage
  * or setup error (no device).
  *
  * Environment: NOVA_LITE_EXPECT_MAX_HOSTMEM, the max_hostmem property of the
  * device (bytes; ci/guest/check.sh exports it). The uAPI has no parameter for
- * it. Unset, every ENOMEM of a valid RESOURCE_CREATE is a failure.
+ * it. Unset, no resource may report ENOMEM as its first error.
  *
  * The reference model: each thread knows the objects it created or imported
  * (struct model) and which of its handles name them, in which files: their
@@ -77,13 +77,15 @@
  * most RES_OBJ_MAX bytes: a quarter of the 64 MiB max_hostmem of make check),
  * and their host memory is counted as QEMU counts it (4 * width * height bytes
  * each), from before RESOURCE_CREATE is called until the last reference to the
- * object is gone (a handle, in any file, or a dma-buf; the driver destroys the
- * host resource before that close or munmap() returns): a valid
- * RESOURCE_CREATE may answer ENOMEM only if that count, which includes the new
- * resource and every other one being created, reached max_hostmem (QEMU
- * refuses a resource unless its memory plus that in use stays below it) at
- * some point during the call. Otherwise the host holds resources nobody
- * holds: a missing RESOURCE_UNREF. Resources of a finished thread that stay in
+ * object is gone (a handle, in any file, or a dma-buf; the driver posts the
+ * RESOURCE_UNREF before that close or munmap() returns, and the device carries
+ * out commands in the order they were posted): a resource may report ENOMEM
+ * as its first error (WAIT, or any later operation on it) only if that count,
+ * which includes the new resource and every other one being created, reached
+ * max_hostmem (QEMU refuses a resource unless its memory plus that in use
+ * stays below it) at some point during its RESOURCE_CREATE (a resource the
+ * host refused stays counted: an upper bound). Otherwise the host holds
+ * resources nobody holds: a missing RESOURCE_UNREF. Resources of a finished thread that stay in
  * the shared files until all threads have finished stay counted. The other
  * errors of an ioctl that asks the device (ETIMEDOUT, EIO, EPROTO, ...) are
  * failures here, as for QUERY: the device under test is healthy, the ioctls
@@ -167,14 +169,14 @@ enum op {
 	OP_GETPARAM, OP_GEM_CREATE, OP_GEM_INFO, OP_GEM_CLOSE, OP_FLINK, OP_GEM_OPEN,
 	OP_PRIME_EXPORT, OP_PRIME_IMPORT, OP_FOREIGN_IMPORT, OP_DUMB, OP_MMAP,
 	OP_BAD_POINTER, OP_BAD_IOCTL, OP_REOPEN, OP_QUERY, OP_MMAP_OFFSET,
-	OP_RESOURCE_CREATE, OP_TRANSFER, OP_SET_SCANOUT, OP_FLUSH, OP_COUNT
+	OP_RESOURCE_CREATE, OP_TRANSFER, OP_SET_SCANOUT, OP_FLUSH, OP_WAIT, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
 	"getparam", "gem_create", "gem_info", "gem_close", "flink", "gem_open",
 	"prime_export", "prime_import", "foreign_import", "dumb", "mmap",
 	"bad_pointer", "bad_ioctl", "reopen", "query", "mmap_offset",
-	"resource_create", "transfer", "set_scanout", "flush",
+	"resource_create", "transfer", "set_scanout", "flush", "wait",
 };
 
 /* Relative weights of the random mode. */
@@ -185,6 +187,7 @@ static const unsigned int op_weights[OP_COUNT] = {
 	[OP_DUMB] = 5, [OP_MMAP] = 6, [OP_BAD_POINTER] = 3, [OP_BAD_IOCTL] = 3,
 	[OP_REOPEN] = 1, [OP_QUERY] = 8, [OP_MMAP_OFFSET] = 8,
 	[OP_RESOURCE_CREATE] = 6, [OP_TRANSFER] = 5, [OP_SET_SCANOUT] = 4, [OP_FLUSH] = 5,
+	[OP_WAIT] = 5,
 };
 
 /* A byte written through a mapping. */
@@ -209,6 +212,7 @@ struct model {
 	uint32_t res_id;	/* its host resource's id, 0 if it is none */
 	uint32_t res_w, res_h;	/* the resource's size in pixels */
 	uint64_t hostmem;	/* the host memory counted for the resource (see hostmem) */
+	bool may_fail;		/* created while the host could be full: its first error may be ENOMEM */
 	bool kept;		/* held on in a shared file after its thread ended: stays counted */
 	int nmarks;
 	struct mark marks[MAX_MARKS];	/* bytes written through a mapping, the last of each */
@@ -247,7 +251,7 @@ struct thread {
 	uint64_t rng;
 	uint64_t calls, bad;
 	uint64_t per_op[OP_COUNT];
-	uint64_t resource_enomem;	/* RESOURCE_CREATE's ENOMEM accepted: the host was full */
+	uint64_t resource_enomem;	/* resources created while the host could be full */
 	bool timed_out;		/* stopped by -d */
 	uint8_t *qpage;		/* QUERY's buffer page, followed by a page without access */
 	struct file files[PRIVATE_FDS + SHARED_FDS];	/* private ones first */
@@ -1531,7 +1535,7 @@ static void do_bad_pointer(struct thread *t, struct file *f)
 static void do_bad_ioctl(struct thread *t, struct file *f)
 {
 	uint8_t arg[64] = { 0 };
-	unsigned int first = DRM_COMMAND_BASE + DRM_NOVA_LITE_RESOURCE_FLUSH + 1;
+	unsigned int first = DRM_COMMAND_BASE + DRM_NOVA_LITE_WAIT + 1;
 	unsigned int nr = first + below(t, DRM_COMMAND_END - first);
 	unsigned long req = DRM_IOWR(nr, struct drm_nova_lite_gem_info);
 	int err;
@@ -1705,18 +1709,14 @@ static void do_resource_create(struct thread *t, struct file *f)
 		peak = hostmem_end(t->id, need, !err);
 		/* A valid call may find the host's memory full (QEMU's max_hostmem), if it is. */
 		host_full = cfg.max_hostmem && peak >= cfg.max_hostmem;
-		if (err == ENOMEM && !host_full && cfg.max_hostmem)
-			snprintf(why, sizeof(why), ": the fuzzer's resources, this one included, took "
-				 "at most %" PRIu64 " of max_hostmem %" PRIu64 " bytes", peak,
-				 cfg.max_hostmem);
-		else if (err == ENOMEM && !host_full)
-			snprintf(why, sizeof(why), ": max_hostmem unknown "
-				 "(NOVA_LITE_EXPECT_MAX_HOSTMEM is not set)");
+		snprintf(why, sizeof(why), ": the fuzzer's resources, this one included, took at "
+			 "most %" PRIu64 " bytes of the host's memory", peak);
 	}
-	expect(t, OP_RESOURCE_CREATE, err, errs ? errs : OK | (host_full ? E(ENOMEM) : 0),
+	/* The host's answer comes later: the resource's first error (see do_wait()). */
+	expect(t, OP_RESOURCE_CREATE, err, errs ? errs : OK,
 	       "handle %u (%s) format %u %ux%u pad %#" PRIx64 "%s", c.handle, kind(o), c.format,
 	       c.width, c.height, (uint64_t)c.pad, why);
-	if (err == ENOMEM && !errs && host_full)
+	if (!err && !errs && host_full)
 		t->resource_enomem++;
 	if (!err && reserved) {
 		/* In --unplug, ids of two instances of the device may meet in the model. */
@@ -1729,6 +1729,7 @@ static void do_resource_create(struct thread *t, struct file *f)
 		m->res_w = c.width;
 		m->res_h = c.height;
 		m->hostmem = need;
+		m->may_fail = host_full;
 	} else if (reserved) {
 		unreserve_resource();
 	}
@@ -1818,6 +1819,50 @@ static errset rect_errs(const struct obj *o, const struct drm_nova_lite_rect *r,
 }
 
 /*
+ * The first error a resource's operations may return: ENOMEM if it was created
+ * while the host's memory could be full (its RESOURCE_CREATE_2D refused, and
+ * the ATTACH_BACKING after it then finds no resource: that second error is not
+ * recorded, the first stays).
+ */
+static errset first_errs(const struct obj *o)
+{
+	return o && o->m->may_fail ? E(ENOMEM) : 0;
+}
+
+/*
+ * DRM_IOCTL_NOVA_LITE_WAIT on the thread's resources, other objects and
+ * unknown handles: with the no-wait flag (EBUSY while commands are in flight),
+ * with a timeout of 0 to 2 ms (ETIMEDOUT) or 1 s, and sometimes unknown flags,
+ * a negative timeout or a bad pad (EINVAL). A resource's answer is 0, or its
+ * first error.
+ */
+static void do_wait(struct thread *t, struct file *f)
+{
+	struct drm_nova_lite_wait w = { 0 };
+	errset errs, bad = 0, busy;
+	struct obj *o = pick_handle(t, f, true, true, &w.handle, &errs);
+	int err;
+
+	if (chance(t, 40))
+		w.flags = NOVA_LITE_WAIT_NOWAIT;
+	w.timeout_ns = chance(t, 10) ? 1000000000 : (int64_t)below(t, 2000000);
+	switch (below(t, 20)) {
+	case 0: w.flags |= 2u << below(t, 31); bad = E(EINVAL); break;
+	case 1: w.timeout_ns = -1 - (int64_t)below(t, 1000); bad = E(EINVAL); break;
+	case 2: w.pad = 1ull << below(t, 64); bad = E(EINVAL); break;
+	default: break;
+	}
+	if (o && !o->m->foreign && !o->m->res_id)
+		errs |= E(ENXIO);
+	busy = w.flags & NOVA_LITE_WAIT_NOWAIT ? E(EBUSY) : E(ETIMEDOUT);
+	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_WAIT, &w);
+	expect(t, OP_WAIT, err, bad ? bad : errs ? errs : OK | busy | first_errs(o),
+	       "handle %u (%s) flags %#x timeout %" PRId64 " ns pad %#" PRIx64, w.handle, kind(o),
+	       w.flags, (int64_t)w.timeout_ns, (uint64_t)w.pad);
+	note_err(f, err);
+}
+
+/*
  * DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST or _RESOURCE_FLUSH (same arguments) on
  * the thread's resources, other objects and unknown handles, with rectangles
  * inside and outside, and a bad pad.
@@ -1842,7 +1887,8 @@ static void do_transfer_flush(struct thread *t, struct file *f, enum op op)
 	} else {
 		err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &a);
 	}
-	expect(t, op, err, errs ? errs : OK, "handle %u (%s %ux%u) pad %#x rect %u,%u %ux%u",
+	expect(t, op, err, errs ? errs : OK | first_errs(o),
+	       "handle %u (%s %ux%u) pad %#x rect %u,%u %ux%u",
 	       a.handle, kind(o), o ? o->m->res_w : 0, o ? o->m->res_h : 0, a.pad, a.rect.x,
 	       a.rect.y, a.rect.width, a.rect.height);
 	note_err(f, err);
@@ -1892,7 +1938,7 @@ static void do_set_scanout(struct thread *t, struct file *f)
 	}
 	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, &s);
 	expect(t, OP_SET_SCANOUT, err,
-	       !f->master ? E(EACCES) : errs ? errs : OK | (small ? E(EINVAL) : 0),
+	       !f->master ? E(EACCES) : errs ? errs : OK | (small ? E(EINVAL) : 0) | first_errs(o),
 	       "scanout %u handle %u (%s %ux%u) rect %u,%u %ux%u on %s", s.scanout, s.handle,
 	       s.handle ? kind(o) : "disable", o ? o->m->res_w : 0, o ? o->m->res_h : 0,
 	       s.rect.x, s.rect.y, s.rect.width, s.rect.height,
@@ -2086,6 +2132,7 @@ static void random_call(struct thread *t)
 	case OP_TRANSFER: do_transfer_flush(t, f, OP_TRANSFER); break;
 	case OP_SET_SCANOUT: do_set_scanout(t, f); break;
 	case OP_FLUSH: do_transfer_flush(t, f, OP_FLUSH); break;
+	case OP_WAIT: do_wait(t, f); break;
 	default: break;
 	}
 }
@@ -2235,7 +2282,7 @@ static int fault_prepare(enum op op, struct fault_ctx *c)
 			return -1;
 		c->offset = mo.offset;
 	}
-	if ((op == OP_TRANSFER || op == OP_SET_SCANOUT || op == OP_FLUSH) &&
+	if ((op == OP_TRANSFER || op == OP_SET_SCANOUT || op == OP_FLUSH || op == OP_WAIT) &&
 	    xioctl(c->primary, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &rc))
 		return -1;
 	return 0;
@@ -2360,6 +2407,11 @@ static int fault_call(enum op op, struct fault_ctx *c)
 
 		return xioctl(c->primary, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &fl);
 	}
+	case OP_WAIT: {
+		struct drm_nova_lite_wait w = { .handle = c->handle, .timeout_ns = 1000000000 };
+
+		return xioctl(c->primary, DRM_IOCTL_NOVA_LITE_WAIT, &w);
+	}
 	case OP_DUMB: {
 		struct drm_mode_create_dumb d = { .width = FAULT_W, .height = FAULT_H, .bpp = 32 };
 
@@ -2412,7 +2464,7 @@ static int run_faults(struct thread *t)
 	static const enum op ops[] = {
 		OP_REOPEN, OP_GETPARAM, OP_GEM_CREATE, OP_GEM_INFO, OP_GEM_CLOSE, OP_FLINK,
 		OP_GEM_OPEN, OP_PRIME_EXPORT, OP_PRIME_IMPORT, OP_QUERY, OP_MMAP_OFFSET, OP_MMAP,
-		OP_RESOURCE_CREATE, OP_TRANSFER, OP_SET_SCANOUT, OP_FLUSH, OP_DUMB,
+		OP_RESOURCE_CREATE, OP_TRANSFER, OP_SET_SCANOUT, OP_FLUSH, OP_WAIT, OP_DUMB,
 		OP_FOREIGN_IMPORT,
 	};
 	struct nlt_node_search rs, ps;
@@ -2496,10 +2548,11 @@ static void usage(FILE *out, int status)
 		"  --faults        every allocation of each valid call failed in turn (fail-nth)\n"
 		"  --unplug        random calls while the device goes away and comes back\n"
 		"Environment: NOVA_LITE_EXPECT_MAX_HOSTMEM, the device's max_hostmem in bytes:\n"
-		"RESOURCE_CREATE may answer ENOMEM only when the fuzzer's resources reach it\n"
-		"(unset: never).\n"
+		"a resource may report ENOMEM (its first error) only when the fuzzer's resources\n"
+		"reached it at its creation (unset: never).\n"
 		"The random calls: nova-lite's ioctls (GETPARAM, GEM_CREATE, GEM_INFO, QUERY,\n"
-		"GEM_MMAP_OFFSET, RESOURCE_CREATE, TRANSFER_TO_HOST, SET_SCANOUT, RESOURCE_FLUSH),\n"
+		"GEM_MMAP_OFFSET, RESOURCE_CREATE, TRANSFER_TO_HOST, SET_SCANOUT, RESOURCE_FLUSH,\n"
+		"WAIT),\n"
 		"mmap() of objects, GEM_CLOSE, FLINK/OPEN, PRIME export and import (vgem too),\n"
 		"dumb buffers, bad pointers and ioctl numbers, reopened files; each result checked\n"
 		"against a model of what the driver must answer. At the end: \"calls: M in S s\n"
@@ -2586,11 +2639,11 @@ int main(int argc, char **argv)
 	       cfg.seed);
 	if (!cfg.faults && cfg.max_hostmem)
 		printf("nova_lite_fuzz: max_hostmem %" PRIu64 " bytes (NOVA_LITE_EXPECT_MAX_HOSTMEM): "
-		       "RESOURCE_CREATE may answer ENOMEM only when the fuzzer's resources reach "
-		       "it\n", cfg.max_hostmem);
+		       "a resource may report ENOMEM only when the fuzzer's resources reached it "
+		       "at its creation\n", cfg.max_hostmem);
 	else if (!cfg.faults)
 		printf("nova_lite_fuzz: NOVA_LITE_EXPECT_MAX_HOSTMEM is not set: "
-		       "RESOURCE_CREATE may not answer ENOMEM\n");
+		       "no resource may report ENOMEM\n");
 	fflush(stdout);
 
 	/* What the device answers now: every later answer must be the same. */

@@ -19,6 +19,8 @@
  * Either one replaces the device, parameter and display dump (-c and -b still
  * run) and opens the primary node by default (SET_SCANOUT needs the DRM
  * master); the bench runs before the drawing, so that the picture stays.
+ * --resource-hold makes a resource, waits for it, and closes it once stdin
+ * gives a line or EOF (nothing else runs).
  *
  * --pattern-vector prints the test vector of the pattern (pixels of chosen
  * (x, y, seed), as tests/screen-pattern-vector.txt holds them), and
@@ -78,7 +80,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N] [--draw-bench]\n"
-		"                      [--draw SEED [--hold [--rewrite SEED2]]]\n"
+		"                      [--draw SEED [--hold [--rewrite SEED2]]] [--resource-hold]\n"
 		"       nova-lite-info --pattern-vector | --pattern-vector-check FILE\n"
 		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
 		"                its primary node for --draw and --draw-bench, which need\n"
@@ -90,13 +92,16 @@ static void usage(FILE *f)
 		"                then check that the mapping still holds the pattern\n"
 		"  --rewrite SEED2  with --hold: once shown, write pattern SEED2 through the\n"
 		"                mapping (not transferred) and check for it at the end\n"
+		"  --resource-hold  make a 256x256 resource, transfer it and WAIT for it, print\n"
+		"                resource=ID, then close it once stdin gives a line or EOF\n"
 		"  --draw-bench  median of %d create+map+write+transfer+scanout+flush of a\n"
 		"                512x512 resource; writes through a mapping against memcpy\n"
 		"  --pattern-vector\n"
 		"                print the test vector of the --draw pattern (no device)\n"
 		"  --pattern-vector-check FILE\n"
 		"                check a test vector file against the pattern (no device)\n"
-		"--draw and --draw-bench skip the device, parameter and display dump.\n",
+		"--draw, --draw-bench and --resource-hold skip the device, parameter and\n"
+		"display dump.\n",
 		NLT_DRIVER_NAME, BENCH_ITERATIONS);
 }
 
@@ -497,6 +502,45 @@ static int check_pattern_vector(const char *file)
 }
 
 /*
+ * --resource-hold: a resource of 256x256 pixels, transferred and waited for,
+ * held until stdin gives a line or EOF, then closed (GEM_CLOSE) before the
+ * exit: a test can change the device's state between the two (make it lose
+ * the answer to the RESOURCE_UNREF that the close posts).
+ */
+static int resource_hold(int fd)
+{
+	struct drm_nova_lite_gem_create create = { .size = 256 * 256 * 4 };
+	struct drm_nova_lite_resource_create rc = {
+		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = 256, .height = 256,
+	};
+	struct drm_nova_lite_transfer t = { .rect = { 0, 0, 256, 256 } };
+	struct drm_nova_lite_wait w = { .timeout_ns = 10ll * 1000000000 };
+	struct drm_gem_close cl = { 0 };
+	char line[256];
+
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_GEM_CREATE, &create)) {
+		report("GEM_CREATE", errno);
+		return 1;
+	}
+	rc.handle = t.handle = w.handle = cl.handle = create.handle;
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &rc) ||
+	    drmIoctl(fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &t) ||
+	    drmIoctl(fd, DRM_IOCTL_NOVA_LITE_WAIT, &w)) {
+		report("RESOURCE_CREATE, TRANSFER_TO_HOST or WAIT", errno);
+		return 1;
+	}
+	printf("resource=%u\n", rc.resource_id);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) && !strchr(line, '\n'))
+		;
+	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &cl)) {
+		report("GEM_CLOSE", errno);
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * --draw: shows the pattern of seed on scanout 0, at the size the display
  * information gives it. With hold, keeps the file open (so the resource
  * lives and the scanout shows it) until stdin gives a line or EOF.
@@ -676,11 +720,15 @@ static int draw_bench(int fd)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_REWRITE, OPT_VECTOR, OPT_VECTOR_CHECK };
+	enum {
+		OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_REWRITE, OPT_VECTOR, OPT_VECTOR_CHECK,
+		OPT_RESOURCE_HOLD,
+	};
 	static const struct option longopts[] = {
 		{ "draw", required_argument, NULL, OPT_DRAW },
 		{ "draw-bench", no_argument, NULL, OPT_DRAW_BENCH },
 		{ "hold", no_argument, NULL, OPT_HOLD },
+		{ "resource-hold", no_argument, NULL, OPT_RESOURCE_HOLD },
 		{ "rewrite", required_argument, NULL, OPT_REWRITE },
 		{ "pattern-vector", no_argument, NULL, OPT_VECTOR },
 		{ "pattern-vector-check", required_argument, NULL, OPT_VECTOR_CHECK },
@@ -692,6 +740,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *vector_file = NULL;
 	unsigned int nsizes = 0, i;
 	int do_draw = 0, do_draw_bench = 0, hold = 0, rewrite = 0, print_vector = 0;
+	int do_resource_hold = 0;
 	uint32_t seed2 = 0;
 	struct nlt_node_search search;
 	uint32_t seed = 0;
@@ -710,6 +759,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HOLD:
 			hold = 1;
+			break;
+		case OPT_RESOURCE_HOLD:
+			do_resource_hold = 1;
 			break;
 		case OPT_REWRITE:
 			if (parse_seed(optarg, &seed2))
@@ -760,6 +812,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (hold && !do_draw) || (rewrite && !hold) ||
+	    (do_resource_hold && (do_draw || do_draw_bench)) ||
 	    ((print_vector || vector_file) &&
 	     (print_vector + !!vector_file > 1 || path || nsizes || nbench || do_draw ||
 	      do_draw_bench))) {
@@ -792,6 +845,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (do_resource_hold) {
+		failed = resource_hold(fd);
+		close(fd);
+		return failed;
+	}
 	if (!do_draw && !do_draw_bench) {
 		version = drmGetVersion(fd);
 		if (!version) {

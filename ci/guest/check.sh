@@ -110,8 +110,10 @@ live_now() {
 	awk '$1 ~ /^(gem_objects|host_resources|resource_pages):$/ && $2 ~ /^[0-9]+$/ { n++; l = l $0 " " }
 		END { if (n == 3) print l }' "$live" 2>/dev/null
 }
-# live_back WHAT: the counters are back at $live_base (given 5 s: nothing is freed later than the
-# close that drops the last reference today, but the check must not race a dying process).
+# live_pages: the resource_pages count alone.
+live_pages() { awk '$1 == "resource_pages:" { print $2 }' "$live" 2>/dev/null; }
+# live_back WHAT: the counters are back at $live_base (given 5 s: a freed resource's pages go once
+# the device has answered its RESOURCE_UNREF, and the check must not race a dying process).
 live_back() {
 	local now start=$SECONDS
 	while :; do
@@ -625,12 +627,27 @@ reset_cycle() {
 	shoot "reset-$1"
 }
 # recovery: the completion handler drops every answer (debugfs lose_completions): commands time
-# out, and once the device has returned nothing for the stall timeout (20 s) it is reset, once;
-# the commands it held fail, new ones work; then screenshot recovery.
+# out, and once the device has held a command for the stall timeout (20 s) it is reset, once;
+# the commands it held fail, new ones work; then screenshot recovery. First, a client closes a
+# resource once the answers are lost: the pages of its object must stay (the device may still
+# read them) until the reset; the live check after this stage sees them freed by it.
 recovery() {
-	local before i
+	local before i pages ready
 	before=$(resets_now)
+	coproc KEEP { nova-lite-info --resource-hold 2>&1; }
+	read -r -t 60 ready <&"${KEEP[0]}"
+	case $ready in resource=*) ;; *) echo "--resource-hold: ${ready:-no answer}"; return 1 ;; esac
+	pages=$(live_pages)
 	echo 1000000 >"${ctrlq%/ctrlq}/lose_completions" || return 1
+	# EOF on its stdin: it closes the resource (RESOURCE_UNREF posted, its answer lost) and exits.
+	exec {KEEP[1]}>&-
+	wait "$KEEP_PID" || { echo "--resource-hold failed"; echo 0 >"${ctrlq%/ctrlq}/lose_completions"; return 1; }
+	sleep 1
+	[ "$(live_pages)" = "$pages" ] || {
+		echo 0 >"${ctrlq%/ctrlq}/lose_completions"
+		echo "resource pages $pages -> $(live_pages): freed before the device answered RESOURCE_UNREF"
+		return 1
+	}
 	for i in $(seq 15); do
 		if nova-lite-info -b 1 >/tmp/lost.txt 2>&1 && [ "$(resets_now)" = "$before" ]; then
 			echo 0 >"${ctrlq%/ctrlq}/lose_completions"
@@ -644,8 +661,8 @@ recovery() {
 	echo "after $i queries: resets: $(resets_now), timeouts: $(ctrlq_value timeouts); last: $(tail -n 1 /tmp/lost.txt)"
 	[ "$(resets_now)" = $((before + 1)) ] || { echo "expected one reset"; return 1; }
 	# The one stall the log may show (ci/kernel-log-allow.txt allows the line): this one.
-	[ "$(dmesg | grep -c 'the GPU returned no command for')" = 1 ] ||
-		{ echo "expected one stall in the kernel log: $(dmesg | grep -c 'the GPU returned no command for')"; return 1; }
+	[ "$(dmesg | grep -c 'the GPU held a command for')" = 1 ] ||
+		{ echo "expected one stall in the kernel log: $(dmesg | grep -c 'the GPU held a command for')"; return 1; }
 	[ "$(ctrlq_value timeouts)" -gt 0 ] || { echo "no command timed out"; return 1; }
 	nova-lite-info -b 10 >/tmp/after.txt 2>&1 || { cat /tmp/after.txt; echo "commands fail after the reset"; return 1; }
 	shoot recovery

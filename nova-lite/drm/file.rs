@@ -12,7 +12,7 @@ use kernel::{
         Registered, //
     },
     prelude::*,
-    sync::aref::ARef,
+    time::Delta,
     uaccess::{
         UserPtr,
         UserSlice, //
@@ -23,8 +23,8 @@ use kernel::{
 use super::{
     gem::{
         NovaLiteObject,
+        ObjResource,
         Object,
-        Resource,
         GEM_MAX_SIZE, //
     },
     DrmDriver,
@@ -125,7 +125,7 @@ impl File {
     }
 
     /// `DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE`: makes an object of this file a 2D resource of the
-    /// host, with its pages as backing.
+    /// host, with its pages as backing; the commands are posted.
     pub(crate) fn resource_create(
         _dev: &NovaLiteDevice<Registered>,
         gpu: &&Gpu<'_>,
@@ -153,13 +153,16 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let (obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
+        let obj = Object::lookup_handle(file, req.handle)?;
+        let (r, rect) = resource_rect(&obj, &req.rect)?;
         // The pages are mapped once, when the object becomes a resource; this returns that
         // mapping (the shmem helper's, to the device: see `NovaLiteObject::create`), which lasts
-        // while `obj` is held.
+        // until the object is released, after the device has answered its `RESOURCE_UNREF`
+        // (posted after this transfer).
         let backing = obj.sg_table(gpu.dma_device())?;
+        let offset = r.res.offset(req.rect.x, req.rect.y);
         // SAFETY: `backing` is the resource's backing, mapped to the DMA device.
-        unsafe { gpu.transfer_to_host(res.id, rect, res.offset(req.rect.x, req.rect.y), backing)? };
+        unsafe { gpu.transfer_to_host(r.res.id, &r.fence, rect, offset, backing)? };
         Ok(0)
     }
 
@@ -179,11 +182,12 @@ impl File {
             if [r.x, r.y, r.width, r.height] != [0; 4] {
                 return Err(EINVAL);
             }
-            gpu.set_scanout(req.scanout, 0, Rect::default())?;
+            gpu.set_scanout(req.scanout, 0, None, Rect::default())?;
             return Ok(0);
         }
-        let (_obj, res, rect) = resource_rect(file, req.handle, r)?;
-        gpu.set_scanout(req.scanout, res.id, rect)?;
+        let obj = Object::lookup_handle(file, req.handle)?;
+        let (res, rect) = resource_rect(&obj, r)?;
+        gpu.set_scanout(req.scanout, res.res.id, Some(&res.fence), rect)?;
         Ok(0)
     }
 
@@ -197,8 +201,31 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
-        let (_obj, res, rect) = resource_rect(file, req.handle, &req.rect)?;
-        gpu.flush(res.id, rect)?;
+        let obj = Object::lookup_handle(file, req.handle)?;
+        let (res, rect) = resource_rect(&obj, &req.rect)?;
+        gpu.flush(res.res.id, &res.fence, rect)?;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NOVA_LITE_WAIT`: waits for the commands posted for a resource of this file and
+    /// returns the first error the device answered to one of them.
+    pub(crate) fn wait(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &&Gpu<'_>,
+        req: &mut uapi::drm_nova_lite_wait,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 || req.flags & !uapi::NOVA_LITE_WAIT_NOWAIT != 0 || req.timeout_ns < 0 {
+            return Err(EINVAL);
+        }
+        let obj = Object::lookup_handle(file, req.handle)?;
+        let res = obj.resource().ok_or(ENXIO)?;
+        let timeout = if req.flags & uapi::NOVA_LITE_WAIT_NOWAIT != 0 {
+            None
+        } else {
+            Some(Delta::from_nanos(req.timeout_ns))
+        };
+        gpu.wait(&res.fence, timeout)?;
         Ok(0)
     }
 
@@ -261,17 +288,14 @@ impl File {
     }
 }
 
-/// Looks up the object `handle` of `file`, and checks that it is a resource and that `r` is a
-/// valid rectangle of it: `ENOENT`, `EINVAL` (an object of another driver, or a bad rectangle),
-/// `ENXIO` (not a resource). The caller keeps the returned object while it uses the resource's
+/// Checks that `obj` is a resource and that `r` is a valid rectangle of it: `ENXIO` (not a
+/// resource), `EINVAL` (a bad rectangle). The caller holds `obj` while it uses the resource's
 /// id: its last reference destroys the resource and frees the id for reuse.
-fn resource_rect(
-    file: &drm::File<File>,
-    handle: u32,
+fn resource_rect<'a>(
+    obj: &'a Object,
     r: &uapi::drm_nova_lite_rect,
-) -> Result<(ARef<Object>, Resource, Rect)> {
-    let obj = Object::lookup_handle(file, handle)?;
+) -> Result<(&'a ObjResource, Rect)> {
     let res = obj.resource().ok_or(ENXIO)?;
-    let rect = res.rect([r.x, r.y, r.width, r.height])?;
-    Ok((obj, res, rect))
+    let rect = res.res.rect([r.x, r.y, r.width, r.height])?;
+    Ok((res, rect))
 }

@@ -11,10 +11,14 @@
 //! does.
 //!
 //! An object may become a 2D resource of the host ([`NovaLiteObject::make_resource`]); the
-//! resource is the object's until the object is freed, when the driver destroys it through the
-//! core ([`crate::gpu::Gpu::destroy_resource`]) before the pages are unmapped (the shmem
-//! helper drops the driver's data first). If the DRM device has been unplugged by then, the
-//! core is unbound and the reset device holds no resource any more: nothing is sent.
+//! resource is the object's until the object is freed. When its last reference goes, the
+//! driver destroys the resource through the core ([`crate::gpu::Gpu::destroy_resource`]) and
+//! hands it the object, not yet released ([`shmem::Unreferenced`]): the core drops it, which
+//! unmaps and frees the pages, once the device has answered (or has been reset). Nothing waits
+//! for the device then: an object's last reference may go in `munmap()`, at process exit, in a
+//! dma-buf importer or in the completion path. If the DRM device has been unplugged by then, the
+//! core is unbound and the reset device holds no resource any more: nothing is sent, and the
+//! object is released at once.
 
 use kernel::{
     drm::{
@@ -25,11 +29,13 @@ use kernel::{
         },
         Ioctl, //
     },
-    page,
+    new_spinlock, page,
     prelude::*,
     sync::{
         aref::ARef,
-        SetOnce, //
+        Arc,
+        SetOnce,
+        SpinLock, //
     },
 };
 
@@ -39,8 +45,10 @@ use super::{
 };
 use crate::{
     gpu::{
+        Fence,
         Gpu,
-        Rect, //
+        Rect,
+        Teardown, //
     },
     live::{
         self,
@@ -105,17 +113,45 @@ impl Resource {
     }
 }
 
+/// The host resource an object became, and what its destruction takes.
+#[pin_data]
+pub(crate) struct ObjResource {
+    /// The resource.
+    pub(crate) res: Resource,
+    /// The progress of the commands posted for it.
+    pub(crate) fence: Arc<Fence>,
+    /// What destroying the resource takes, allocated with it (so that freeing the object
+    /// allocates nothing): the core's part, and a box for the object until the device lets go
+    /// of its pages. Taken once, when the object is freed.
+    #[pin]
+    teardown: SpinLock<Option<(Teardown, KBox<Parked>)>>,
+}
+
+/// What keeps an object's pages while the device may still read them, once its resource is
+/// destroyed.
+enum Parked {
+    /// Nothing yet.
+    Empty,
+    /// The object itself, freed by userspace and the kernel, not yet released.
+    Freed {
+        _obj: shmem::Unreferenced<NovaLiteObject>,
+    },
+    /// A reference to the object, whose other resource was destroyed (two creations raced).
+    Held { _obj: ARef<Object> },
+}
+
 /// The driver's part of a GEM object.
 ///
 /// Kept small: with the shmem object around it, it fills a 512-byte slab object exactly on the
 /// release kernel (a `Mutex<Option<Resource>>` and a flags field here made it 544 bytes, a 1 KiB
-/// slab object: `make bench`, kernel memory per object).
+/// slab object: `make bench`, kernel memory per object). What a resource needs is allocated
+/// when the object becomes one.
 #[pin_data(PinnedDrop)]
 pub(crate) struct NovaLiteObject {
     /// The DRM device, to reach the core when the object is freed.
     dev: ARef<NovaLiteDevice<Ioctl>>,
     /// The host resource made of this object, once it is one; set once, never unset.
-    resource: SetOnce<Resource>,
+    resource: SetOnce<Pin<KBox<ObjResource>>>,
     /// Counts the object as live until it is dropped (no size).
     _count: GemObjectCount,
 }
@@ -135,21 +171,30 @@ impl gem::DriverObject for NovaLiteObject {
             _count: GemObjectCount::new(),
         })
     }
+
+    /// Destroys the object's resource, if any, and hands the object to the core, which releases
+    /// it once the device has answered; releases it at once otherwise.
+    fn release(obj: shmem::Unreferenced<Self>) {
+        let Some(taken) = obj.resource.as_ref().and_then(|r| r.teardown.lock().take()) else {
+            return;
+        };
+        let (teardown, mut parked) = taken;
+        let dev = obj.dev.clone();
+        // Inside the guard the core is bound; without it the device is reset: the object and
+        // the unused teardown are dropped at once.
+        let Some(guard) = dev.registration_guard() else {
+            return;
+        };
+        *parked = Parked::Freed { _obj: obj };
+        guard.registration_data_with(|gpu| gpu.destroy_resource(teardown, Some(parked)));
+    }
 }
 
 #[pinned_drop]
 impl PinnedDrop for NovaLiteObject {
     fn drop(self: Pin<&mut Self>) {
-        let Some(resource) = self.resource.copy() else {
-            return;
-        };
-        live::resource_pages_removed(resource.pages());
-        // Inside the guard the core is bound; without it the device is reset, nothing to do.
-        if let Some(guard) = self.dev.registration_guard() {
-            guard.registration_data_with(|gpu| {
-                // Errors are the core's to report: the id is then never reused.
-                let _ = gpu.destroy_resource(resource.id);
-            });
+        if let Some(r) = self.resource.as_ref() {
+            live::resource_pages_removed(r.res.pages());
         }
     }
 }
@@ -194,8 +239,8 @@ impl NovaLiteObject {
     }
 
     /// The host resource made of this object, if any.
-    pub(crate) fn resource(&self) -> Option<Resource> {
-        self.resource.copy()
+    pub(crate) fn resource(&self) -> Option<&ObjResource> {
+        self.resource.as_ref().map(|r| &**r)
     }
 
     /// Makes `obj` a 2D resource of `width` x `height` pixels in `format` on `gpu`, with its pages
@@ -231,18 +276,41 @@ impl NovaLiteObject {
         if obj.resource.as_ref().is_some() {
             return Err(EBUSY);
         }
+        // Allocated before the resource exists: nothing fails after it.
+        let parked = KBox::new(Parked::Empty, GFP_KERNEL)?;
         // Pins the pages and maps them for the GPU, until the object is freed, even if the device
         // refuses the resource below: the shmem helper keeps one mapping for the object's life,
         // which a later RESOURCE_CREATE on the same object reuses (as an mmap() keeps the pages).
         let sgt = obj.sg_table(gpu.dma_device())?;
-        // No lock is held across the commands: two racing creations on one object both make a
-        // resource, and the one that records it second destroys its own.
-        let id = gpu.create_resource(format, width, height, sgt)?;
-        let resource = Resource { id, ..resource };
-        if !obj.resource.populate(resource) {
-            // Errors are the core's to report: the id is then never reused.
-            let _ = gpu.destroy_resource(id);
-            return Err(EBUSY);
+        let new = gpu.create_resource(format, width, height, sgt)?;
+        let resource = Resource {
+            id: new.id,
+            ..resource
+        };
+        let made = KBox::pin_init(
+            pin_init!(ObjResource {
+                res: resource,
+                fence: new.fence,
+                teardown <- new_spinlock!(None),
+            }),
+            GFP_KERNEL,
+        );
+        // No lock is held across the creation: two racing creations on one object both make a
+        // resource, and the one that records it second destroys its own; so does one that
+        // cannot allocate its record. The object's pages stay until the device has answered.
+        let populated = made.and_then(|made| match obj.resource.populate(made) {
+            true => Ok(()),
+            false => Err(EBUSY),
+        });
+        if let Err(e) = populated {
+            let mut parked = parked;
+            *parked = Parked::Held { _obj: obj.into() };
+            gpu.destroy_resource(new.teardown, Some(parked));
+            return Err(e);
+        }
+        // The caller holds a reference to `obj`: it cannot be freed meanwhile.
+        if let Some(r) = obj.resource.as_ref() {
+            *r.teardown.lock() = Some((new.teardown, parked));
         }
         live::resource_pages_added(resource.pages());
         Ok(resource)

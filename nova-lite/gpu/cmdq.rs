@@ -1,43 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The control queue: sends virtio-gpu commands ([`protocol::Command`]) on the device's control
-//! virtqueue and waits for their answers.
+//! virtqueue, either waiting for their answers or posting them.
 //!
 //! # Design
 //!
 //! A command is a [`CmdBuffers`]: its request, its payload if any (backing entries, read by the
 //! device after the request) and room for its response, in one allocation the virtio core maps
-//! for the device. The command takes one of [`NUM_SLOTS`] slots, is added to the virtqueue, and
-//! its submitter sleeps on a condition variable until the device returns it: the queue's
-//! [`Handler`] (the virtio core calls it in interrupt context) takes the command back and hands
-//! it to the slot.
+//! for the device. Each command offered to the device gets the next sequence number; the queue
+//! keeps those the device holds, so that "completed up to N" is known although virtio does not
+//! promise to complete commands in order.
 //!
-//! A slot belongs to the queue, not to its submitter: a submitter that stops waiting (timeout,
-//! signal, unbind) leaves its slot "abandoned", and the slot is only reused once the device has
-//! given the command back (its buffers are freed then), or when the device is reset, which
-//! frees the commands it held (see [`kernel::virtio::virtqueue`]). The device never writes
-//! freed memory.
+//! - A **sent** command ([`ControlQueue::send`]: display information, EDIDs, the restore after a
+//!   reset) takes one of [`NUM_SLOTS`] slots, and its submitter sleeps until the device returns
+//!   it. A slot belongs to the queue, not to its submitter: a submitter that stops waiting
+//!   (timeout, signal, unbind) leaves its slot "abandoned", reused once the device has given the
+//!   command back or is reset.
+//! - A **posted** command ([`ControlQueue::post`]: everything on resources) is offered and the
+//!   submitter returns. The completion path checks the answer and records an error on the
+//!   command's [`Fence`] (the resource's), which [`ControlQueue::wait_fence`] waits for. A posted
+//!   command may keep memory the device reads meanwhile ([`Prepared::keep`]); it is freed once
+//!   the device has completed the command and every command before it, or is reset. Commands
+//!   that undo what the driver made ([`ControlQueue::post_or_park`]) never wait: without room in
+//!   the ring, or while the device is reset, they wait in a backlog, sent first when room comes.
+//!
+//! The virtio core signals returned commands in interrupt context; the queue set calls the
+//! [`Handler`](kernel::virtio::virtqueue::Handler) from a work item, which completes them in process context and drops what they
+//! kept without the queue's lock (see [`kernel::virtio::virtqueue`]). The device never writes
+//! freed memory: a reset drops the commands it held.
 //!
 //! # Bounded waits, resets and states
 //!
-//! A command waits at most [`COMMAND_TIMEOUT`] for a free slot, then at most as long for its
-//! answer, and fails with `ETIMEDOUT` otherwise; the device is not blamed for being slow. A
-//! device that returns nothing at all for [`STALL_TIMEOUT`] while commands are in flight is
-//! stalled ([`ControlQueue::stalled`]): the core has it reset. While the device is reset (for
-//! that, or for system sleep), commands wait for it to come back, within their bound; those it
-//! held fail with `EIO` ([`ControlQueue::quiesce`]). Once the core is being unbound
-//! ([`ControlQueue::shut_down`]), waiters are woken and every command fails with `ENODEV`; the
-//! device may still read what it holds until it is reset ([`ControlQueue::wait_stopped`]).
+//! A sent command waits at most [`COMMAND_TIMEOUT`] for a free slot, then at most as long for its
+//! answer, and fails with `ETIMEDOUT` otherwise; a posted one waits at most as long for room in
+//! the ring. The device is not blamed for being slow. A device that has held a command for
+//! [`STALL_TIMEOUT`] without answering it is stalled ([`ControlQueue::stalled`]), which a
+//! timed-out wait checks: the core has it reset (one command never answered would hold back
+//! every fence after it). While the device is reset (for that, or for
+//! system sleep), commands wait for it to come back, within their bound; sent ones it held fail
+//! with `EIO`, posted ones are made again by the core's restore ([`ControlQueue::quiesce`]).
+//! Once the core is being unbound ([`ControlQueue::shut_down`]), waiters are woken and every
+//! command fails with `ENODEV`; the device may still read what it holds until it is reset
+//! ([`ControlQueue::stopped`]).
 //!
 //! # Locking
 //!
-//! The virtqueue's lock (a spinlock that disables interrupts) protects the slots and the rest of
-//! the [`QueueState`]; submitters and the completion handler take it. The statistics are
+//! The virtqueue's lock (a spinlock) protects the slots, the sequence numbers, the backlog and
+//! the rest of the [`QueueState`]; submitters and the completion path take it, and nothing
+//! sleeps or frees memory under it but for the ring's own allocations. The statistics are
 //! atomics, read without lock by debugfs.
 
 mod buffers;
 mod completion;
 mod display;
+mod fence;
+mod post;
 mod reset;
 mod stats;
 
@@ -49,7 +66,6 @@ use kernel::{
         aref::ARef,
         atomic::Relaxed,
         Arc,
-        Completion,
         CondVar,
         CondVarTimeoutResult, //
     },
@@ -74,13 +90,19 @@ use super::protocol::{
     ResponseError, //
 };
 
-use buffers::CmdBuffers;
+pub(crate) use buffers::Posted;
+use buffers::{
+    CmdBuffers,
+    List, //
+};
+pub(crate) use fence::Fence;
+pub(crate) use post::Prepared;
 pub(crate) use stats::Stats;
 
 /// How long a command may wait for a free slot, and then for its answer.
 pub(crate) const COMMAND_TIMEOUT: Delta = Delta::from_millis(5000);
 
-/// How long a device may return nothing while commands are in flight before it is reset.
+/// How long the device may hold a command without answering it before it is reset.
 pub(crate) const STALL_TIMEOUT: Delta = Delta::from_millis(20000);
 
 /// The number of commands in flight at most.
@@ -137,14 +159,19 @@ pub(crate) struct QueueState {
     display: DisplayInfo,
     /// A display refresh was asked for while no slot was free.
     refresh_pending: bool,
-    /// When the device last returned a command, or was given one while it held none.
-    last_progress: Instant<Monotonic>,
-    /// The number of resets the device went through.
-    resets: u64,
-    /// The number of resets started ([`ControlQueue::quiesce`]).
-    epoch: u64,
     /// A reset was asked for because the device stalled, and has not happened yet.
     reset_requested: bool,
+    /// The sequence number of the next command offered to the device.
+    next_seq: u64,
+    /// The sequence numbers of the commands the device holds, ascending, with when each was
+    /// offered: its capacity is the ring's size, so that offering a command does not allocate.
+    outstanding: KVec<(u64, Instant<Monotonic>)>,
+    /// Posted commands that wait for room in the ring, or for the device to come back from a
+    /// reset.
+    backlog: List,
+    /// Posted commands the device completed whose memory waits for earlier commands to
+    /// complete ([`Posted::keep`]).
+    retiring: List,
 }
 
 impl Default for QueueState {
@@ -155,10 +182,11 @@ impl Default for QueueState {
             state: State::Live,
             display: DisplayInfo::default(),
             refresh_pending: false,
-            last_progress: Instant::<Monotonic>::now(),
-            resets: 0,
-            epoch: 0,
             reset_requested: false,
+            next_seq: 1,
+            outstanding: KVec::new(),
+            backlog: List::default(),
+            retiring: List::default(),
         }
     }
 }
@@ -174,11 +202,19 @@ impl QueueState {
         }
     }
 
-    /// Whether the device holds commands: a slot is offered to it.
-    fn busy(&self) -> bool {
-        self.slots
-            .iter()
-            .any(|s| matches!(s, Slot::Waiting | Slot::Abandoned | Slot::DisplayRefresh))
+    /// The sequence number up to which every command has completed: the device holds none
+    /// below it (virtio does not promise to complete commands in order).
+    fn completed_up_to(&self) -> u64 {
+        self.outstanding
+            .first()
+            .map_or(self.next_seq - 1, |&(lowest, _)| lowest - 1)
+    }
+
+    /// Forgets the sequence number `seq`: the device completed the command.
+    fn forget(&mut self, seq: u64) {
+        if let Ok(i) = self.outstanding.binary_search_by_key(&seq, |&(s, _)| s) {
+            let _ = self.outstanding.remove(i);
+        }
     }
 
     /// A free slot, if any.
@@ -200,10 +236,6 @@ pub(crate) struct ControlQueue {
     /// Signalled when a command completes, a slot frees, or the state changes.
     #[pin]
     changed: CondVar,
-    /// Completed once the core is unbound and the device reset: it no longer uses any memory the
-    /// core gave it ([`Self::stopped`]).
-    #[pin]
-    stopped: Completion,
     stats: Arc<Stats>,
     /// The virtio device, for log messages.
     dev: ARef<Device>,
@@ -216,7 +248,6 @@ impl ControlQueue {
         let dev: ARef<Device> = dev.into();
         Ok(try_pin_init!(Self {
             changed <- new_condvar!("nova_lite_ctrlq"),
-            stopped <- Completion::new(),
             stats,
             dev,
         }? Error))
@@ -244,19 +275,6 @@ impl ControlQueue {
         self.send_inner(queue, cmd, KVec::new(), true, false)
     }
 
-    /// Sends `cmd` and waits for its answer like [`Self::send`], but a signal does not end the
-    /// wait: for commands whose caller must know that the device carried them out (resource
-    /// teardown, which runs when a killed process closes its files, with a fatal signal
-    /// pending). The wait stays bounded by [`COMMAND_TIMEOUT`]. Errors: those of [`Self::send`]
-    /// but `ERESTARTSYS`.
-    pub(crate) fn send_uninterruptible<C: Command>(
-        &self,
-        queue: &Queue,
-        cmd: &C,
-    ) -> Result<C::Output> {
-        self.send_inner(queue, cmd, KVec::new(), false, false)
-    }
-
     /// Sends `cmd` for the core's restore of the device after a reset: like
     /// [`Self::send_with_payload`], but while the device is being reset, when other commands
     /// wait.
@@ -267,20 +285,6 @@ impl ControlQueue {
         payload: KVec<MemEntry>,
     ) -> Result<C::Output> {
         self.send_inner(queue, cmd, payload, false, true)
-    }
-
-    /// Sends `cmd` with `payload`, which the device reads after the request, and waits for its
-    /// answer without being interrupted, like [`Self::send_uninterruptible`].
-    ///
-    /// The payload belongs to the command: it is freed once the device has given the command
-    /// back (or is reset), even if the answer times out.
-    pub(crate) fn send_with_payload<C: Command>(
-        &self,
-        queue: &Queue,
-        cmd: &C,
-        payload: KVec<MemEntry>,
-    ) -> Result<C::Output> {
-        self.send_inner(queue, cmd, payload, false, false)
     }
 
     fn send_inner<C: Command>(
@@ -299,8 +303,8 @@ impl ControlQueue {
             if q.check(restoring)? {
                 if let (Some(slot), Some(mut b)) = (q.free_slot(), buffers.take()) {
                     b.slot = slot;
-                    match q.add(b) {
-                        Ok(()) => break slot,
+                    match self.offer(&mut q, b) {
+                        Ok(_) => break slot,
                         // No room in the ring, or (during a reset) no ring: wait, as for a
                         // slot.
                         Err((e, b)) if e == ENOSPC || e == ENODEV => buffers = Some(b),
@@ -314,14 +318,8 @@ impl ControlQueue {
             }
             self.wait(&mut q, start, None, interruptible)?;
         };
-        if !q.busy() {
-            // The device had nothing to do: it cannot have stalled before now.
-            q.last_progress = Instant::<Monotonic>::now();
-        }
         q.slots[slot] = Slot::Waiting;
         q.posted[slot] = Instant::<Monotonic>::now();
-        self.stats.submitted.fetch_add(1, Relaxed);
-        self.stats.free_descriptors.store(q.num_free(), Relaxed);
         q.kick();
 
         let (buffers, written) = loop {
@@ -436,6 +434,37 @@ impl ControlQueue {
         Err(ETIMEDOUT)
     }
 
+    /// Offers `b` to the device with the next sequence number, which it returns; gives `b` back
+    /// with the error of [`VirtqueueGuard::add`] (or `ENOMEM`). The caller kicks the queue.
+    fn offer(
+        &self,
+        q: &mut Guard<'_>,
+        mut b: Pin<KBox<CmdBuffers>>,
+    ) -> core::result::Result<u64, (Error, Pin<KBox<CmdBuffers>>)> {
+        let seq = q.next_seq;
+        b.seq = seq;
+        // Within the capacity (the ring's size), unless answers were lost on purpose (the fault
+        // knob): no allocation then.
+        if q.outstanding
+            .push((seq, Instant::<Monotonic>::now()), GFP_ATOMIC)
+            .is_err()
+        {
+            return Err((ENOMEM, b));
+        }
+        match q.add(b) {
+            Ok(()) => {
+                q.next_seq += 1;
+                self.stats.submitted.fetch_add(1, Relaxed);
+                self.stats.free_descriptors.store(q.num_free(), Relaxed);
+                Ok(seq)
+            }
+            Err(e) => {
+                q.outstanding.pop();
+                Err(e)
+            }
+        }
+    }
+
     /// A slot became free: sends a pending display refresh, and wakes a submitter waiting for a
     /// slot.
     fn slot_freed(&self, q: &mut Guard<'_>) {
@@ -446,7 +475,7 @@ impl ControlQueue {
     }
 
     /// Makes every waiting and later command fail with `ENODEV`: the core is being unbound. The
-    /// device may still use what it was given until it is reset: see [`Self::wait_stopped`].
+    /// device may still use what it was given until it is reset ([`Self::stopped`]).
     pub(crate) fn shut_down(&self, queue: &Queue) {
         queue.lock().state = State::Gone;
         self.changed.notify_all();
@@ -454,16 +483,14 @@ impl ControlQueue {
 
     /// Records that the device was reset for the unbind of the core (the virtio adapter resets
     /// it before the driver's data is dropped, which calls this): it no longer reads or writes
-    /// memory the core gave it.
-    pub(crate) fn stopped(&self) {
-        self.stopped.complete_all();
-    }
-
-    /// Waits until [`Self::stopped`], once a command failed with `ENODEV`: memory the device
-    /// may still read (a resource's backing) may be freed after it. Not interruptible; the wait
-    /// ends when the unbind under way reaches the drop of the core's data, which nothing it does
-    /// before waits for.
-    pub(crate) fn wait_stopped(&self) {
-        self.stopped.wait_for_completion();
+    /// memory the core gave it. The posted commands never sent and those that wait to retire
+    /// are dropped, which frees what they kept.
+    pub(crate) fn stopped(&self, queue: &Queue) {
+        let (backlog, retiring) = {
+            let mut q = queue.lock();
+            (q.backlog.take(), q.retiring.take())
+        };
+        drop(backlog);
+        drop(retiring);
     }
 }

@@ -49,7 +49,9 @@ impl Drop for CoreData<'_> {
         // The virtio adapter reset the device when the driver was unbound, before the driver
         // core drops this: frees that waited for the device may proceed. The
         // auxiliary device (and with it the DRM device, whose unplug waits for them) goes after.
-        self.queues.handler().stopped();
+        if let Some(control) = self.queues.queue(CONTROL_QUEUE) {
+            self.queues.handler().stopped(control);
+        }
     }
 }
 

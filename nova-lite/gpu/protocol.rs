@@ -178,6 +178,13 @@ impl Rect {
     }
 }
 
+impl PartialEq for Rect {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        (a.x, a.y, a.width, a.height) == (b.x, b.y, b.width, b.height)
+    }
+}
+
 /// The largest number of backing entries the device accepts in one `RESOURCE_ATTACH_BACKING`
 /// (QEMU's limit; the specification gives none).
 pub(crate) const MAX_BACKING_ENTRIES: usize = 16384;

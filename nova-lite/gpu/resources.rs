@@ -2,12 +2,20 @@
 
 //! 2D resources of the host: creation with a backing, transfer, scanout, flush, destruction.
 //!
-//! A resource is named by the id [`Gpu::create_resource`] returns: never 0, and never given to
-//! another resource before [`Gpu::destroy_resource`] of it. The caller owns the resource: it
-//! keeps the memory it gave as backing mapped for [`Gpu::dma_device`] until
-//! [`Gpu::destroy_resource`] returns, and calls it exactly once, while the core is bound. Once
-//! the core is unbound, the device is reset, which destroys every resource: a caller that can no
-//! longer reach the [`Gpu`] (the DRM device is unplugged) simply forgets its resources.
+//! A resource is named by the id [`Gpu::create_resource`] returns ([`NewResource`]): never 0,
+//! and never given to another resource before the device has answered the `RESOURCE_UNREF` of
+//! [`Gpu::destroy_resource`]. The caller owns the resource: it keeps the memory it gave as backing
+//! mapped for [`Gpu::dma_device`] until the core drops what it handed to
+//! [`Gpu::destroy_resource`], and calls it at most once, while the core is bound. Once the core is
+//! unbound, the device is reset, which destroys every resource: a caller that can no longer reach
+//! the [`Gpu`] (the DRM device is unplugged) simply drops its [`Teardown`].
+//!
+//! Every command on a resource is posted ([`ControlQueue::post`]): the methods return once the
+//! device may see it, and the device's answer is checked by the completion path, which records
+//! the first error on the resource's [`Fence`]. Each method first returns that error, if any;
+//! [`Gpu::wait`] waits for the resource's commands and returns it.
+//!
+//! [`ControlQueue::post`]: super::cmdq::ControlQueue::post
 //!
 //! The backing is given to the device as DMA addresses of [`Gpu::dma_device`] if the device uses
 //! the DMA API (it negotiated `VIRTIO_F_ACCESS_PLATFORM`), as physical addresses otherwise, as
@@ -23,13 +31,28 @@ use kernel::{
     id_pool::IdPool,
     new_mutex,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{
+        RBTree,
+        RBTreeNode, //
+    },
     scatterlist::SGTable,
-    sync::Mutex,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    },
     time::Delta, //
 };
 
 use super::{
+    cmdq::{
+        Fence,
+        Prepared,
+        COMMAND_TIMEOUT, //
+    },
     protocol::{
         self,
         MemEntry,
@@ -43,11 +66,6 @@ use crate::live;
 
 mod restore;
 
-/// How long freeing a resource waits for the reset it asked for, when the device did not
-/// answer: its backing must not be freed while the device may still read it. A reset takes
-/// milliseconds; the bound stays below the freezer's 20 s.
-const RESET_WAIT: Delta = Delta::from_millis(10000);
-
 /// What the core told the device about one resource, to re-create it after a reset.
 struct Record {
     format: u32,
@@ -59,10 +77,9 @@ struct Record {
 /// The largest resource id handed out; the pool grows up to it.
 const MAX_RESOURCE_ID: usize = 1 << 20;
 
-/// The resource table: ids, what the scanouts show, how many resources the host holds.
+/// The resource table: what the scanouts show, how many resources the host holds, what a reset
+/// re-creates.
 struct Table {
-    /// The ids in use; 0 is reserved (the protocol's "no resource").
-    ids: IdPool,
     /// The resource each scanout shows (0 for none) and the rectangle shown.
     scanouts: [(u32, Rect); MAX_SCANOUTS],
     /// Resources the host holds: created and not destroyed (counted in [`crate::live`] too).
@@ -71,11 +88,18 @@ struct Table {
     records: RBTree<u32, Record>,
 }
 
-/// The 2D resources of a device, under one mutex.
+/// The 2D resources of a device. The id pool and the table have a lock each; neither is held
+/// while waiting for the device.
 #[pin_data]
 pub(super) struct Resources {
+    /// The ids in use; 0 is reserved (the protocol's "no resource").
+    #[pin]
+    ids: Mutex<IdPool>,
     #[pin]
     table: Mutex<Table>,
+    /// The number of times a restore copied the table: a creation whose record a restore copied
+    /// before the creation was posted is not posted (the restore made the resource).
+    restores: Atomic<u64>,
 }
 
 impl Resources {
@@ -85,51 +109,88 @@ impl Resources {
         // Id 0 means "no resource" in the protocol: never hand it out.
         ids.find_unused_id(0).ok_or(ENOMEM)?.acquire();
         Ok(pin_init!(Self {
+            ids <- new_mutex!(ids),
             table <- new_mutex!(Table {
-                ids,
                 scanouts: [(0, Rect::default()); MAX_SCANOUTS],
                 on_host: 0,
                 records: RBTree::new(),
             }),
+            restores: Atomic::new(0),
         }))
+    }
+
+    /// Takes a free resource id.
+    fn alloc_id(&self) -> Result<u32> {
+        let mut ids = self.ids.lock();
+        loop {
+            if let Some(id) = ids.find_unused_id(1) {
+                return u32::try_from(id.acquire()).map_err(|_| ENOMEM);
+            }
+            if ids.capacity() >= MAX_RESOURCE_ID {
+                return Err(ENOSPC);
+            }
+            let resizer = ids.grow_request().ok_or(ENOMEM)?.realloc(GFP_KERNEL)?;
+            ids.grow(resizer);
+        }
+    }
+
+    /// Counts resource `id` as destroyed on the host and frees its id.
+    fn destroyed(&self, id: u32) {
+        let was_on_host = {
+            let mut table = self.table.lock();
+            let was = table.on_host > 0;
+            table.on_host = table.on_host.saturating_sub(1);
+            was
+        };
+        if was_on_host {
+            live::host_resources_destroyed(1);
+        }
+        self.ids.lock().release_id(id as usize);
+    }
+}
+
+/// A resource the core created ([`Gpu::create_resource`]).
+pub(crate) struct NewResource {
+    /// The host's id of the resource.
+    pub(crate) id: u32,
+    /// The progress of the commands posted for the resource.
+    pub(crate) fence: Arc<Fence>,
+    /// What destroying the resource takes, allocated with it so that destroying it allocates
+    /// nothing and cannot fail.
+    pub(crate) teardown: Teardown,
+}
+
+/// What [`Gpu::destroy_resource`] takes: the resource's `RESOURCE_UNREF`, and what its
+/// completion frees. Dropped without being used, it does nothing (the device was reset).
+pub(crate) struct Teardown {
+    id: u32,
+    unref: Prepared,
+    release: KBox<Release>,
+}
+
+/// Frees a destroyed resource's id and what the caller kept with it, once the device has
+/// answered its `RESOURCE_UNREF` (and every command before it), or has been reset.
+struct Release {
+    resources: Arc<Resources>,
+    id: u32,
+    /// Set once `RESOURCE_UNREF` is posted: only then does dropping this free anything.
+    armed: bool,
+    /// The caller's: the memory of the resource's backing.
+    keep: Option<KBox<dyn Send>>,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // The backing first: the id may be reused as soon as it is free.
+        drop(self.keep.take());
+        self.resources.destroyed(self.id);
     }
 }
 
 impl<'bound> Gpu<'bound> {
-    /// Takes a free resource id.
-    fn alloc_resource_id(&self) -> Result<u32> {
-        let mut res = self.resources.table.lock();
-        loop {
-            if let Some(id) = res.ids.find_unused_id(1) {
-                return u32::try_from(id.acquire()).map_err(|_| ENOMEM);
-            }
-            if res.ids.capacity() >= MAX_RESOURCE_ID {
-                return Err(ENOSPC);
-            }
-            let resizer = res.ids.grow_request().ok_or(ENOMEM)?.realloc(GFP_KERNEL)?;
-            res.ids.grow(resizer);
-        }
-    }
-
-    /// Gives back resource id `id`.
-    fn free_resource_id(&self, id: u32) {
-        self.resources.table.lock().ids.release_id(id as usize);
-    }
-
-    /// Counts one more resource on the host.
-    fn created_on_host(&self) {
-        self.resources.table.lock().on_host += 1;
-        live::host_resource_created();
-    }
-
-    /// Counts resource `id` as destroyed on the host and frees its id, under one lock.
-    fn destroyed_on_host(&self, id: u32) {
-        let mut res = self.resources.table.lock();
-        res.on_host -= 1;
-        res.ids.release_id(id as usize);
-        live::host_resources_destroyed(1);
-    }
-
     /// The backing entries of `backing`, each run of contiguous device addresses as one entry.
     fn backing_entries(&self, backing: &SGTable) -> Result<KVec<MemEntry>> {
         let mut entries = KVec::<MemEntry>::new();
@@ -165,22 +226,25 @@ impl<'bound> Gpu<'bound> {
     }
 
     /// Creates a 2D resource of `width` x `height` pixels in virtio-gpu `format` on the host
-    /// (`RESOURCE_CREATE_2D`) and attaches `backing` to it (`RESOURCE_ATTACH_BACKING`); returns
-    /// its id. `backing` must be mapped for [`Gpu::dma_device`] and stay mapped until
-    /// [`Gpu::destroy_resource`] of the id returns.
+    /// with `backing` attached: posts `RESOURCE_CREATE_2D` and `RESOURCE_ATTACH_BACKING` with
+    /// one notification of the device, and returns without waiting for the answers, which are
+    /// recorded on the resource's fence (the device answers `ENOMEM` when its host memory for
+    /// resources is used up). `backing` must be mapped for [`Gpu::dma_device`] and stay mapped
+    /// until [`Gpu::destroy_resource`] of the resource frees what it keeps.
     ///
     /// The caller checks the arguments (the device answers `EINVAL` otherwise). Sleeps; see the
-    /// [module documentation](super). Errors: `E2BIG` if `backing` needs more than
-    /// [`MAX_BACKING_ENTRIES`] entries; `ENOSPC` if no id is free; `ENOMEM`; and those of a
-    /// command (the device answers `ENOMEM` when its host memory for resources is used up).
-    /// Nothing is left on the host on failure, unless the device fails meanwhile.
+    /// [module documentation](super). Errors, with nothing left on the host: `E2BIG` if
+    /// `backing` needs more than [`MAX_BACKING_ENTRIES`] entries; `ENOSPC` if no id is free;
+    /// `ENOMEM`; those of [`ControlQueue::post`].
+    ///
+    /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
     pub(crate) fn create_resource(
         &self,
         format: u32,
         width: u32,
         height: u32,
         backing: &SGTable,
-    ) -> Result<u32> {
+    ) -> Result<NewResource> {
         let entries = self.backing_entries(backing)?;
         if entries.is_empty() {
             return Err(EINVAL);
@@ -190,7 +254,8 @@ impl<'bound> Gpu<'bound> {
         }
         let nr_entries = u32::try_from(entries.len())?;
 
-        // What a reset re-creates, made before the resource exists so that nothing fails after.
+        // What a reset re-creates, and every command, made before the resource exists so that
+        // nothing fails after.
         let mut copy = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
         copy.extend_from_slice(&entries, GFP_KERNEL)?;
         let record = Record {
@@ -199,221 +264,250 @@ impl<'bound> Gpu<'bound> {
             height,
             entries: copy,
         };
-
-        let control = self.control()?;
-        let before = self.queues.handler().epoch(control);
-        let id = self.alloc_resource_id()?;
-        let created = self.send_uninterruptible(&protocol::ResourceCreate2d {
-            resource_id: id,
-            format,
-            width,
-            height,
-        });
-        if let Err(e) = created {
-            // The host has no such resource (or the device is gone): the id is free.
-            self.free_resource_id(id);
-            return Err(e);
-        }
-        self.created_on_host();
-        // Recorded before the backing is attached: a reset from now on re-creates the resource
-        // with its backing.
-        let recorded = self
-            .resources
-            .table
-            .lock()
-            .records
-            .try_create_and_insert(id, record, GFP_KERNEL);
-        // A reset between the creation and the record lost the resource and did not re-create
-        // it: give up (the caller may try again).
-        let epoch = self.queues.handler().epoch(control);
-        let recorded = recorded.and_then(|n| if epoch == before { Ok(n) } else { Err(EIO) });
-        let attached = recorded.and_then(|_| {
-            self.queues.handler().send_with_payload(
-                control,
+        let fence = Arc::new(Fence::new(), GFP_KERNEL)?;
+        let id = self.resources.alloc_id()?;
+        let made = (|| -> Result<_> {
+            let create = Prepared::new(
+                &protocol::ResourceCreate2d {
+                    resource_id: id,
+                    format,
+                    width,
+                    height,
+                },
+                KVec::new(),
+                Some(fence.clone()),
+            )?;
+            let attach = Prepared::new(
                 &protocol::AttachBacking {
                     resource_id: id,
                     nr_entries,
                 },
                 entries,
-            )
-        });
-        let attached = match attached {
-            // A reset meanwhile re-created the resource and attached the backing: this attach
-            // was lost, or came second.
-            Err(_) if self.queues.handler().epoch(control) != epoch => Ok(()),
-            other => other,
-        };
-        if let Err(e) = attached {
-            self.resources.table.lock().records.remove(&id);
-            // Nothing is attached (or the device is going away, and its reset frees everything).
-            let unref = self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id });
-            let reset = self.queues.handler().epoch(control) != epoch;
-            match unref {
-                // Gone from the host: destroyed here, or by a reset meanwhile (not re-created: the
-                // record is gone), or never re-created after one.
-                Ok(()) => self.destroyed_on_host(id),
-                Err(e) if e == ENOENT || reset => self.destroyed_on_host(id),
-                // The id is not reused.
-                Err(_) => {}
+                Some(fence.clone()),
+            )?;
+            let unref = Prepared::new(
+                &protocol::ResourceUnref { resource_id: id },
+                KVec::new(),
+                None,
+            )?;
+            let release = KBox::new(
+                Release {
+                    resources: self.resources.clone(),
+                    id,
+                    armed: false,
+                    keep: None,
+                },
+                GFP_KERNEL,
+            )?;
+            let node = RBTreeNode::new(id, record, GFP_KERNEL)?;
+            Ok((create, attach, Teardown { id, unref, release }, node))
+        })();
+        let (create, attach, teardown, node) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                self.resources.ids.lock().release_id(id as usize);
+                return Err(e);
             }
+        };
+
+        // Recorded first: a reset from now on re-creates the resource. A reset whose restore
+        // copies the table before the commands are posted made the resource: they are not posted.
+        let restores = {
+            let mut table = self.resources.table.lock();
+            table.records.insert(node);
+            table.on_host += 1;
+            self.resources.restores.load(Relaxed)
+        };
+        live::host_resource_created();
+        let control = self.control()?;
+        let posted = self.queues.handler().post_unless_restored(
+            control,
+            [create, attach],
+            &self.resources.restores,
+            restores,
+        );
+        if let Err(e) = posted {
+            // Nothing was posted (or the device is broken): forget the resource and destroy
+            // whatever the host may have.
+            self.destroy_resource(teardown, None);
             return Err(e);
         }
-        Ok(id)
+        Ok(NewResource {
+            id,
+            fence,
+            teardown,
+        })
     }
 
     /// Copies `rect` of resource `id`'s backing, which starts at byte `offset` of it, to the
-    /// host (`TRANSFER_TO_HOST_2D`). Sleeps; errors: those of a command.
+    /// host: posts `TRANSFER_TO_HOST_2D`. Errors: the first error of `fence` (the resource's);
+    /// those of [`ControlQueue::post`].
     ///
     /// # Safety
     ///
     /// `backing` is the backing of resource `id`, mapped for [`Gpu::dma_device`] with
     /// [`DataDirection::ToDevice`] during the call.
+    ///
+    /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
     pub(crate) unsafe fn transfer_to_host(
         &self,
         id: u32,
+        fence: &Arc<Fence>,
         rect: Rect,
         offset: u64,
         backing: &SGTable,
     ) -> Result {
+        fence.error()?;
         if self.dma_api {
             // The device reads the backing through its streaming mapping: the CPU's writes since
             // the last transfer must reach it (they do not by themselves under swiotlb).
             // SAFETY: The caller maps `backing` for `dma_dev`, to the device.
             unsafe { backing.dma_sync_for_device(self.dma_dev, DataDirection::ToDevice) };
         }
-        self.send(&protocol::TransferToHost2d {
-            resource_id: id,
-            rect,
-            offset,
-        })
+        let transfer = Prepared::new(
+            &protocol::TransferToHost2d {
+                resource_id: id,
+                rect,
+                offset,
+            },
+            KVec::new(),
+            Some(fence.clone()),
+        )?;
+        self.queues.handler().post(self.control()?, [transfer])
     }
 
-    /// Shows `rect` of resource `id` on scanout `scanout`, or disables the scanout if `id` is 0
-    /// (`SET_SCANOUT`). Sleeps; errors: `EINVAL` if `scanout` is not below
-    /// [`Gpu::num_scanouts`]; those of a command.
-    pub(crate) fn set_scanout(&self, scanout: u32, id: u32, rect: Rect) -> Result {
+    /// Shows `rect` of resource `id` (whose fence is `fence`) on scanout `scanout`, or disables
+    /// the scanout if `id` is 0: posts `SET_SCANOUT` and waits for the answer, after the
+    /// commands posted before, without holding a lock. Errors: `EINVAL` if `scanout` is not
+    /// below [`Gpu::num_scanouts`]; the first error of `fence`; those of
+    /// [`ControlQueue::wait_room`] and of [`Gpu::wait`] with [`COMMAND_TIMEOUT`] (a
+    /// refusal of the device among them).
+    ///
+    /// [`ControlQueue::wait_room`]: super::cmdq::ControlQueue::wait_room
+    pub(crate) fn set_scanout(
+        &self,
+        scanout: u32,
+        id: u32,
+        fence: Option<&Arc<Fence>>,
+        rect: Rect,
+    ) -> Result {
         let index = usize::try_from(scanout)?;
         if scanout >= self.num_scanouts || index >= MAX_SCANOUTS {
             return Err(EINVAL);
         }
-        // Held across the command, so that the table says what the device shows.
-        let mut res = self.resources.table.lock();
-        self.send_uninterruptible(&protocol::SetScanout {
-            scanout_id: scanout,
-            resource_id: id,
-            rect,
-        })?;
-        res.scanouts[index] = (id, rect);
-        Ok(())
-    }
-
-    /// Makes the host redraw `rect` of resource `id` where it is shown (`RESOURCE_FLUSH`).
-    /// Sleeps; errors: those of a command.
-    pub(crate) fn flush(&self, id: u32, rect: Rect) -> Result {
-        self.send(&protocol::ResourceFlush {
-            resource_id: id,
-            rect,
-        })
-    }
-
-    /// Destroys resource `id`: disables the scanouts that show it, then destroys it on the host
-    /// (`RESOURCE_UNREF`), which also detaches its backing: the caller may unmap the backing once
-    /// this returns. The id is then free.
-    ///
-    /// One command, not `RESOURCE_DETACH_BACKING` then `RESOURCE_UNREF`: the device drops a
-    /// resource's backing when it destroys the resource, and a second round trip doubled the
-    /// cost of freeing an object (`make bench`, pair `resource`).
-    ///
-    /// If the device does not answer in time, it may still read the backing: the core has it
-    /// reset, which destroys the resource, and waits for that (at most [`RESET_WAIT`]); so it
-    /// does if a reset starts meanwhile; after that reset it sends `RESOURCE_UNREF` once more (a
-    /// restore already under way when the resource was forgotten may have re-created it). If
-    /// the core is being unbound (`ENODEV`), it waits until the device was reset
-    /// ([`ControlQueue::wait_stopped`]). Sleeps, not interruptibly: each command (a
-    /// `SET_SCANOUT` per scanout that shows the resource, `RESOURCE_UNREF`, the second one)
-    /// waits at most twice [`COMMAND_TIMEOUT`] (a slot, then the answer), the reset at most
-    /// [`RESET_WAIT`]; the wait for the unbind's reset has no bound of its own (the unbind
-    /// under way resets the device without waiting for anything this holds).
-    /// Fails only if the device refused (logged once per resource), or if the reset did not
-    /// come in time (logged): the id is then never reused. The backing may be unmapped once
-    /// this returns, whatever it returns, unless the reset did not come or the second
-    /// `RESOURCE_UNREF` failed (then a re-created resource may still have it attached).
-    ///
-    /// [`ControlQueue::wait_stopped`]: super::cmdq::ControlQueue::wait_stopped
-    /// [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
-    pub(crate) fn destroy_resource(&self, id: u32) -> Result {
-        let control = self.control()?;
+        if let Some(fence) = fence {
+            fence.error()?;
+        }
+        // The answer is the caller's: the command's own fence, not the resource's.
+        let answer = Arc::new(Fence::new(), GFP_KERNEL)?;
+        let set = Prepared::new(
+            &protocol::SetScanout {
+                scanout_id: scanout,
+                resource_id: id,
+                rect,
+            },
+            KVec::new(),
+            Some(answer.clone()),
+        )?;
         let cmdq = self.queues.handler();
-        // Forgotten first: a reset from now on does not re-create the resource.
-        self.resources.table.lock().records.remove(&id);
-        let (epoch, resets) = (cmdq.epoch(control), cmdq.resets(control));
-        let result = self
-            .disable_scanouts_of(id)
-            .and_then(|()| self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }));
-        let reset = cmdq.epoch(control) != epoch;
-        let result = match result {
-            Ok(()) => Ok(()),
-            // The device is going away: its reset destroys the resource. Until then it may still
-            // read the backing.
-            Err(e) if e == ENODEV => {
-                cmdq.wait_stopped();
-                return Err(e);
-            }
-            // The device may still read the backing (no answer), or a reset started meanwhile
-            // (which destroys the resource and does not re-create it): the backing may be freed
-            // once the device is reset.
-            Err(e) if e == ETIMEDOUT || reset => {
-                if !reset && !cmdq.resetting(control) {
-                    self.queues.request_reset();
-                }
-                cmdq.wait_for_reset(control, resets, RESET_WAIT)
-                    .and_then(|()| self.unref_after_reset(id))
-            }
-            // The host does not have it (a reset's restore did not re-create it).
-            Err(e) if e == ENOENT => Ok(()),
-            Err(e) => Err(e),
+        let control = self.control()?;
+        cmdq.wait_room(control, &set)?;
+        // Posted under the table's lock without waiting: the device sees the scanouts change in
+        // the order the table does.
+        let before = {
+            let mut table = self.resources.table.lock();
+            cmdq.post_or_park(control, set);
+            core::mem::replace(&mut table.scanouts[index], (id, rect))
         };
-        match result {
-            Ok(()) => self.destroyed_on_host(id),
-            // The core was unbound while waiting for the reset: it is reset once unbound.
-            Err(e) if e == ENODEV => cmdq.wait_stopped(),
-            Err(e) => {
-                dev_err!(
-                    cmdq.device(),
-                    "cannot destroy resource {}: {:?}; its id is not reused\n",
-                    id,
-                    e
-                );
+        let result = self.wait(&answer, Some(COMMAND_TIMEOUT));
+        if matches!(result, Err(e) if e != ETIMEDOUT && e != ERESTARTSYS && e != ENODEV) {
+            // The device refused: it shows what it showed, unless the scanout changed since.
+            let mut table = self.resources.table.lock();
+            if table.scanouts[index] == (id, rect) {
+                table.scanouts[index] = before;
             }
         }
         result
     }
 
-    /// Destroys resource `id` once more after a reset that came while it was being destroyed:
-    /// a restore that copied the table before the record went re-created it, its backing
-    /// attached. `ENOENT` (the restore did not) is success. Sleeps.
-    fn unref_after_reset(&self, id: u32) -> Result {
-        match self.send_uninterruptible(&protocol::ResourceUnref { resource_id: id }) {
-            Err(e) if e == ENOENT => Ok(()),
-            result => result,
-        }
+    /// Makes the host redraw `rect` of resource `id` where it is shown: posts
+    /// `RESOURCE_FLUSH`. Errors: the first error of `fence` (the resource's); those of
+    /// [`ControlQueue::post`].
+    ///
+    /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
+    pub(crate) fn flush(&self, id: u32, fence: &Arc<Fence>, rect: Rect) -> Result {
+        fence.error()?;
+        let flush = Prepared::new(
+            &protocol::ResourceFlush {
+                resource_id: id,
+                rect,
+            },
+            KVec::new(),
+            Some(fence.clone()),
+        )?;
+        self.queues.handler().post(self.control()?, [flush])
     }
 
-    /// Disables the scanouts that show resource `id` (`SET_SCANOUT` to resource 0). Sleeps;
-    /// errors: those of a command (the scanouts not yet disabled then still show it).
-    fn disable_scanouts_of(&self, id: u32) -> Result {
-        let mut res = self.resources.table.lock();
-        for scanout in 0..self.num_scanouts.min(MAX_SCANOUTS as u32) {
-            if res.scanouts[scanout as usize].0 == id {
-                self.send_uninterruptible(&protocol::SetScanout {
-                    scanout_id: scanout,
-                    resource_id: 0,
-                    rect: Rect::default(),
-                })?;
-                res.scanouts[scanout as usize] = (0, Rect::default());
+    /// Waits until every command posted for a resource (whose fence is `fence`) has completed,
+    /// at most `timeout` (`None`: does not wait), and returns the first error the device answered
+    /// to one of them. Errors: those of [`ControlQueue::wait_fence`]. A wait that times out
+    /// while the device has held a command for [`STALL_TIMEOUT`] has the device reset.
+    ///
+    /// [`ControlQueue::wait_fence`]: super::cmdq::ControlQueue::wait_fence
+    /// [`STALL_TIMEOUT`]: super::cmdq::STALL_TIMEOUT
+    pub(crate) fn wait(&self, fence: &Fence, timeout: Option<Delta>) -> Result {
+        let control = self.control()?;
+        let result = self.queues.handler().wait_fence(control, fence, timeout);
+        self.check_stall(control, &result);
+        result
+    }
+
+    /// Destroys a resource: disables the scanouts that show it and posts `RESOURCE_UNREF`
+    /// (which also detaches its backing), without waiting and without failing. Once the device
+    /// has answered (and every command posted before), or has been reset, the id is freed and
+    /// `keep` dropped: `keep` holds the backing's memory and mapping.
+    ///
+    /// One command, not `RESOURCE_DETACH_BACKING` then `RESOURCE_UNREF`: the device drops a
+    /// resource's backing when it destroys the resource.
+    ///
+    /// The resource is forgotten first, so a reset from now on does not re-create it; a reset
+    /// already under way may have, and the command waits for the end of its restore. Never
+    /// sleeps but for the table's lock: may be called where the last reference of an object is
+    /// dropped (`munmap()`, process exit, the completion path). A `SET_SCANOUT` whose memory
+    /// cannot be allocated is not sent (the device disables the scanouts of a resource it
+    /// destroys).
+    pub(crate) fn destroy_resource(&self, teardown: Teardown, keep: Option<KBox<dyn Send>>) {
+        let Teardown {
+            id,
+            mut unref,
+            mut release,
+        } = teardown;
+        release.keep = keep;
+        release.armed = true;
+        let Ok(control) = self.control() else {
+            // No queue: the device is reset, nothing to send.
+            return;
+        };
+        let cmdq = self.queues.handler();
+        let mut table = self.resources.table.lock();
+        table.records.remove(&id);
+        for (scanout, shown) in (0u32..).zip(table.scanouts.iter_mut()) {
+            if scanout >= self.num_scanouts || shown.0 != id {
+                continue;
+            }
+            *shown = (0, Rect::default());
+            let disable = protocol::SetScanout {
+                scanout_id: scanout,
+                resource_id: 0,
+                rect: Rect::default(),
+            };
+            match Prepared::new(&disable, KVec::new(), None) {
+                Ok(disable) => cmdq.post_or_park(control, disable),
+                Err(e) => dev_dbg!(cmdq.device(), "scanout {} not disabled: {:?}\n", scanout, e),
             }
         }
-        Ok(())
+        unref.keep(release);
+        cmdq.post_or_park(control, unref);
     }
 }
 
@@ -421,6 +515,8 @@ impl Drop for Gpu<'_> {
     fn drop(&mut self) {
         // The core's data goes after the device was reset (when the driver was unbound): the
         // reset destroyed the resources the host still held.
-        live::host_resources_destroyed(self.resources.table.lock().on_host);
+        let mut table = self.resources.table.lock();
+        live::host_resources_destroyed(table.on_host);
+        table.on_host = 0;
     }
 }

@@ -103,6 +103,14 @@ static int rect_op(int fd, enum rect_op op, uint32_t handle, struct drm_nova_lit
 	}
 }
 
+/* A no-wait WAIT: 0, EBUSY, or the resource's first error. */
+static int wait_nowait(int fd, uint32_t handle)
+{
+	struct drm_nova_lite_wait arg = { .handle = handle, .flags = NOVA_LITE_WAIT_NOWAIT };
+
+	return __nova_lite_wait(fd, &arg);
+}
+
 static int set_scanout(int fd, uint32_t scanout, uint32_t handle, struct drm_nova_lite_rect rect)
 {
 	struct drm_nova_lite_set_scanout arg = { .scanout = scanout, .handle = handle, .rect = rect };
@@ -440,13 +448,17 @@ igt_main
 	}
 
 	/* Last: a failure here may leave the host's memory full. */
-	igt_describe("Resources of 1 MiB are created until the host's max_hostmem runs out "
-		     "(ENOMEM, within the expected count); once freed, twice as many come and "
-		     "go one after the other, each shown and flushed: freeing gives them back.");
+	igt_describe("Resources of 1 MiB are created without waiting until past the host's "
+		     "max_hostmem: every RESOURCE_CREATE returns at once; WAIT then reports 0 for "
+		     "the first ones and ENOMEM (the host's answer) for every one past the limit, "
+		     "which a TRANSFER_TO_HOST of it returns at once too. Once freed, twice as "
+		     "many come and go one after the other, each shown and flushed: freeing gives "
+		     "the host's memory back.");
 	igt_subtest("hostmem-loop") {
 		const char *env = getenv("NOVA_LITE_EXPECT_MAX_HOSTMEM");
+		const struct drm_nova_lite_rect all = RECT(0, 0, 512, 512);
 		uint64_t max_hostmem, oom_before, n;
-		uint32_t *handles, count = 0;
+		uint32_t *handles, count, fit = 0;
 		char *end = NULL;
 		int ret = 0;
 
@@ -458,29 +470,41 @@ igt_main
 			     "NOVA_LITE_EXPECT_MAX_HOSTMEM=%s is not a size in bytes of at least "
 			     "2 MiB\n", env);
 		n = max_hostmem / MIB;
-		handles = calloc(n + 2, sizeof(*handles));
+		count = n + 4;
+		handles = calloc(count, sizeof(*handles));
 		igt_assert(handles);
 
 		oom_before = nova_lite_ctrlq_counter(fd, "err_out_of_memory");
-		while (count < n + 2) {
-			uint32_t handle = nova_lite_gem_create(fd, MIB);
-
-			ret = resource_create(fd, handle, FMT, 512, 512);
-			if (ret) {
-				gem_close(fd, handle);
-				break;
-			}
-			handles[count++] = handle;
+		for (uint32_t i = 0; i < count; i++) {
+			handles[i] = nova_lite_gem_create(fd, MIB);
+			ret = resource_create(fd, handles[i], FMT, 512, 512);
+			igt_assert_f(ret == 0, "RESOURCE_CREATE %u of %u: %s\n", i + 1, count,
+				     strerrorname_np(-ret));
 		}
-		igt_info("%u resources of 1 MiB with max_hostmem %" PRIu64 " MiB\n", count, n);
-		igt_assert_f(ret, "%u resources of 1 MiB fit in max_hostmem %" PRIu64 " MiB, at "
-			     "most %" PRIu64 " should\n", count, n, n + 1);
-		igt_assert_f(ret == -ENOMEM, "RESOURCE_CREATE %u failed with %s, not ENOMEM\n",
-			     count + 1, strerrorname_np(-ret));
-		igt_assert_f(count >= n / 2, "only %u resources of 1 MiB fit in %" PRIu64 " MiB\n",
-			     count, n);
-		/* The ENOMEM is the host's answer, not a guest allocation failure. */
-		igt_assert_eq_u64(nova_lite_ctrlq_counter(fd, "err_out_of_memory"), oom_before + 1);
+		/* The host answers in order: the first ones fit, every later one is refused. */
+		for (uint32_t i = 0; i < count; i++) {
+			ret = nova_lite_wait(fd, handles[i]);
+			if (ret == 0 && fit == i) {
+				fit++;
+				continue;
+			}
+			igt_assert_f(ret == -ENOMEM, "WAIT of resource %u (%u fit before it): %s, "
+				     "not %s\n", i + 1, fit, strerrorname_np(-ret),
+				     fit == i ? "0 or ENOMEM" : "ENOMEM");
+			/* The first error stays: every later operation returns it at once. */
+			igt_assert_eq(__nova_lite_transfer_to_host(fd, &(struct drm_nova_lite_transfer){
+					      .handle = handles[i], .rect = all }), -ENOMEM);
+			igt_assert_eq(wait_nowait(fd, handles[i]), -ENOMEM);
+		}
+		igt_info("%u of %u resources of 1 MiB fit in max_hostmem %" PRIu64 " MiB\n", fit,
+			 count, n);
+		igt_assert_f(fit < count, "%u resources of 1 MiB fit in max_hostmem %" PRIu64
+			     " MiB, at most %" PRIu64 " should\n", fit, n, n + 1);
+		igt_assert_f(fit >= n / 2, "only %u resources of 1 MiB fit in %" PRIu64 " MiB\n",
+			     fit, n);
+		/* The ENOMEMs are the host's answers to the creations, one each. */
+		igt_assert_eq_u64(nova_lite_ctrlq_counter(fd, "err_out_of_memory"),
+				  oom_before + (count - fit));
 
 		for (uint32_t i = 0; i < count; i++)
 			gem_close(fd, handles[i]);
@@ -488,14 +512,14 @@ igt_main
 
 		for (uint64_t i = 0; i < 2 * n; i++) {
 			uint32_t handle = nova_lite_gem_create(fd, MIB);
-			const struct drm_nova_lite_rect all = RECT(0, 0, 512, 512);
 
-			ret = resource_create(fd, handle, FMT, 512, 512);
-			igt_assert_f(ret == 0, "RESOURCE_CREATE %" PRIu64 " of %" PRIu64
-				     " after freeing: %s\n", i + 1, 2 * n, strerrorname_np(-ret));
+			nova_lite_resource_create(fd, handle, FMT, 512, 512);
 			nova_lite_transfer_to_host(fd, handle, all);
 			nova_lite_set_scanout(fd, 0, handle, all);
 			nova_lite_resource_flush(fd, handle, all);
+			ret = nova_lite_wait(fd, handle);
+			igt_assert_f(ret == 0, "resource %" PRIu64 " of %" PRIu64 " after freeing: "
+				     "%s\n", i + 1, 2 * n, strerrorname_np(-ret));
 			gem_close(fd, handle);
 		}
 		nova_lite_disable_scanout(fd, 0);

@@ -212,6 +212,44 @@ igt_main
 		gem_close(fd, nova_lite_gem_create(fd, 4096));
 	}
 
+	igt_describe("Unbinding right after posting transfers of 4 MiB resources, some closed "
+		     "(RESOURCE_UNREF in flight) and some still open: the unbind completes, the "
+		     "open file's WAIT fails with ENODEV, no DMA-API error (debug kernel); after "
+		     "binding again a resource works. The live counts are checked after this binary: "
+		     "every object and page is freed once the device is reset.");
+	igt_subtest("unbind-in-flight") {
+		struct drm_nova_lite_wait w = { .timeout_ns = 1000000000 };
+		struct drm_nova_lite_rect all = { 0, 0, 1024, 1024 };
+		uint32_t handles[8], h;
+		int before, after;
+
+		for (int i = 0; i < 8; i++) {
+			handles[i] = nova_lite_gem_create(fd, 4 << 20);
+			nova_lite_resource_create(fd, handles[i], NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
+						  1024, 1024);
+		}
+		for (int round = 0; round < 4; round++)
+			for (int i = 0; i < 8; i++)
+				nova_lite_transfer_to_host(fd, handles[i], all);
+		for (int i = 0; i < 4; i++)
+			gem_close(fd, handles[i]);
+		before = dma_api_errors();
+		sysfs_write(VIRTIO_DRIVER "/unbind", vdev);
+		after = dma_api_errors();
+		w.handle = handles[4];
+		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_WAIT, &w, ENODEV);
+		drm_close_driver(fd);
+
+		fd = rebind(vdev);
+		igt_assert_f(after == before, "DMA-API debugging counted %d error(s) at the unbind\n",
+			     after - before);
+		h = nova_lite_gem_create(fd, 4 << 20);
+		nova_lite_resource_create(fd, h, NOVA_LITE_FORMAT_B8G8R8X8_UNORM, 1024, 1024);
+		nova_lite_transfer_to_host(fd, h, all);
+		igt_assert_eq(nova_lite_wait(fd, h), 0);
+		gem_close(fd, h);
+	}
+
 	igt_describe("Unbinding and binding again several times, each time with objects alive.");
 	igt_subtest("unbind-rebind-loop") {
 		for (int i = 0; i < REBIND_LOOPS; i++) {

@@ -44,6 +44,9 @@ extern "C" {
  *   scanout, or disable the scanout (&struct drm_nova_lite_set_scanout).
  * - &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH: make the host redraw a rectangle of
  *   a resource shown on a scanout (&struct drm_nova_lite_flush).
+ * - &DRM_IOCTL_NOVA_LITE_WAIT: wait for the commands posted for a resource and
+ *   read the first error the device answered to one of them
+ *   (&struct drm_nova_lite_wait).
  *
  * GEM objects are backed by shmem pages, allocated when the object is first
  * mapped or made a resource (then all of them, and they stay until the object
@@ -72,7 +75,21 @@ extern "C" {
  * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT and makes the host redraw with
  * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH. When the object is freed, the driver
  * disables the scanouts that show it and destroys the host resource, which
- * drops its backing (unless the device is gone, which frees everything).
+ * drops its backing (unless the device is gone, which frees everything); the
+ * object's pages are released once the device has answered, and freeing
+ * never waits for the device.
+ *
+ * Posted commands: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE,
+ * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST and &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
+ * return once their commands are queued to the device, without waiting for
+ * its answer. The device carries out the commands in the order they were
+ * queued. An error the device answers to a command posted for a resource
+ * (ENOMEM beyond the host's memory for resources, for example) is recorded on
+ * the resource as its first error: every later TRANSFER_TO_HOST,
+ * SET_SCANOUT and RESOURCE_FLUSH of the resource fails with it at once, and
+ * &DRM_IOCTL_NOVA_LITE_WAIT returns it once the commands have completed. A
+ * client that must know that the host holds a resource, or that a transfer
+ * reached it, waits with &DRM_IOCTL_NOVA_LITE_WAIT.
  *
  * The GEM and resource ioctls are allowed on the render node, and on the
  * primary node only for authenticated clients (DRM_AUTH), as for every driver
@@ -85,18 +102,24 @@ extern "C" {
  * input, otherwise the ioctl fails with EINVAL. Reserved fields are 0 on
  * output. A device that has been unplugged makes every ioctl fail with ENODEV.
  *
- * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY and the resource
- * ioctls) sleep until it answers, and may also fail with:
+ * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY and
+ * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT sleep until it answers; the posted ones
+ * sleep until the device has room for their commands) may also fail with the
+ * errors below; for a posted ioctl, the device's answers (ENOMEM, ENOENT,
+ * EINVAL, EIO, EPROTO) come through the resource's first error instead:
  *
  * - ENODEV: the device was unbound or removed while the ioctl waited;
- * - ETIMEDOUT: the device did not answer within 5 seconds, or no command slot
- *   became free within 5 seconds (the driver has 32 and many clients were
- *   waiting), or the device was being reset for longer; the device stays in
- *   use. A device that answers nothing for 20 seconds is reset, and its
- *   resources and scanouts are re-created;
- * - EIO: the device was reset while it held the command (the command may or
- *   may not have been carried out), or answered VIRTIO_GPU_RESP_ERR_UNSPEC or
- *   an error this header does not list;
+ * - ETIMEDOUT: the device did not answer within 5 seconds, or had no room for
+ *   the commands within 5 seconds (its queue was full, or no command slot of
+ *   the 32 of the ioctls that wait for an answer became free), or the device
+ *   was being reset for longer; the device stays in use. A device that
+ *   holds a command for 20 seconds without answering it is reset (checked
+ *   when a wait times out), and its resources and scanouts are re-created
+ *   with the content of their last transfer;
+ * - EIO: the device was reset while it held the command of
+ *   &DRM_IOCTL_NOVA_LITE_QUERY (the commands posted for resources are made
+ *   again by the re-creation), or answered VIRTIO_GPU_RESP_ERR_UNSPEC or an
+ *   error this header does not list;
  * - ENOMEM: the device answered VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, or the
  *   kernel could not allocate the answer's buffer;
  * - ENOENT: the device answered VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID,
@@ -106,12 +129,9 @@ extern "C" {
  * - EPROTO: the device's answer had the wrong type or size, or invalid
  *   content (an EDID size that is not a multiple of 128 bytes);
  * - EINTR: a signal interrupted the wait (the ioctl is restarted when the
- *   signal handler allows it). Only &DRM_IOCTL_NOVA_LITE_QUERY,
- *   &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST and &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
- *   wait interruptibly; &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE and
- *   &DRM_IOCTL_NOVA_LITE_SET_SCANOUT wait until the device answers (at most
- *   5 seconds a command), because the driver must know whether the device
- *   made the change.
+ *   signal handler allows it). Every wait of these ioctls is interruptible.
+ *   A signal during the wait of &DRM_IOCTL_NOVA_LITE_SET_SCANOUT for the
+ *   device's answer leaves the change queued.
  */
 
 /**
@@ -361,7 +381,10 @@ struct drm_nova_lite_rect {
  * pixels in @format (VIRTIO_GPU_CMD_RESOURCE_CREATE_2D), and attaches the
  * object's pages, mapped for the device, as its backing
  * (VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING, contiguous pages as one entry).
- * Pixel (x, y) is at byte y * @stride + x * 4 of the object.
+ * Pixel (x, y) is at byte y * @stride + x * 4 of the object. Both commands
+ * are posted: the ioctl returns the resource's id once they are queued; what
+ * the host answers is the resource's first error (see the overview), which
+ * &DRM_IOCTL_NOVA_LITE_WAIT returns.
  *
  * Errors: EINVAL if @format is not an &enum drm_nova_lite_format, if @width
  * or @height is 0 or above %NOVA_LITE_RESOURCE_MAX_DIM, if the object is
@@ -370,9 +393,10 @@ struct drm_nova_lite_rect {
  * an object of the calling file; EBUSY if the object already is a resource;
  * E2BIG if its pages need more than 16384 backing entries (the device's
  * limit); ENOSPC if 2^20 resources are alive (the driver's id range);
- * ENOMEM if memory runs out in the guest, or on the host
- * (VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, e.g. beyond QEMU's ``max_hostmem``);
- * and the errors of an ioctl that asks the device.
+ * ENOMEM if memory runs out in the guest; and the errors of an ioctl that
+ * asks the device. Memory that runs out on the host
+ * (VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY, e.g. beyond QEMU's ``max_hostmem``) is
+ * the resource's first error: ENOMEM from &DRM_IOCTL_NOVA_LITE_WAIT.
  */
 struct drm_nova_lite_resource_create {
 	/** @handle: in, the object. */
@@ -396,14 +420,17 @@ struct drm_nova_lite_resource_create {
  * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST
  *
  * Copies the rectangle @rect of the resource's object to the host's copy of
- * the resource (VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D). The ioctl returns once
- * the host has copied it.
+ * the resource (VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D). The command is posted:
+ * the ioctl returns once it is queued, and the object's content is copied
+ * when the device carries it out, in queue order (wait with
+ * &DRM_IOCTL_NOVA_LITE_WAIT before writing the rectangle again).
  *
  * Errors: EINVAL if @rect is not valid for the resource (see
  * &struct drm_nova_lite_rect), if @pad is not 0, or if @handle names an
  * object the driver did not create; ENOENT if @handle does not name an
- * object of the calling file; ENXIO if the object is not a resource; and the
- * errors of an ioctl that asks the device.
+ * object of the calling file; ENXIO if the object is not a resource; the
+ * resource's first error (see the overview); and the errors of an ioctl that
+ * asks the device.
  */
 struct drm_nova_lite_transfer {
 	/** @handle: in, the resource's object. */
@@ -421,14 +448,16 @@ struct drm_nova_lite_transfer {
  * Shows the rectangle @rect of the resource of object @handle on scanout
  * @scanout (VIRTIO_GPU_CMD_SET_SCANOUT), or disables the scanout if @handle
  * is 0 (@rect must then be all 0). The scanout shows the resource until it
- * is set again or disabled, or the object is freed.
+ * is set again or disabled, or the object is freed. The ioctl waits for the
+ * device's answer, after the commands queued before it.
  *
  * Errors: EINVAL if @scanout is not below %NOVA_LITE_PARAM_NUM_SCANOUTS, if
  * @rect is not valid for the resource (or not all 0 with @handle 0), if the
  * host refuses the rectangle (QEMU wants at least 16 x 16), or if @handle
  * names an object the driver did not create; ENOENT if @handle does not name
- * an object of the calling file; ENXIO if the object is not a resource; and
- * the errors of an ioctl that asks the device.
+ * an object of the calling file; ENXIO if the object is not a resource; the
+ * resource's first error (see the overview); and the errors of an ioctl that
+ * asks the device.
  */
 struct drm_nova_lite_set_scanout {
 	/** @scanout: in, the scanout's index. */
@@ -444,7 +473,8 @@ struct drm_nova_lite_set_scanout {
  * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
  *
  * Makes the host redraw the rectangle @rect of the resource on the scanouts
- * that show it (VIRTIO_GPU_CMD_RESOURCE_FLUSH).
+ * that show it (VIRTIO_GPU_CMD_RESOURCE_FLUSH). The command is posted, after
+ * the transfers queued before it.
  *
  * Errors: as for &struct drm_nova_lite_transfer.
  */
@@ -455,6 +485,45 @@ struct drm_nova_lite_flush {
 	__u32 pad;
 	/** @rect: in, the rectangle to redraw. */
 	struct drm_nova_lite_rect rect;
+};
+
+/** NOVA_LITE_WAIT_NOWAIT - &struct drm_nova_lite_wait flag: do not wait. */
+#define NOVA_LITE_WAIT_NOWAIT (1 << 0)
+
+/**
+ * struct drm_nova_lite_wait - argument of &DRM_IOCTL_NOVA_LITE_WAIT
+ *
+ * Waits until every command posted for the resource of object @handle (by
+ * any client, see the overview) has completed, and the device is not being
+ * reset, then returns the resource's first error: 0 if the device answered
+ * every command of the resource with success.
+ *
+ * With %NOVA_LITE_WAIT_NOWAIT in @flags, the ioctl does not wait: it fails
+ * with EBUSY while commands are in flight, and ignores @timeout_ns.
+ *
+ * Errors: EINVAL if @flags has a bit not defined here, if @timeout_ns is
+ * negative, if @pad is not 0, or if @handle names an object the driver did
+ * not create; ENOENT if @handle does not name an object of the calling file;
+ * ENXIO if the object is not a resource; EBUSY with %NOVA_LITE_WAIT_NOWAIT
+ * while commands are in flight; ETIMEDOUT if they have not completed within
+ * @timeout_ns (0 without %NOVA_LITE_WAIT_NOWAIT: the same as the flag, but
+ * ETIMEDOUT); EINTR if a signal interrupted the wait (restarted when the
+ * signal handler allows it); ENODEV if the device was unbound or removed.
+ * The resource's first error, once the commands have completed: ENOMEM (the
+ * host's memory for resources ran out: VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY),
+ * ENOENT (VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID or _INVALID_SCANOUT_ID),
+ * EINVAL (VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER), EIO (another error) or
+ * EPROTO (an answer of the wrong type or size).
+ */
+struct drm_nova_lite_wait {
+	/** @handle: in, the resource's object. */
+	__u32 handle;
+	/** @flags: in, 0 or %NOVA_LITE_WAIT_NOWAIT. */
+	__u32 flags;
+	/** @timeout_ns: in, how long to wait at most, in nanoseconds. */
+	__s64 timeout_ns;
+	/** @pad: in, reserved, must be 0. */
+	__u64 pad;
 };
 
 /*
@@ -470,6 +539,7 @@ struct drm_nova_lite_flush {
 #define DRM_NOVA_LITE_TRANSFER_TO_HOST	0x06
 #define DRM_NOVA_LITE_SET_SCANOUT	0x07
 #define DRM_NOVA_LITE_RESOURCE_FLUSH	0x08
+#define DRM_NOVA_LITE_WAIT		0x09
 
 /*
  * The ioctl numbers are an enum, not macros, so that bindgen can evaluate them
@@ -503,6 +573,9 @@ enum {
 	DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH =
 		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_RESOURCE_FLUSH,
 			struct drm_nova_lite_flush),
+	DRM_IOCTL_NOVA_LITE_WAIT =
+		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_WAIT,
+			struct drm_nova_lite_wait),
 };
 
 #if defined(__cplusplus)

@@ -1,40 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The completion path: the handler the virtio core calls (in interrupt context) when the device
-//! returns commands, which hands each to its slot and wakes the submitters.
+//! The completion path: the handler the queue set calls (from a work item) when the device
+//! returns commands, which hands each to its slot or checks the answer of a posted one, frees
+//! what posted commands kept once they retire, and wakes the submitters and the waiters.
 
-use kernel::{
-    prelude::*,
-    sync::atomic::Relaxed,
-    time::{
-        Instant,
-        Monotonic, //
-    },
-    virtio::virtqueue::Handler,
-};
+use kernel::{prelude::*, sync::atomic::Relaxed, virtio::virtqueue::Handler};
 
 use super::{
     CmdBuffers,
     ControlQueue,
     Guard,
+    List,
+    Posted,
     Queue,
     QueueState,
     Slot,
     CONTROL_QUEUE, //
 };
+use crate::gpu::protocol::{
+    self,
+    CtrlHdr,
+    ResponseError, //
+};
 
 impl ControlQueue {
-    /// Hands a command the device returned to its slot.
-    fn complete(&self, q: &mut Guard<'_>, buffers: Pin<KBox<CmdBuffers>>, written: u32) {
+    /// Hands a command the device returned to its slot, or checks the answer of a posted one,
+    /// which goes to `done` (dropped once it may retire: see [`Self::retire`]).
+    fn complete(
+        &self,
+        q: &mut Guard<'_>,
+        buffers: Pin<KBox<CmdBuffers>>,
+        written: u32,
+        done: &mut List,
+    ) {
         let lose = self.stats.lose_completions.load(Relaxed);
         if lose > 0 {
-            // The fault knob: as if the device never returned the command. Its buffers are
-            // freed (the device has given them back); its slot stays offered until a reset.
+            // The fault knob: as if the device never returned the command. Its sequence number
+            // stays outstanding and its slot offered until a reset; what it keeps is freed then.
             self.stats.lose_completions.store(lose - 1, Relaxed);
+            if let Some(posted) = buffers.posted.as_ref() {
+                if posted.keep.is_some() {
+                    q.retiring.push(buffers);
+                    return;
+                }
+            }
+            done.push(buffers);
             return;
         }
         self.stats.completed.fetch_add(1, Relaxed);
-        q.last_progress = Instant::<Monotonic>::now();
+        q.forget(buffers.seq);
+        if let Some(posted) = buffers.posted.as_ref() {
+            self.check_posted(posted, &buffers, written);
+            done.push(buffers);
+            return;
+        }
         let index = buffers.slot;
         let Some(slot) = q.slots.get(index) else {
             return;
@@ -52,11 +71,46 @@ impl ControlQueue {
         }
     }
 
-    /// The sizes of `queue`, for the statistics.
-    pub(crate) fn record_size(&self, queue: &Queue) {
-        let q = queue.lock();
+    /// Checks the answer of a posted command: an error is counted, and recorded on its fence.
+    fn check_posted(&self, posted: &Posted, buffers: &CmdBuffers, written: u32) {
+        let hdr = match buffers.response::<CtrlHdr>() {
+            Ok((hdr, _)) => hdr,
+            Err(_) => return,
+        };
+        let written = usize::try_from(written).unwrap_or(0);
+        let err =
+            match protocol::check_response(&hdr, written, posted.ok_type, size_of::<CtrlHdr>()) {
+                Ok(()) => return,
+                Err(ResponseError::Device(err)) => {
+                    self.stats.errors[err as usize].fetch_add(1, Relaxed);
+                    dev_dbg!(self.dev, "{} answered {:?}\n", posted.name, err);
+                    err.to_errno()
+                }
+                Err(ResponseError::Malformed) => {
+                    self.stats.malformed.fetch_add(1, Relaxed);
+                    dev_dbg!(self.dev, "{} answered type {:#x}\n", posted.name, hdr.ty());
+                    EPROTO
+                }
+            };
+        if let Some(fence) = &posted.fence {
+            fence.record(err);
+        }
+    }
+
+    /// The sizes of `queue`, for the statistics, and room for the sequence numbers of as many
+    /// commands as it holds. Called once the queues exist (probe, restore).
+    pub(crate) fn record_size(&self, queue: &Queue) -> Result {
+        let size = queue.lock().size();
+        let room = KVec::with_capacity(usize::try_from(size)?, GFP_KERNEL)?;
+        let mut q = queue.lock();
+        if q.outstanding.capacity() < room.capacity() {
+            let mut room = room;
+            room.extend_from_slice(&q.outstanding, GFP_ATOMIC)?;
+            q.outstanding = room;
+        }
         self.stats.size.store(q.size(), Relaxed);
         self.stats.free_descriptors.store(q.num_free(), Relaxed);
+        Ok(())
     }
 }
 
@@ -64,27 +118,38 @@ impl Handler for ControlQueue {
     type Request = CmdBuffers;
     type State = QueueState;
 
+    /// Runs in the queue set's work item (process context): what the completed commands keep
+    /// is dropped there, without the queue's lock.
     fn done(&self, index: usize, queue: &Queue) {
         self.stats.callbacks.fetch_add(1, Relaxed);
+        let mut done = List::default();
         let mut q = queue.lock();
         loop {
             q.disable_cb();
             while let Some((buffers, written)) = q.get_buf() {
                 if index == CONTROL_QUEUE {
-                    self.complete(&mut q, buffers, written);
+                    self.complete(&mut q, buffers, written, &mut done);
+                } else {
+                    done.push(buffers);
                 }
             }
             if q.enable_cb() {
                 break;
             }
         }
-        if index == CONTROL_QUEUE {
+        let retired = if index == CONTROL_QUEUE {
+            let retired = self.retire(&mut q, done);
+            self.send_backlog(&mut q);
             self.stats.free_descriptors.store(q.num_free(), Relaxed);
             if q.refresh_pending {
                 self.post_refresh(&mut q);
             }
-        }
+            retired
+        } else {
+            done
+        };
         drop(q);
         self.changed.notify_all();
+        drop(retired);
     }
 }

@@ -5,7 +5,6 @@
 
 use kernel::{
     prelude::*,
-    sync::atomic::Relaxed,
     time::{
         Instant,
         Monotonic, //
@@ -49,16 +48,10 @@ impl ControlQueue {
             return;
         };
         buffers.slot = slot;
-        // The stall clock starts when the device is given a command while it holds none.
-        let idle = !q.busy();
-        if q.add(buffers).is_ok() {
-            if idle {
-                q.last_progress = Instant::<Monotonic>::now();
-            }
+        if self.offer(q, buffers).is_ok() {
             q.slots[slot] = Slot::DisplayRefresh;
             q.posted[slot] = Instant::<Monotonic>::now();
             q.refresh_pending = false;
-            self.stats.submitted.fetch_add(1, Relaxed);
             q.kick();
         }
     }

@@ -2,7 +2,10 @@
 
 //! Re-creating the host's resources and scanouts after a reset of the device.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    sync::atomic::Relaxed, //
+};
 
 use super::{
     super::{
@@ -40,6 +43,9 @@ impl Resources {
         let mut shown = KVec::new();
         {
             let table = self.table.lock();
+            // Creations recorded before this copy and posted after it are not posted: the
+            // restore makes them.
+            self.restores.fetch_add(1, Relaxed);
             for (&id, r) in table.records.iter() {
                 let mut entries = KVec::with_capacity(r.entries.len(), GFP_KERNEL)?;
                 entries.extend_from_slice(&r.entries, GFP_KERNEL)?;

@@ -300,3 +300,16 @@ void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect
 
 	igt_assert_eq(__nova_lite_resource_flush(fd, &arg), 0);
 }
+
+int __nova_lite_wait(int fd, struct drm_nova_lite_wait *arg)
+{
+	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_WAIT, arg) ? -errno : 0;
+}
+
+int nova_lite_wait(int fd, uint32_t handle)
+{
+	/* Bounded: a device that never answers fails the test, not the run. */
+	struct drm_nova_lite_wait arg = { .handle = handle, .timeout_ns = 10ll * 1000000000 };
+
+	return __nova_lite_wait(fd, &arg);
+}

@@ -42,5 +42,8 @@ int open_vgem(void);
 struct drm_mode_create_dumb dumb_create_64x64(int fd);
 int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg);
 void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect rect);
+int __nova_lite_wait(int fd, struct drm_nova_lite_wait *arg);
+/* WAIT for @handle's commands, at most 10 s: 0 or the negated first error. */
+int nova_lite_wait(int fd, uint32_t handle);
 
 #endif /* IGT_NOVA_LITE_H */

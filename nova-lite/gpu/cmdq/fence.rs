@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Fences: how far the commands posted for one object (a resource) have come, and the first
+//! error the device answered to one of them.
+
+use kernel::{
+    prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+};
+
+/// The progress of the commands posted for one object.
+///
+/// The commands have passed once the queue has completed every command up to the sequence
+/// number of the last one ([`ControlQueue::wait_fence`]). The first error the device answered to
+/// one of them stays: every later operation on the object returns it.
+///
+/// [`ControlQueue::wait_fence`]: super::ControlQueue::wait_fence
+pub(crate) struct Fence {
+    /// The sequence number of the last command posted for the object, 0 if none.
+    last: Atomic<u64>,
+    /// The errno of the first error, 0 if none.
+    error: Atomic<i32>,
+}
+
+impl Fence {
+    /// A fence without commands or error.
+    pub(crate) fn new() -> Self {
+        Self {
+            last: Atomic::new(0),
+            error: Atomic::new(0),
+        }
+    }
+
+    /// The first error the device answered to a command of the object, if any.
+    pub(crate) fn error(&self) -> Result {
+        match self.error.load(Relaxed) {
+            0 => Ok(()),
+            errno => Err(Error::from_errno(errno)),
+        }
+    }
+
+    /// Records `err` unless an error is recorded already.
+    pub(super) fn record(&self, err: Error) {
+        let _ = self.error.cmpxchg(0, err.to_errno(), Relaxed);
+    }
+
+    /// The sequence number of the last command posted for the object.
+    pub(super) fn last(&self) -> u64 {
+        self.last.load(Relaxed)
+    }
+
+    /// Records that the command `seq` was posted for the object. Called under the queue's lock,
+    /// which orders the sequence numbers.
+    pub(super) fn posted(&self, seq: u64) {
+        self.last.store(seq, Relaxed);
+    }
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Posted commands: offered to the device without waiting for their answer, which the
+//! completion path checks ([`Fence`]); the backlog of those that must not wait for room; the
+//! wait for a fence.
+
+use kernel::{
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        CondVarTimeoutResult, //
+    },
+    time::{
+        msecs_to_jiffies,
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+};
+
+use super::{
+    buffers::Posted,
+    CmdBuffers,
+    ControlQueue,
+    Fence,
+    Guard,
+    List,
+    Queue,
+    State,
+    COMMAND_TIMEOUT, //
+};
+use crate::gpu::protocol::{
+    Command,
+    MemEntry, //
+};
+
+/// A command ready to be posted: its buffers are allocated, so posting it allocates nothing.
+pub(crate) struct Prepared(Pin<KBox<CmdBuffers>>);
+
+impl Prepared {
+    /// Prepares `cmd`, with `payload` after its request, whose answer is a bare header: an error
+    /// answer is recorded on `fence`.
+    pub(crate) fn new<C: Command<Output = ()>>(
+        cmd: &C,
+        payload: KVec<MemEntry>,
+        fence: Option<Arc<Fence>>,
+    ) -> Result<Self> {
+        let mut b = CmdBuffers::new(&cmd.request(), payload, GFP_KERNEL)?;
+        b.posted = Some(Posted {
+            ok_type: C::OK_TYPE,
+            name: C::NAME,
+            fence,
+            keep: None,
+        });
+        Ok(Self(b))
+    }
+
+    /// Makes the command keep `keep` until the device has completed it and every command posted
+    /// before it, or has been reset.
+    pub(crate) fn keep(&mut self, keep: KBox<dyn Send>) {
+        if let Some(posted) = self.0.posted.as_mut() {
+            posted.keep = Some(keep);
+        }
+    }
+}
+
+impl ControlQueue {
+    /// Posts `cmds`, in order, with one notification of the device, and returns once the device
+    /// may see them: it does not wait for the answers (see [`Self::wait_fence`]). Each is counted
+    /// on its fence.
+    ///
+    /// Waits for room in the ring for all of them, at most [`COMMAND_TIMEOUT`]; while the device
+    /// is being reset, waits for it to come back within the same bound. Errors, with nothing
+    /// posted: `ENODEV` once the core is being unbound; `ETIMEDOUT` if there was no room in
+    /// time; `ERESTARTSYS` if a signal interrupted the wait. `EIO` if the device is broken, or
+    /// `ENOMEM`: the commands before the one that failed may have been posted.
+    pub(crate) fn post<const N: usize>(&self, queue: &Queue, cmds: [Prepared; N]) -> Result {
+        let needed: u32 = cmds.iter().map(|c| c.0.descriptors()).sum();
+        let q = self.lock_room(queue, needed)?;
+        self.offer_all(q, cmds)
+    }
+
+    /// Posts `cmds` like [`Self::post`], unless `restores` is no longer `seen` once they may be
+    /// posted: a restore after a reset copied the table of resources since, and made what they
+    /// would (a resource recorded before the reset). `Ok` either way.
+    pub(crate) fn post_unless_restored<const N: usize>(
+        &self,
+        queue: &Queue,
+        cmds: [Prepared; N],
+        restores: &Atomic<u64>,
+        seen: u64,
+    ) -> Result {
+        let needed: u32 = cmds.iter().map(|c| c.0.descriptors()).sum();
+        let q = self.lock_room(queue, needed)?;
+        // A restore copies the table while the queue is being reset: once the queue is live and
+        // locked, the next restore comes after a reset that drops these commands.
+        if restores.load(Relaxed) != seen {
+            return Ok(());
+        }
+        self.offer_all(q, cmds)
+    }
+
+    /// Waits until the device can take `cmd` now (see [`Self::post`] for the bound and the
+    /// errors), for a caller that then posts it with [`Self::post_or_park`] under a lock of its
+    /// own, which must not be held across the wait.
+    pub(crate) fn wait_room(&self, queue: &Queue, cmd: &Prepared) -> Result {
+        self.lock_room(queue, cmd.0.descriptors()).map(drop)
+    }
+
+    /// Locks the queue once it is live, the backlog is sent and the ring has `needed` free
+    /// descriptors; waits for that at most [`COMMAND_TIMEOUT`], interruptibly.
+    fn lock_room<'a>(&self, queue: &'a Queue, needed: u32) -> Result<Guard<'a>> {
+        let start = Instant::<Monotonic>::now();
+        let mut q = queue.lock();
+        loop {
+            // Posted commands from the backlog go first.
+            if q.check(false)? && q.backlog.is_empty() && q.num_free() >= needed {
+                return Ok(q);
+            }
+            if start.elapsed() >= COMMAND_TIMEOUT {
+                return Err(ETIMEDOUT);
+            }
+            let left = COMMAND_TIMEOUT - start.elapsed();
+            let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
+            if let CondVarTimeoutResult::Signal { .. } =
+                q.wait_interruptible_timeout(&self.changed, msecs_to_jiffies(ms))
+            {
+                return Err(ERESTARTSYS);
+            }
+        }
+    }
+
+    /// Offers `cmds` in order on the locked queue `q`, which has room for them, and kicks it.
+    fn offer_all<const N: usize>(&self, mut q: Guard<'_>, cmds: [Prepared; N]) -> Result {
+        let mut result = Ok(());
+        for Prepared(b) in cmds {
+            let fence = b.posted.as_ref().and_then(|p| p.fence.clone());
+            // With room for every descriptor, only a broken device or a failed allocation fails.
+            match self.offer(&mut q, b) {
+                Ok(seq) => {
+                    if let Some(fence) = fence {
+                        fence.posted(seq);
+                    }
+                }
+                Err((e, _)) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        q.kick();
+        result
+    }
+
+    /// Posts `cmd` without ever waiting or failing: when the ring is full, or while the device
+    /// is being reset or the core unbound, it waits in the backlog, which the completion path
+    /// and the end of a reset send, and the unbind drops once the device is reset. For commands
+    /// that undo what the driver made (`RESOURCE_UNREF`), from contexts that must not wait.
+    pub(crate) fn post_or_park(&self, queue: &Queue, cmd: Prepared) {
+        let mut q = queue.lock();
+        q.backlog.push(cmd.0);
+        self.send_backlog(&mut q);
+    }
+
+    /// Sends what it can of the backlog, in the order it was posted, while the queue is live.
+    pub(super) fn send_backlog(&self, q: &mut Guard<'_>) {
+        if q.backlog.is_empty() || q.check(false) != Ok(true) {
+            return;
+        }
+        let mut todo = q.backlog.take().reversed();
+        let mut sent = false;
+        while let Some(b) = todo.pop() {
+            if q.num_free() < b.descriptors() {
+                todo.push(b);
+                break;
+            }
+            let fence = b.posted.as_ref().and_then(|p| p.fence.clone());
+            match self.offer(q, b) {
+                Ok(seq) => {
+                    if let Some(fence) = fence {
+                        fence.posted(seq);
+                    }
+                    sent = true;
+                }
+                Err((_, b)) => {
+                    todo.push(b);
+                    break;
+                }
+            }
+        }
+        // What is left goes back, oldest last.
+        q.backlog = todo.reversed();
+        if sent {
+            q.kick();
+        }
+    }
+
+    /// Waits until every command posted for `fence` has completed, and the device is not being
+    /// reset, then returns the first error the device answered to one of them.
+    ///
+    /// Without `timeout`, does not wait: `EBUSY` if commands are still in flight. Otherwise
+    /// waits at most `timeout`: `ETIMEDOUT` then. A signal ends the wait: `ERESTARTSYS`.
+    /// `ENODEV` once the core is being unbound.
+    pub(crate) fn wait_fence(
+        &self,
+        queue: &Queue,
+        fence: &Fence,
+        timeout: Option<Delta>,
+    ) -> Result {
+        let start = Instant::<Monotonic>::now();
+        let mut q = queue.lock();
+        loop {
+            match q.state {
+                State::Gone => return Err(ENODEV),
+                State::Live if q.completed_up_to() >= fence.last() => return fence.error(),
+                _ => {}
+            }
+            let Some(timeout) = timeout else {
+                return Err(EBUSY);
+            };
+            let left = timeout - start.elapsed();
+            // The caller's bound, not the device's fault: not counted as a timeout.
+            if left.as_nanos() <= 0 {
+                return Err(ETIMEDOUT);
+            }
+            let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
+            if let CondVarTimeoutResult::Signal { .. } =
+                q.wait_interruptible_timeout(&self.changed, msecs_to_jiffies(ms))
+            {
+                return Err(ERESTARTSYS);
+            }
+        }
+    }
+
+    /// Sorts the posted commands the device completed, `done`, and those already waiting to
+    /// retire: those whose every earlier command has completed go to the returned list, to be
+    /// dropped without the lock (which frees what they keep); the others wait. While the device
+    /// is not live (being reset, or the core unbound), none retires: what it has not completed
+    /// is dropped only once it is reset.
+    pub(super) fn retire(&self, q: &mut Guard<'_>, done: List) -> List {
+        let mut waiting = q.retiring.take();
+        let mut todo = done;
+        while let Some(b) = waiting.pop() {
+            todo.push(b);
+        }
+        let mut out = List::default();
+        let live = q.state == State::Live;
+        let up_to = q.completed_up_to();
+        while let Some(b) = todo.pop() {
+            let keeps = b.posted.as_ref().is_some_and(|p| p.keep.is_some());
+            if !keeps || (live && b.seq <= up_to) {
+                out.push(b);
+            } else {
+                q.retiring.push(b);
+            }
+        }
+        out
+    }
+
+    /// After a reset: the device holds nothing from before it, so every command waiting to
+    /// retire may go. Returns them, to be dropped without the lock.
+    pub(super) fn retire_all(&self, q: &mut Guard<'_>) -> List {
+        q.retiring.take()
+    }
+}
