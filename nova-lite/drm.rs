@@ -42,6 +42,16 @@ pub(crate) struct DrmDriver;
 pub(crate) struct DrmData<'bound> {
     /// The DRM device's registration; dropping it on unbind unplugs the DRM device.
     _reg: drm::Registration<'bound, DrmDriver>,
+    /// The core, to wake the ioctls that wait for it before the unplug waits for them.
+    gpu: &'bound Gpu<'bound>,
+}
+
+impl Drop for DrmData<'_> {
+    fn drop(&mut self) {
+        // First (the fields go after this): WAIT ioctls return ENODEV, so that unplugging the DRM
+        // device, which waits for the ioctls in flight, does not wait for their timeouts.
+        self.gpu.cancel_waits();
+    }
 }
 
 /// The DRM device of this driver.
@@ -80,12 +90,14 @@ impl auxiliary::Driver for DrmDriver {
         // The auxiliary device does no DMA: the GPU's pages are mapped for the transport's device.
         drm.set_dma_device(gpu.dma_device());
 
+        // A DRM device unbound before this one cancelled the waits.
+        gpu.allow_waits();
         // SAFETY: The registration is stored in `DrmData`, the driver data of `adev`, which the
         // driver core drops when `adev` is unbound; it is never forgotten.
         let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, gpu, 0) }
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
 
-        Ok(DrmData { _reg: reg })
+        Ok(DrmData { _reg: reg, gpu })
     }
 }
 

@@ -34,8 +34,8 @@
 //! device answers (at most twice [`cmdq::COMMAND_TIMEOUT`]: for a free slot, then for the
 //! answer). The resource methods post their commands and return without waiting for the answers
 //! (see [`resources`]); they sleep at most [`cmdq::COMMAND_TIMEOUT`] for room in the queue, but
-//! [`Gpu::destroy_resource`], which never waits for the device, and [`Gpu::wait`], which waits
-//! as long as asked. All must be called from process context without spinlocks held, and may be
+//! [`Gpu::wait`], which waits as long as asked; destroying a resource never waits for the
+//! device ([`Teardown::destroy`], which needs no [`Gpu`]). All must be called from process context without spinlocks held, and may be
 //! called by many threads at once; no lock is held while waiting for the device.
 
 mod cmdq;
@@ -290,6 +290,22 @@ impl<'bound> Gpu<'bound> {
             return Err(EOPNOTSUPP);
         }
         self.send(&protocol::GetEdid { scanout })
+    }
+
+    /// Makes every wait for a resource's commands ([`Gpu::wait`]), and every later one, fail
+    /// with `ENODEV`: for the DRM driver, before its device is unplugged (which waits for the
+    /// ioctls in flight). Any context that may sleep.
+    pub(crate) fn cancel_waits(&self) {
+        if let Ok(control) = self.control() {
+            self.queues.handler().cancel_waits(control);
+        }
+    }
+
+    /// Lets [`Gpu::wait`] wait again, for a DRM driver that binds.
+    pub(crate) fn allow_waits(&self) {
+        if let Ok(control) = self.control() {
+            self.queues.handler().allow_waits(control);
+        }
     }
 
     /// Sends `cmd` on the control queue and waits for its answer; a signal ends the wait.

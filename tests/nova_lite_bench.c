@@ -111,6 +111,7 @@ struct side {
 	char *map;		/* write: the mapping written */
 	double ns[MAX_SAMPLES];	/* per operation, one per sample */
 	double faults;		/* minor page faults per operation, over the kept samples */
+	double cpu_ns;		/* the process's CPU time (user + system) per operation */
 };
 
 struct pair {
@@ -458,13 +459,27 @@ static long minor_faults(void)
 	return ru.ru_minflt;
 }
 
+/*
+ * The process's CPU time in ns, user and system: what the calls cost the caller. The rest of a
+ * sample's time it slept (waiting for the device, or for room in its queue); the drivers' work
+ * items (completions) run in kernel threads and are not counted.
+ */
+static double cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
 /* Runs @p: a warm-up sample of each side, then the samples, interleaved. 0 or an errno. */
 static int run_pair(struct pair *p)
 {
 	unsigned int n = quick ? 3 : p->iterations;
 	struct side *first, *second;
 	long faults;
-	double t;
+	double t, cpu;
 
 	for (unsigned int i = 0; i <= samples; i++) {
 		/* The order swaps every sample; sample 0 is the warm-up, not kept. */
@@ -476,12 +491,14 @@ static int run_pair(struct pair *p)
 			if (s->fd < 0)
 				continue;
 			faults = minor_faults();
+			cpu = cpu_ns();
 			t = sample(s, n);
 			if (t < 0)
 				return (int)-t;
 			if (i) {
 				s->ns[i - 1] = t;
 				s->faults += (double)(minor_faults() - faults) / n / samples;
+				s->cpu_ns += (cpu_ns() - cpu) / n / samples;
 			}
 		}
 	}
@@ -505,7 +522,7 @@ static void print_side(const struct pair *p, const struct side *s)
 		printf("  %.0f ns/%s", st.median / p->per, p->unit);
 	if (p->unit)
 		printf(", %.0f faults/op", s->faults);
-	printf("\n");
+	printf(", cpu %.0f ns/op\n", s->cpu_ns);
 }
 
 static void json_side(FILE *f, const char *key, const struct side *s)
@@ -518,8 +535,8 @@ static void json_side(FILE *f, const char *key, const struct side *s)
 	}
 	st = stats_of(s->ns, samples);
 	fprintf(f, "\"%s\": {\"what\": \"%s\", \"median_ns\": %.1f, \"min_ns\": %.1f, "
-		"\"max_ns\": %.1f, \"minor_faults_per_op\": %.2f, \"samples_ns\": [", key, s->what,
-		st.median, st.min, st.max, s->faults);
+		"\"max_ns\": %.1f, \"minor_faults_per_op\": %.2f, \"cpu_ns_per_op\": %.1f, "
+		"\"samples_ns\": [", key, s->what, st.median, st.min, st.max, s->faults, s->cpu_ns);
 	for (unsigned int i = 0; i < samples; i++)
 		fprintf(f, "%s%.1f", i ? ", " : "", s->ns[i]);
 	fprintf(f, "]}");

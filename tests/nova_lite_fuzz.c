@@ -1831,34 +1831,48 @@ static errset first_errs(const struct obj *o)
 
 /*
  * DRM_IOCTL_NOVA_LITE_WAIT on the thread's resources, other objects and
- * unknown handles: with the no-wait flag (EBUSY while commands are in flight),
- * with a timeout of 0 to 2 ms (ETIMEDOUT) or 1 s, and sometimes unknown flags,
- * a negative timeout or a bad pad (EINVAL). A resource's answer is 0, or its
- * first error.
+ * unknown handles: with the no-wait flag (EBUSY while commands are in flight;
+ * the timeout ignored, negative or not), with a timeout of 0 to 2 ms
+ * (ETIMEDOUT) or 10 s (never ETIMEDOUT on a healthy device), and sometimes
+ * unknown flags, a negative timeout or a bad pad (EINVAL). A resource's answer
+ * is 0, or its first error. The time left written back is between 0 and the
+ * timeout given (unchanged with the no-wait flag).
  */
 static void do_wait(struct thread *t, struct file *f)
 {
 	struct drm_nova_lite_wait w = { 0 };
 	errset errs, bad = 0, busy;
 	struct obj *o = pick_handle(t, f, true, true, &w.handle, &errs);
+	int64_t timeout;
+	bool nowait;
 	int err;
 
 	if (chance(t, 40))
 		w.flags = NOVA_LITE_WAIT_NOWAIT;
-	w.timeout_ns = chance(t, 10) ? 1000000000 : (int64_t)below(t, 2000000);
+	w.timeout_ns = chance(t, 10) ? 10000000000ll : (int64_t)below(t, 2000000);
 	switch (below(t, 20)) {
 	case 0: w.flags |= 2u << below(t, 31); bad = E(EINVAL); break;
-	case 1: w.timeout_ns = -1 - (int64_t)below(t, 1000); bad = E(EINVAL); break;
+	case 1:
+		w.timeout_ns = -1 - (int64_t)below(t, 1000);
+		if (!(w.flags & NOVA_LITE_WAIT_NOWAIT))
+			bad = E(EINVAL);
+		break;
 	case 2: w.pad = 1ull << below(t, 64); bad = E(EINVAL); break;
 	default: break;
 	}
 	if (o && !o->m->foreign && !o->m->res_id)
 		errs |= E(ENXIO);
-	busy = w.flags & NOVA_LITE_WAIT_NOWAIT ? E(EBUSY) : E(ETIMEDOUT);
+	nowait = w.flags & NOVA_LITE_WAIT_NOWAIT;
+	timeout = w.timeout_ns;
+	busy = nowait ? E(EBUSY) : timeout < 1000000000 ? E(ETIMEDOUT) : 0;
 	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_WAIT, &w);
 	expect(t, OP_WAIT, err, bad ? bad : errs ? errs : OK | busy | first_errs(o),
 	       "handle %u (%s) flags %#x timeout %" PRId64 " ns pad %#" PRIx64, w.handle, kind(o),
-	       w.flags, (int64_t)w.timeout_ns, (uint64_t)w.pad);
+	       w.flags, timeout, (uint64_t)w.pad);
+	if (!bad && !errs && !(nowait ? w.timeout_ns == timeout
+				      : w.timeout_ns >= 0 && w.timeout_ns <= timeout))
+		wrong(t, OP_WAIT, "handle %u flags %#x timeout %" PRId64 " ns: %" PRId64 " ns left",
+		      w.handle, w.flags, timeout, (int64_t)w.timeout_ns);
 	note_err(f, err);
 }
 

@@ -507,8 +507,9 @@ oom_count() { ctrlq_value err_out_of_memory; }
 oom_before=$(oom_count)
 check "fuzz: random calls ($budget), 4 threads, every result documented" \
 	fuzz random "${seed[@]}" -n "$fuzz_calls" -d "$fuzz_secs" --min-calls "$fuzz_floor" -t 4
-# The fuzzer accepts ENOMEM from a valid RESOURCE_CREATE only when its own accounting says the
-# host could be full, and counts them: the device cannot have answered out-of-memory more often.
+# The fuzzer accepts ENOMEM as a resource's first error only for resources created while its own
+# accounting says the host could be full, and counts those creations: the device cannot have
+# answered out-of-memory more often.
 oom_accounted() {
 	local accepted after
 	accepted=$(sed -n 's/^resource_enomem: //p' /mnt/fuzz-random.txt)

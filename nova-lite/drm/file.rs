@@ -208,25 +208,32 @@ impl File {
     }
 
     /// `DRM_IOCTL_NOVA_LITE_WAIT`: waits for the commands posted for a resource of this file and
-    /// returns the first error the device answered to one of them.
+    /// returns the first error the device answered to one of them. Without the no-wait flag,
+    /// the time left is written back, so that a wait restarted after a signal goes on where it
+    /// stopped.
     pub(crate) fn wait(
         _dev: &NovaLiteDevice<Registered>,
         gpu: &&Gpu<'_>,
         req: &mut uapi::drm_nova_lite_wait,
         file: &drm::File<File>,
     ) -> Result<u32> {
-        if req.pad != 0 || req.flags & !uapi::NOVA_LITE_WAIT_NOWAIT != 0 || req.timeout_ns < 0 {
+        let nowait = req.flags & uapi::NOVA_LITE_WAIT_NOWAIT != 0;
+        if req.pad != 0
+            || req.flags & !uapi::NOVA_LITE_WAIT_NOWAIT != 0
+            || (!nowait && req.timeout_ns < 0)
+        {
             return Err(EINVAL);
         }
         let obj = Object::lookup_handle(file, req.handle)?;
         let res = obj.resource().ok_or(ENXIO)?;
-        let timeout = if req.flags & uapi::NOVA_LITE_WAIT_NOWAIT != 0 {
-            None
-        } else {
-            Some(Delta::from_nanos(req.timeout_ns))
-        };
-        gpu.wait(&res.fence, timeout)?;
-        Ok(0)
+        if nowait {
+            gpu.wait(&res.fence, None)?;
+            return Ok(0);
+        }
+        let mut left = Delta::from_nanos(req.timeout_ns);
+        let result = gpu.wait(&res.fence, Some(&mut left));
+        req.timeout_ns = left.as_nanos();
+        result.map(|()| 0)
     }
 
     /// `DRM_IOCTL_NOVA_LITE_QUERY`: reads variable-size information from the device, in the

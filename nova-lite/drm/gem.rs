@@ -8,17 +8,17 @@
 //! transport's device, set as the DRM device's DMA device at probe) when it becomes a resource,
 //! for the device to read only: 2D resources are never written by the device.
 //! An object lives as long as a handle, a userspace mapping or a reference held by the kernel
-//! does.
+//! does, and a resource's object until the device has answered the destruction of the resource.
 //!
 //! An object may become a 2D resource of the host ([`NovaLiteObject::make_resource`]); the
 //! resource is the object's until the object is freed. When its last reference goes, the
-//! driver destroys the resource through the core ([`crate::gpu::Gpu::destroy_resource`]) and
-//! hands it the object, not yet released ([`shmem::Unreferenced`]): the core drops it, which
-//! unmaps and frees the pages, once the device has answered (or has been reset). Nothing waits
-//! for the device then: an object's last reference may go in `munmap()`, at process exit, in a
-//! dma-buf importer or in the completion path. If the DRM device has been unplugged by then, the
-//! core is unbound and the reset device holds no resource any more: nothing is sent, and the
-//! object is released at once.
+//! driver destroys the resource through the core ([`crate::gpu::Teardown::destroy`]) and hands
+//! it the object, not yet released ([`shmem::Unreferenced`]): the core drops it, which unmaps
+//! and frees the pages, once the device has answered (or has been reset). Nothing waits for the
+//! device then: an object's last reference may go in `munmap()`, at process exit, in a dma-buf
+//! importer or in the completion path. The teardown reaches the core without the DRM device,
+//! which may be unplugged while the core is bound; once the core is unbound, the reset device
+//! holds no resource any more: nothing is sent, and the object is released at once.
 
 use kernel::{
     drm::{
@@ -120,9 +120,9 @@ pub(crate) struct ObjResource {
     pub(crate) res: Resource,
     /// The progress of the commands posted for it.
     pub(crate) fence: Arc<Fence>,
-    /// What destroying the resource takes, allocated with it (so that freeing the object
-    /// allocates nothing): the core's part, and a box for the object until the device lets go
-    /// of its pages. Taken once, when the object is freed.
+    /// What destroying the resource takes, allocated with it (so that freeing the object cannot
+    /// fail): the core's part, and a box for the object until the device lets go of its pages.
+    /// Taken once, when the object is freed.
     #[pin]
     teardown: SpinLock<Option<(Teardown, KBox<Parked>)>>,
 }
@@ -136,20 +136,19 @@ enum Parked {
     Freed {
         _obj: shmem::Unreferenced<NovaLiteObject>,
     },
-    /// A reference to the object, whose other resource was destroyed (two creations raced).
+    /// A reference to the object, whose resource was destroyed while the object lives (two
+    /// creations raced, or the commands could not be posted).
     Held { _obj: ARef<Object> },
 }
 
 /// The driver's part of a GEM object.
 ///
-/// Kept small: with the shmem object around it, it fills a 512-byte slab object exactly on the
-/// release kernel (a `Mutex<Option<Resource>>` and a flags field here made it 544 bytes, a 1 KiB
-/// slab object: `make bench`, kernel memory per object). What a resource needs is allocated
-/// when the object becomes one.
+/// Kept small: with the shmem object around it, it fits a 512-byte slab object on the release
+/// kernel (a `Mutex<Option<Resource>>` and a flags field here made it 544 bytes, a 1 KiB slab
+/// object: `make bench`, kernel memory per object). What a resource needs is allocated when the
+/// object becomes one.
 #[pin_data(PinnedDrop)]
 pub(crate) struct NovaLiteObject {
-    /// The DRM device, to reach the core when the object is freed.
-    dev: ARef<NovaLiteDevice<Ioctl>>,
     /// The host resource made of this object, once it is one; set once, never unset.
     resource: SetOnce<Pin<KBox<ObjResource>>>,
     /// Counts the object as live until it is dropped (no size).
@@ -158,35 +157,30 @@ pub(crate) struct NovaLiteObject {
 
 impl gem::DriverObject for NovaLiteObject {
     type Driver = DrmDriver;
-    type Args = ARef<NovaLiteDevice<Ioctl>>;
+    type Args = ();
 
     /// The device never reads an imported buffer (the driver's ioctls refuse objects that are not
     /// its own), so imports keep no DMA mapping, which would outlive the device's binding.
     const DEVICE_ACCESSES_IMPORTS: bool = false;
 
-    fn new(_dev: &NovaLiteDevice, _size: usize, dev: Self::Args) -> impl PinInit<Self, Error> {
+    fn new(_dev: &NovaLiteDevice, _size: usize, _args: Self::Args) -> impl PinInit<Self, Error> {
         try_pin_init!(NovaLiteObject {
-            dev,
             resource: SetOnce::new(),
             _count: GemObjectCount::new(),
         })
     }
 
     /// Destroys the object's resource, if any, and hands the object to the core, which releases
-    /// it once the device has answered; releases it at once otherwise.
+    /// it once the device has answered (at once if the core is unbound and the device reset);
+    /// releases it at once otherwise. The DRM device may be unplugged already: the core may
+    /// still be bound, and the device still hold the resource.
     fn release(obj: shmem::Unreferenced<Self>) {
         let Some(taken) = obj.resource.as_ref().and_then(|r| r.teardown.lock().take()) else {
             return;
         };
         let (teardown, mut parked) = taken;
-        let dev = obj.dev.clone();
-        // Inside the guard the core is bound; without it the device is reset: the object and
-        // the unused teardown are dropped at once.
-        let Some(guard) = dev.registration_guard() else {
-            return;
-        };
         *parked = Parked::Freed { _obj: obj };
-        guard.registration_data_with(|gpu| gpu.destroy_resource(teardown, Some(parked)));
+        teardown.destroy(Some(parked));
     }
 }
 
@@ -229,7 +223,7 @@ impl NovaLiteObject {
         };
         // The object's shmem file reports a failed inode allocation as ENOSPC, although DRM's
         // shmem mount has no size limit: for the caller it is memory that ran out.
-        Object::new(dev, size, config, dev.into()).map_err(|e| if e == ENOSPC { ENOMEM } else { e })
+        Object::new(dev, size, config, ()).map_err(|e| if e == ENOSPC { ENOMEM } else { e })
     }
 
     /// The flags the object was created with: always 0, as no creation flag is defined yet (a
@@ -283,6 +277,14 @@ impl NovaLiteObject {
         // which a later RESOURCE_CREATE on the same object reuses (as an mmap() keeps the pages).
         let sgt = obj.sg_table(gpu.dma_device())?;
         let new = gpu.create_resource(format, width, height, sgt)?;
+        if let Err(e) = new.posted {
+            // A reset's restore may have made it, with the pages attached: they stay until the
+            // device has answered.
+            let mut parked = parked;
+            *parked = Parked::Held { _obj: obj.into() };
+            new.teardown.destroy(Some(parked));
+            return Err(e);
+        }
         let resource = Resource {
             id: new.id,
             ..resource
@@ -305,7 +307,7 @@ impl NovaLiteObject {
         if let Err(e) = populated {
             let mut parked = parked;
             *parked = Parked::Held { _obj: obj.into() };
-            gpu.destroy_resource(new.teardown, Some(parked));
+            new.teardown.destroy(Some(parked));
             return Err(e);
         }
         // The caller holds a reference to `obj`: it cannot be freed meanwhile.

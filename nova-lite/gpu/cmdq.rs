@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The control queue: sends virtio-gpu commands ([`protocol::Command`]) on the device's control
+//! The control queue: sends virtio-gpu commands ([`super::protocol::Command`]) on the device's
 //! virtqueue, either waiting for their answers or posting them.
 //!
 //! # Design
@@ -25,8 +25,8 @@
 //!   the ring, or while the device is reset, they wait in a backlog, sent first when room comes.
 //!
 //! The virtio core signals returned commands in interrupt context; the queue set calls the
-//! [`Handler`](kernel::virtio::virtqueue::Handler) from a work item, which completes them in process context and drops what they
-//! kept without the queue's lock (see [`kernel::virtio::virtqueue`]). The device never writes
+//! handler ([`kernel::virtio::virtqueue::Handler`]) from a work item, which completes them in
+//! process context and drops what they kept without the queue's lock. The device never writes
 //! freed memory: a reset drops the commands it held.
 //!
 //! # Bounded waits, resets and states
@@ -47,8 +47,8 @@
 //!
 //! The virtqueue's lock (a spinlock) protects the slots, the sequence numbers, the backlog and
 //! the rest of the [`QueueState`]; submitters and the completion path take it, and nothing
-//! sleeps or frees memory under it but for the ring's own allocations. The statistics are
-//! atomics, read without lock by debugfs.
+//! that may sleep is dropped under it (what posted commands keep is dropped after it is
+//! released). The statistics are atomics, read without lock by debugfs.
 
 mod buffers;
 mod completion;
@@ -56,6 +56,7 @@ mod display;
 mod fence;
 mod post;
 mod reset;
+mod send;
 mod stats;
 
 use kernel::{
@@ -66,11 +67,9 @@ use kernel::{
         aref::ARef,
         atomic::Relaxed,
         Arc,
-        CondVar,
-        CondVarTimeoutResult, //
+        CondVar, //
     },
     time::{
-        msecs_to_jiffies,
         Delta,
         Instant,
         Monotonic, //
@@ -81,18 +80,12 @@ use kernel::{
     },
 };
 
-use super::protocol::{
-    self,
-    Command,
-    CtrlHdr,
-    DisplayInfo,
-    MemEntry,
-    ResponseError, //
-};
+use super::protocol::DisplayInfo;
 
 pub(crate) use buffers::Posted;
 use buffers::{
     CmdBuffers,
+    Fifo,
     List, //
 };
 pub(crate) use fence::Fence;
@@ -168,10 +161,14 @@ pub(crate) struct QueueState {
     outstanding: KVec<(u64, Instant<Monotonic>)>,
     /// Posted commands that wait for room in the ring, or for the device to come back from a
     /// reset.
-    backlog: List,
+    backlog: Fifo,
     /// Posted commands the device completed whose memory waits for earlier commands to
     /// complete ([`Posted::keep`]).
     retiring: List,
+    /// The device was reset for good ([`ControlQueue::stopped`]): commands are dropped at once.
+    stopped: bool,
+    /// Waits for fences end with `ENODEV` ([`ControlQueue::cancel_waits`]).
+    waits_cancelled: bool,
 }
 
 impl Default for QueueState {
@@ -185,8 +182,10 @@ impl Default for QueueState {
             reset_requested: false,
             next_seq: 1,
             outstanding: KVec::new(),
-            backlog: List::default(),
+            backlog: Fifo::default(),
             retiring: List::default(),
+            stopped: false,
+            waits_cancelled: false,
         }
     }
 }
@@ -263,177 +262,6 @@ impl ControlQueue {
         &self.dev
     }
 
-    /// Sends `cmd` on `queue` and waits for its answer.
-    ///
-    /// Must be called from process context that may sleep. Errors: `ENODEV` once the core is
-    /// being unbound; `ETIMEDOUT` if no slot became free within [`COMMAND_TIMEOUT`], or no answer
-    /// came within as long; `ERESTARTSYS` if a signal interrupted the wait; `EIO` if the device
-    /// is broken or answered with `ERR_UNSPEC` or an unknown error; the errno of
-    /// [`protocol::DeviceError::to_errno`] for an error response; `EPROTO` for a malformed
-    /// response; `ENOMEM`.
-    pub(crate) fn send<C: Command>(&self, queue: &Queue, cmd: &C) -> Result<C::Output> {
-        self.send_inner(queue, cmd, KVec::new(), true, false)
-    }
-
-    /// Sends `cmd` for the core's restore of the device after a reset: like
-    /// [`Self::send_with_payload`], but while the device is being reset, when other commands
-    /// wait.
-    pub(crate) fn send_restoring<C: Command>(
-        &self,
-        queue: &Queue,
-        cmd: &C,
-        payload: KVec<MemEntry>,
-    ) -> Result<C::Output> {
-        self.send_inner(queue, cmd, payload, false, true)
-    }
-
-    fn send_inner<C: Command>(
-        &self,
-        queue: &Queue,
-        cmd: &C,
-        payload: KVec<MemEntry>,
-        interruptible: bool,
-        restoring: bool,
-    ) -> Result<C::Output> {
-        let mut buffers = Some(CmdBuffers::new(&cmd.request(), payload, GFP_KERNEL)?);
-        let start = Instant::<Monotonic>::now();
-        let mut q = queue.lock();
-
-        let slot = loop {
-            if q.check(restoring)? {
-                if let (Some(slot), Some(mut b)) = (q.free_slot(), buffers.take()) {
-                    b.slot = slot;
-                    match self.offer(&mut q, b) {
-                        Ok(_) => break slot,
-                        // No room in the ring, or (during a reset) no ring: wait, as for a
-                        // slot.
-                        Err((e, b)) if e == ENOSPC || e == ENODEV => buffers = Some(b),
-                        Err((e, _)) => return Err(e),
-                    }
-                }
-            }
-            // Looked once more after the deadline: give up. The device is not blamed.
-            if start.elapsed() >= COMMAND_TIMEOUT {
-                return Err(ETIMEDOUT);
-            }
-            self.wait(&mut q, start, None, interruptible)?;
-        };
-        q.slots[slot] = Slot::Waiting;
-        q.posted[slot] = Instant::<Monotonic>::now();
-        q.kick();
-
-        let (buffers, written) = loop {
-            match core::mem::replace(&mut q.slots[slot], Slot::Free) {
-                Slot::Done { buffers, written } => break (buffers, written),
-                Slot::Lost => {
-                    self.slot_freed(&mut q);
-                    return Err(EIO);
-                }
-                other => q.slots[slot] = other,
-            }
-            if let Err(e) = q.check(restoring) {
-                q.slots[slot] = Slot::Abandoned;
-                return Err(e);
-            }
-            let posted = q.posted[slot];
-            self.wait(&mut q, posted, Some(slot), interruptible)?;
-        };
-        self.slot_freed(&mut q);
-        drop(q);
-        self.decode(cmd, buffers.response::<C::Response>()?, written)
-    }
-
-    /// Turns the answer to `cmd` (its header and body, `written` bytes) into `cmd`'s output, or
-    /// into the errno of a device error or `EPROTO`, counting either.
-    fn decode<C: Command>(
-        &self,
-        cmd: &C,
-        (hdr, resp): (CtrlHdr, C::Response),
-        written: u32,
-    ) -> Result<C::Output> {
-        let written = usize::try_from(written)?;
-        match protocol::check_response(&hdr, written, C::OK_TYPE, size_of::<C::Response>()) {
-            Ok(()) => cmd.output(&resp).inspect_err(|_| {
-                self.stats.malformed.fetch_add(1, Relaxed);
-            }),
-            Err(ResponseError::Device(err)) => {
-                self.stats.errors[err as usize].fetch_add(1, Relaxed);
-                dev_dbg!(self.dev, "{} answered {:?}\n", C::NAME, err);
-                Err(err.to_errno())
-            }
-            Err(ResponseError::Malformed) => {
-                self.stats.malformed.fetch_add(1, Relaxed);
-                dev_dbg!(
-                    self.dev,
-                    "{} answered type {:#x}, {} bytes\n",
-                    C::NAME,
-                    hdr.ty(),
-                    written
-                );
-                Err(EPROTO)
-            }
-        }
-    }
-
-    /// Sleeps until the queue changes, at most until `start` + [`COMMAND_TIMEOUT`].
-    ///
-    /// Without `waiting`, the caller waits for a free slot: a timeout returns `Ok`, and the caller
-    /// looks for a slot once more, then gives up with `ETIMEDOUT`. With `waiting` (the caller's
-    /// slot, offered at `start`), the device did not answer in time: the slot is abandoned,
-    /// `ETIMEDOUT`; the device stays in use. On a signal, if `interruptible`, `waiting` is
-    /// abandoned: `ERESTARTSYS`; without `interruptible`, signals do not end the wait.
-    fn wait(
-        &self,
-        q: &mut Guard<'_>,
-        start: Instant<Monotonic>,
-        waiting: Option<usize>,
-        interruptible: bool,
-    ) -> Result {
-        let left = COMMAND_TIMEOUT - start.elapsed();
-        let timed_out = if left.as_millis() <= 0 {
-            true
-        } else {
-            let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
-            let jiffies = msecs_to_jiffies(ms);
-            let result = if interruptible {
-                q.wait_interruptible_timeout(&self.changed, jiffies)
-            } else {
-                q.wait_timeout(&self.changed, jiffies)
-            };
-            match result {
-                CondVarTimeoutResult::Timeout => true,
-                CondVarTimeoutResult::Woken { .. } => false,
-                CondVarTimeoutResult::Signal { .. } => {
-                    if let Some(slot) = waiting {
-                        if let Slot::Waiting = q.slots[slot] {
-                            q.slots[slot] = Slot::Abandoned;
-                        } else {
-                            // Done (or lost) while we were woken by the signal: the answer is
-                            // dropped, and the slot is free for a submitter that waits for one.
-                            q.slots[slot] = Slot::Free;
-                            self.slot_freed(q);
-                        }
-                    }
-                    return Err(ERESTARTSYS);
-                }
-            }
-        };
-        if !timed_out {
-            return Ok(());
-        }
-        let Some(slot) = waiting else {
-            // The caller looks for a free slot once more before giving up.
-            return Ok(());
-        };
-        if let Slot::Done { .. } | Slot::Lost = q.slots[slot] {
-            // The answer came just in time (or the device was reset).
-            return Ok(());
-        }
-        q.slots[slot] = Slot::Abandoned;
-        self.stats.timeouts.fetch_add(1, Relaxed);
-        Err(ETIMEDOUT)
-    }
-
     /// Offers `b` to the device with the next sequence number, which it returns; gives `b` back
     /// with the error of [`VirtqueueGuard::add`] (or `ENOMEM`). The caller kicks the queue.
     fn offer(
@@ -465,15 +293,6 @@ impl ControlQueue {
         }
     }
 
-    /// A slot became free: sends a pending display refresh, and wakes a submitter waiting for a
-    /// slot.
-    fn slot_freed(&self, q: &mut Guard<'_>) {
-        if q.refresh_pending {
-            self.post_refresh(q);
-        }
-        self.changed.notify_all();
-    }
-
     /// Makes every waiting and later command fail with `ENODEV`: the core is being unbound. The
     /// device may still use what it was given until it is reset ([`Self::stopped`]).
     pub(crate) fn shut_down(&self, queue: &Queue) {
@@ -488,6 +307,7 @@ impl ControlQueue {
     pub(crate) fn stopped(&self, queue: &Queue) {
         let (backlog, retiring) = {
             let mut q = queue.lock();
+            q.stopped = true;
             (q.backlog.take(), q.retiring.take())
         };
         drop(backlog);

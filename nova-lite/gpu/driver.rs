@@ -152,8 +152,14 @@ impl virtio::Driver for CoreDriver {
         let control = this.queues.queue(CONTROL_QUEUE).ok_or(ENODEV)?;
         // The reset destroyed the host's resources and scanouts: re-create them before other
         // commands are sent again.
-        if let Err(e) = this.resources.restore(&this.queues) {
-            dev_err!(vdev, "resources not restored after a reset: {:?}\n", e);
+        match this.resources.restore(&this.queues) {
+            Ok(0) => {}
+            Ok(refused) => dev_err!(
+                vdev,
+                "the device refused {} command(s) restoring its resources\n",
+                refused
+            ),
+            Err(e) => dev_err!(vdev, "resources not restored after a reset: {:?}\n", e),
         }
         this.queues.handler().resume(control);
         dev_info!(vdev, "device reset and restored\n");

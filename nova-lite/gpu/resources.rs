@@ -4,11 +4,11 @@
 //!
 //! A resource is named by the id [`Gpu::create_resource`] returns ([`NewResource`]): never 0,
 //! and never given to another resource before the device has answered the `RESOURCE_UNREF` of
-//! [`Gpu::destroy_resource`]. The caller owns the resource: it keeps the memory it gave as backing
-//! mapped for [`Gpu::dma_device`] until the core drops what it handed to
-//! [`Gpu::destroy_resource`], and calls it at most once, while the core is bound. Once the core is
-//! unbound, the device is reset, which destroys every resource: a caller that can no longer reach
-//! the [`Gpu`] (the DRM device is unplugged) simply drops its [`Teardown`].
+//! [`Teardown::destroy`]. The caller owns the resource: it keeps the memory it gave as backing
+//! mapped for [`Gpu::dma_device`] until the core drops what it handed to [`Teardown::destroy`],
+//! which it calls once, whether or not it can still reach the [`Gpu`] (the DRM device may be
+//! unplugged while the core is bound): once the core is unbound, the device is reset, and
+//! destroying a resource sends nothing.
 //!
 //! Every command on a resource is posted ([`ControlQueue::post`]): the methods return once the
 //! device may see it, and the device's answer is checked by the completion path, which records
@@ -44,7 +44,11 @@ use kernel::{
         Arc,
         Mutex, //
     },
-    time::Delta, //
+    time::{
+        Delta,
+        Instant,
+        Monotonic, //
+    },
 };
 
 use super::{
@@ -65,6 +69,10 @@ use super::{
 use crate::live;
 
 mod restore;
+mod teardown;
+
+use teardown::Release;
+pub(crate) use teardown::Teardown;
 
 /// What the core told the device about one resource, to re-create it after a reset.
 struct Record {
@@ -155,39 +163,11 @@ pub(crate) struct NewResource {
     pub(crate) id: u32,
     /// The progress of the commands posted for the resource.
     pub(crate) fence: Arc<Fence>,
-    /// What destroying the resource takes, allocated with it so that destroying it allocates
-    /// nothing and cannot fail.
+    /// What destroying the resource takes, allocated with it so that destroying it cannot fail.
     pub(crate) teardown: Teardown,
-}
-
-/// What [`Gpu::destroy_resource`] takes: the resource's `RESOURCE_UNREF`, and what its
-/// completion frees. Dropped without being used, it does nothing (the device was reset).
-pub(crate) struct Teardown {
-    id: u32,
-    unref: Prepared,
-    release: KBox<Release>,
-}
-
-/// Frees a destroyed resource's id and what the caller kept with it, once the device has
-/// answered its `RESOURCE_UNREF` (and every command before it), or has been reset.
-struct Release {
-    resources: Arc<Resources>,
-    id: u32,
-    /// Set once `RESOURCE_UNREF` is posted: only then does dropping this free anything.
-    armed: bool,
-    /// The caller's: the memory of the resource's backing.
-    keep: Option<KBox<dyn Send>>,
-}
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        // The backing first: the id may be reused as soon as it is free.
-        drop(self.keep.take());
-        self.resources.destroyed(self.id);
-    }
+    /// Whether its commands were posted. On an error the caller destroys the resource at once,
+    /// keeping the backing until the device has answered: a reset's restore may have made it.
+    pub(crate) posted: Result,
 }
 
 impl<'bound> Gpu<'bound> {
@@ -230,12 +210,13 @@ impl<'bound> Gpu<'bound> {
     /// one notification of the device, and returns without waiting for the answers, which are
     /// recorded on the resource's fence (the device answers `ENOMEM` when its host memory for
     /// resources is used up). `backing` must be mapped for [`Gpu::dma_device`] and stay mapped
-    /// until [`Gpu::destroy_resource`] of the resource frees what it keeps.
+    /// until [`Teardown::destroy`] of the resource drops what it keeps.
     ///
     /// The caller checks the arguments (the device answers `EINVAL` otherwise). Sleeps; see the
-    /// [module documentation](super). Errors, with nothing left on the host: `E2BIG` if
-    /// `backing` needs more than [`MAX_BACKING_ENTRIES`] entries; `ENOSPC` if no id is free;
-    /// `ENOMEM`; those of [`ControlQueue::post`].
+    /// [module documentation](super). Errors, with nothing on the host: `E2BIG` if `backing`
+    /// needs more than [`MAX_BACKING_ENTRIES`] entries; `ENOSPC` if no id is free; `ENOMEM`.
+    /// Once the resource is recorded, the result is a [`NewResource`], whose `posted` holds the
+    /// errors of [`ControlQueue::post`]: the caller destroys the resource then.
     ///
     /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
     pub(crate) fn create_resource(
@@ -265,6 +246,7 @@ impl<'bound> Gpu<'bound> {
             entries: copy,
         };
         let fence = Arc::new(Fence::new(), GFP_KERNEL)?;
+        let control = self.control()?;
         let id = self.resources.alloc_id()?;
         let made = (|| -> Result<_> {
             let create = Prepared::new(
@@ -290,17 +272,10 @@ impl<'bound> Gpu<'bound> {
                 KVec::new(),
                 None,
             )?;
-            let release = KBox::new(
-                Release {
-                    resources: self.resources.clone(),
-                    id,
-                    armed: false,
-                    keep: None,
-                },
-                GFP_KERNEL,
-            )?;
+            let release = KBox::new(Release::new(self.resources.clone(), id), GFP_KERNEL)?;
+            let teardown = Teardown::new(id, unref, release, self.queues.clone());
             let node = RBTreeNode::new(id, record, GFP_KERNEL)?;
-            Ok((create, attach, Teardown { id, unref, release }, node))
+            Ok((create, attach, teardown, node))
         })();
         let (create, attach, teardown, node) = match made {
             Ok(made) => made,
@@ -319,23 +294,22 @@ impl<'bound> Gpu<'bound> {
             self.resources.restores.load(Relaxed)
         };
         live::host_resource_created();
-        let control = self.control()?;
         let posted = self.queues.handler().post_unless_restored(
             control,
             [create, attach],
             &self.resources.restores,
             restores,
         );
-        if let Err(e) = posted {
-            // Nothing was posted (or the device is broken): forget the resource and destroy
-            // whatever the host may have.
-            self.destroy_resource(teardown, None);
-            return Err(e);
+        if posted.is_err() {
+            let cmdq = self.queues.handler();
+            self.check_stall(control, &posted);
+            dev_dbg!(cmdq.device(), "resource {} not created: {:?}\n", id, posted);
         }
         Ok(NewResource {
             id,
             fence,
             teardown,
+            posted,
         })
     }
 
@@ -346,7 +320,8 @@ impl<'bound> Gpu<'bound> {
     /// # Safety
     ///
     /// `backing` is the backing of resource `id`, mapped for [`Gpu::dma_device`] with
-    /// [`DataDirection::ToDevice`] during the call.
+    /// [`DataDirection::ToDevice`], and stays so until the device has completed the transfer:
+    /// until [`Teardown::destroy`] of the resource drops what it keeps, at the earliest.
     ///
     /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
     pub(crate) unsafe fn transfer_to_host(
@@ -373,7 +348,18 @@ impl<'bound> Gpu<'bound> {
             KVec::new(),
             Some(fence.clone()),
         )?;
-        self.queues.handler().post(self.control()?, [transfer])
+        self.post([transfer])
+    }
+
+    /// Posts `cmds` on the control queue ([`ControlQueue::post`]); a post that found no room in
+    /// time checks whether the device stalled.
+    ///
+    /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
+    fn post<const N: usize>(&self, cmds: [Prepared; N]) -> Result {
+        let control = self.control()?;
+        let result = self.queues.handler().post(control, cmds);
+        self.check_stall(control, &result);
+        result
     }
 
     /// Shows `rect` of resource `id` (whose fence is `fence`) on scanout `scanout`, or disables
@@ -411,7 +397,9 @@ impl<'bound> Gpu<'bound> {
         )?;
         let cmdq = self.queues.handler();
         let control = self.control()?;
-        cmdq.wait_room(control, &set)?;
+        let room = cmdq.wait_room(control, &set);
+        self.check_stall(control, &room);
+        room?;
         // Posted under the table's lock without waiting: the device sees the scanouts change in
         // the order the table does.
         let before = {
@@ -419,12 +407,15 @@ impl<'bound> Gpu<'bound> {
             cmdq.post_or_park(control, set);
             core::mem::replace(&mut table.scanouts[index], (id, rect))
         };
-        let result = self.wait(&answer, Some(COMMAND_TIMEOUT));
+        let mut timeout = COMMAND_TIMEOUT;
+        let result = self.wait(&answer, Some(&mut timeout));
         if matches!(result, Err(e) if e != ETIMEDOUT && e != ERESTARTSYS && e != ENODEV) {
-            // The device refused: it shows what it showed, unless the scanout changed since.
+            // The device refused: it shows what it showed, unless the scanout changed since (or
+            // what it showed is destroyed: then nothing is known to be shown).
             let mut table = self.resources.table.lock();
             if table.scanouts[index] == (id, rect) {
-                table.scanouts[index] = before;
+                let known = before.0 == 0 || table.records.get(&before.0).is_some();
+                table.scanouts[index] = if known { before } else { (0, Rect::default()) };
             }
         }
         result
@@ -445,69 +436,43 @@ impl<'bound> Gpu<'bound> {
             KVec::new(),
             Some(fence.clone()),
         )?;
-        self.queues.handler().post(self.control()?, [flush])
+        self.post([flush])
     }
 
     /// Waits until every command posted for a resource (whose fence is `fence`) has completed,
-    /// at most `timeout` (`None`: does not wait), and returns the first error the device answered
-    /// to one of them. Errors: those of [`ControlQueue::wait_fence`]. A wait that times out
-    /// while the device has held a command for [`STALL_TIMEOUT`] has the device reset.
+    /// at most `timeout` (`None`: does not wait), which is decreased by the time waited, and
+    /// returns the first error the device answered to one of them. Errors: those of
+    /// [`ControlQueue::wait_fence`]. The wait goes in steps of at most [`COMMAND_TIMEOUT`]: after
+    /// each, a device that has held a command for [`STALL_TIMEOUT`] is reset.
     ///
     /// [`ControlQueue::wait_fence`]: super::cmdq::ControlQueue::wait_fence
     /// [`STALL_TIMEOUT`]: super::cmdq::STALL_TIMEOUT
-    pub(crate) fn wait(&self, fence: &Fence, timeout: Option<Delta>) -> Result {
+    pub(crate) fn wait(&self, fence: &Fence, timeout: Option<&mut Delta>) -> Result {
         let control = self.control()?;
-        let result = self.queues.handler().wait_fence(control, fence, timeout);
-        self.check_stall(control, &result);
-        result
-    }
-
-    /// Destroys a resource: disables the scanouts that show it and posts `RESOURCE_UNREF`
-    /// (which also detaches its backing), without waiting and without failing. Once the device
-    /// has answered (and every command posted before), or has been reset, the id is freed and
-    /// `keep` dropped: `keep` holds the backing's memory and mapping.
-    ///
-    /// One command, not `RESOURCE_DETACH_BACKING` then `RESOURCE_UNREF`: the device drops a
-    /// resource's backing when it destroys the resource.
-    ///
-    /// The resource is forgotten first, so a reset from now on does not re-create it; a reset
-    /// already under way may have, and the command waits for the end of its restore. Never
-    /// sleeps but for the table's lock: may be called where the last reference of an object is
-    /// dropped (`munmap()`, process exit, the completion path). A `SET_SCANOUT` whose memory
-    /// cannot be allocated is not sent (the device disables the scanouts of a resource it
-    /// destroys).
-    pub(crate) fn destroy_resource(&self, teardown: Teardown, keep: Option<KBox<dyn Send>>) {
-        let Teardown {
-            id,
-            mut unref,
-            mut release,
-        } = teardown;
-        release.keep = keep;
-        release.armed = true;
-        let Ok(control) = self.control() else {
-            // No queue: the device is reset, nothing to send.
-            return;
-        };
         let cmdq = self.queues.handler();
-        let mut table = self.resources.table.lock();
-        table.records.remove(&id);
-        for (scanout, shown) in (0u32..).zip(table.scanouts.iter_mut()) {
-            if scanout >= self.num_scanouts || shown.0 != id {
-                continue;
-            }
-            *shown = (0, Rect::default());
-            let disable = protocol::SetScanout {
-                scanout_id: scanout,
-                resource_id: 0,
-                rect: Rect::default(),
+        let Some(timeout) = timeout else {
+            return cmdq.wait_fence(control, fence, None);
+        };
+        loop {
+            let step = if *timeout > COMMAND_TIMEOUT {
+                COMMAND_TIMEOUT
+            } else {
+                *timeout
             };
-            match Prepared::new(&disable, KVec::new(), None) {
-                Ok(disable) => cmdq.post_or_park(control, disable),
-                Err(e) => dev_dbg!(cmdq.device(), "scanout {} not disabled: {:?}\n", scanout, e),
+            let start = Instant::<Monotonic>::now();
+            let result = cmdq.wait_fence(control, fence, Some(step));
+            let waited = start.elapsed();
+            *timeout = if waited >= *timeout {
+                Delta::ZERO
+            } else {
+                *timeout - waited
+            };
+            self.check_stall(control, &result);
+            match result {
+                Err(e) if e == ETIMEDOUT && timeout.as_nanos() > 0 => {}
+                result => return result,
             }
         }
-        unref.keep(release);
-        cmdq.post_or_park(control, unref);
     }
 }
 

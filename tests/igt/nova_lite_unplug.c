@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@
 #include "igt_nova_lite.h"
 
 #define VIRTIO_DRIVER "/sys/bus/virtio/drivers/nova-lite"
+/* 7.3's Rust auxiliary abstraction names the driver <module>.<driver>. */
+#define AUX_DRIVER "/sys/bus/auxiliary/drivers/nova-lite.nova-lite"
 #define REBIND_LOOPS 5
 #define MMAP_SIZE (256u * 1024)
 
@@ -34,20 +37,26 @@ static void sysfs_write(const char *file, const char *value)
 	close(fd);
 }
 
-/* Binds virtio device @vdev to nova-lite and waits (up to 10 s) for its render node. */
-static int rebind(const char *vdev)
+/* Writes @dev to @bind and waits (up to 10 s) for a nova-lite render node. */
+static int bind_and_open(const char *bind, const char *dev)
 {
 	struct timespec delay = { 0, 50 * 1000 * 1000 };
 	int fd = -1;
 
-	sysfs_write(VIRTIO_DRIVER "/bind", vdev);
+	sysfs_write(bind, dev);
 	for (int i = 0; i < 200 && fd < 0; i++) {
 		fd = __drm_open_driver_render(DRIVER_NOVA_LITE);
 		if (fd < 0)
 			nanosleep(&delay, NULL);
 	}
-	igt_assert_f(fd >= 0, "no render node after binding %s\n", vdev);
+	igt_assert_f(fd >= 0, "no render node after binding %s\n", dev);
 	return fd;
+}
+
+/* Binds virtio device @vdev to nova-lite and waits for its render node. */
+static int rebind(const char *vdev)
+{
+	return bind_and_open(VIRTIO_DRIVER "/bind", vdev);
 }
 
 /*
@@ -243,6 +252,53 @@ igt_main
 		fd = rebind(vdev);
 		igt_assert_f(after == before, "DMA-API debugging counted %d error(s) at the unbind\n",
 			     after - before);
+		h = nova_lite_gem_create(fd, 4 << 20);
+		nova_lite_resource_create(fd, h, NOVA_LITE_FORMAT_B8G8R8X8_UNORM, 1024, 1024);
+		nova_lite_transfer_to_host(fd, h, all);
+		igt_assert_eq(nova_lite_wait(fd, h), 0);
+		gem_close(fd, h);
+	}
+
+	igt_describe("Unbinding the DRM driver alone (the auxiliary device; the core stays bound) "
+		     "with transfers of 4 MiB resources in flight, then closing the file: the "
+		     "objects are freed without a DRM device, and their resources are destroyed all "
+		     "the same (the live counts are checked after this binary: the host's resources "
+		     "back to where they were); WAIT fails with ENODEV; binding the DRM driver again "
+		     "gives a working device.");
+	igt_subtest("aux-unbind-in-flight") {
+		struct drm_nova_lite_wait w = { .timeout_ns = 1000000000 };
+		struct drm_nova_lite_rect all = { 0, 0, 1024, 1024 };
+		struct timespec delay = { 0, 50 * 1000 * 1000 };
+		uint64_t before = nova_lite_live_count("host_resources"), now = 0;
+		uint32_t handles[4], h;
+		char adev[80];
+
+		igt_assert(strncmp(vdev, "virtio", 6) == 0);
+		snprintf(adev, sizeof(adev), "nova_lite.drm.%s", vdev + 6);
+		for (int i = 0; i < 4; i++) {
+			handles[i] = nova_lite_gem_create(fd, 4 << 20);
+			nova_lite_resource_create(fd, handles[i], NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
+						  1024, 1024);
+		}
+		for (int round = 0; round < 4; round++)
+			for (int i = 0; i < 4; i++)
+				nova_lite_transfer_to_host(fd, handles[i], all);
+		sysfs_write(AUX_DRIVER "/unbind", adev);
+		w.handle = handles[0];
+		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_WAIT, &w, ENODEV);
+		drm_close_driver(fd);
+		/* The core, still bound, destroys them: the host holds what it held before. */
+		for (int i = 0; i < 100; i++) {
+			now = nova_lite_live_count("host_resources");
+			if (now == before)
+				break;
+			nanosleep(&delay, NULL);
+		}
+
+		fd = bind_and_open(AUX_DRIVER "/bind", adev);
+		igt_assert_f(now == before, "host resources: %llu before, %llu after closing the "
+			     "file without a DRM device\n", (unsigned long long)before,
+			     (unsigned long long)now);
 		h = nova_lite_gem_create(fd, 4 << 20);
 		nova_lite_resource_create(fd, h, NOVA_LITE_FORMAT_B8G8R8X8_UNORM, 1024, 1024);
 		nova_lite_transfer_to_host(fd, h, all);

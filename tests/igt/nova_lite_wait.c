@@ -90,16 +90,22 @@ igt_main
 	igt_fixture
 		fd = drm_open_driver(DRIVER_NOVA_LITE);
 
-	igt_describe("WAIT after RESOURCE_CREATE, TRANSFER_TO_HOST and RESOURCE_FLUSH returns 0; "
-		     "so does a no-wait WAIT once they completed, and a WAIT with timeout 0.");
+	igt_describe("WAIT after RESOURCE_CREATE, TRANSFER_TO_HOST and RESOURCE_FLUSH returns 0 and "
+		     "writes back the time left; so does a no-wait WAIT once they completed, and a "
+		     "WAIT with timeout 0.");
 	igt_subtest("basic") {
 		uint32_t handle = resource(fd, 64, 64);
+
+		struct drm_nova_lite_wait arg = { .handle = handle, .timeout_ns = 10000000000ll };
 
 		igt_assert_eq(nova_lite_wait(fd, handle), 0);
 		igt_assert_eq(nowait(fd, handle), 0);
 		nova_lite_transfer_to_host(fd, handle, RECT(0, 0, 64, 64));
 		nova_lite_resource_flush(fd, handle, RECT(0, 0, 64, 64));
-		igt_assert_eq(nova_lite_wait(fd, handle), 0);
+		igt_assert_eq(__nova_lite_wait(fd, &arg), 0);
+		/* The time left is written back: some of the 10 s went by, not all. */
+		igt_assert_f(arg.timeout_ns > 0 && arg.timeout_ns < 10000000000ll,
+			     "time left after WAIT: %lld ns of 10 s\n", (long long)arg.timeout_ns);
 		igt_assert_eq(nowait(fd, handle), 0);
 		igt_assert_eq(wait_flags(fd, handle, 0, 0), 0);
 		gem_close(fd, handle);

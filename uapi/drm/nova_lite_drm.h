@@ -82,8 +82,9 @@ extern "C" {
  * Posted commands: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE,
  * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST and &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
  * return once their commands are queued to the device, without waiting for
- * its answer. The device carries out the commands in the order they were
- * queued. An error the device answers to a command posted for a resource
+ * its answer. QEMU's virtio-gpu carries out the commands in the order they
+ * were queued, so a flush after a transfer shows it (virtio does not promise
+ * it; WAIT does not rely on it). An error the device answers to a command posted for a resource
  * (ENOMEM beyond the host's memory for resources, for example) is recorded on
  * the resource as its first error: every later TRANSFER_TO_HOST,
  * SET_SCANOUT and RESOURCE_FLUSH of the resource fails with it at once, and
@@ -106,7 +107,9 @@ extern "C" {
  * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT sleep until it answers; the posted ones
  * sleep until the device has room for their commands) may also fail with the
  * errors below; for a posted ioctl, the device's answers (ENOMEM, ENOENT,
- * EINVAL, EIO, EPROTO) come through the resource's first error instead:
+ * EINVAL, EIO, EPROTO) come through the resource's first error instead, and
+ * posting itself fails only with ENODEV, ETIMEDOUT, EINTR, EIO (a broken
+ * device) or ENOMEM:
  *
  * - ENODEV: the device was unbound or removed while the ioctl waited;
  * - ETIMEDOUT: the device did not answer within 5 seconds, or had no room for
@@ -498,12 +501,17 @@ struct drm_nova_lite_flush {
  * reset, then returns the resource's first error: 0 if the device answered
  * every command of the resource with success.
  *
- * With %NOVA_LITE_WAIT_NOWAIT in @flags, the ioctl does not wait: it fails
- * with EBUSY while commands are in flight, and ignores @timeout_ns.
+ * Without %NOVA_LITE_WAIT_NOWAIT, the ioctl waits at most @timeout_ns
+ * nanoseconds and writes back the time left (0 once it is used up), as i915's
+ * GEM_WAIT does: a wait interrupted by a signal and restarted goes on with
+ * what was left, not with the whole timeout again. With
+ * %NOVA_LITE_WAIT_NOWAIT in @flags, the ioctl does not wait: it fails with
+ * EBUSY while commands are in flight, and ignores @timeout_ns (which it leaves
+ * as it was).
  *
  * Errors: EINVAL if @flags has a bit not defined here, if @timeout_ns is
- * negative, if @pad is not 0, or if @handle names an object the driver did
- * not create; ENOENT if @handle does not name an object of the calling file;
+ * negative without %NOVA_LITE_WAIT_NOWAIT, if @pad is not 0, or if @handle
+ * names an object the driver did not create; ENOENT if @handle does not name an object of the calling file;
  * ENXIO if the object is not a resource; EBUSY with %NOVA_LITE_WAIT_NOWAIT
  * while commands are in flight; ETIMEDOUT if they have not completed within
  * @timeout_ns (0 without %NOVA_LITE_WAIT_NOWAIT: the same as the flag, but
@@ -520,7 +528,10 @@ struct drm_nova_lite_wait {
 	__u32 handle;
 	/** @flags: in, 0 or %NOVA_LITE_WAIT_NOWAIT. */
 	__u32 flags;
-	/** @timeout_ns: in, how long to wait at most, in nanoseconds. */
+	/**
+	 * @timeout_ns: in, how long to wait at most, in nanoseconds; out, the time
+	 * left (without %NOVA_LITE_WAIT_NOWAIT).
+	 */
 	__s64 timeout_ns;
 	/** @pad: in, reserved, must be 0. */
 	__u64 pad;
@@ -574,8 +585,8 @@ enum {
 		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_RESOURCE_FLUSH,
 			struct drm_nova_lite_flush),
 	DRM_IOCTL_NOVA_LITE_WAIT =
-		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_WAIT,
-			struct drm_nova_lite_wait),
+		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_WAIT,
+			 struct drm_nova_lite_wait),
 };
 
 #if defined(__cplusplus)

@@ -164,6 +164,48 @@ impl List {
     }
 }
 
+/// A first-in, first-out list of commands: two stacks, so that each command moves once.
+#[derive(Default)]
+pub(super) struct Fifo {
+    /// Pushed most recently first.
+    inbox: List,
+    /// Pushed first first.
+    outbox: List,
+}
+
+impl Fifo {
+    /// Appends `b`.
+    pub(super) fn push_back(&mut self, b: Pin<KBox<CmdBuffers>>) {
+        self.inbox.push(b);
+    }
+
+    /// Puts `b` back in front (it was just taken with [`Self::pop_front`]).
+    pub(super) fn push_front(&mut self, b: Pin<KBox<CmdBuffers>>) {
+        self.outbox.push(b);
+    }
+
+    /// Takes the first command.
+    pub(super) fn pop_front(&mut self) -> Option<Pin<KBox<CmdBuffers>>> {
+        if self.outbox.is_empty() {
+            self.outbox = self.inbox.take().reversed();
+        }
+        self.outbox.pop()
+    }
+
+    /// Whether the list is empty.
+    pub(super) fn is_empty(&self) -> bool {
+        self.inbox.is_empty() && self.outbox.is_empty()
+    }
+
+    /// Takes the whole list, leaving this one empty.
+    pub(super) fn take(&mut self) -> Self {
+        Self {
+            inbox: self.inbox.take(),
+            outbox: self.outbox.take(),
+        }
+    }
+}
+
 impl Drop for List {
     fn drop(&mut self) {
         // One command at a time: a recursive drop of a long list would overflow the stack.

@@ -4,7 +4,11 @@
 //! returns commands, which hands each to its slot or checks the answer of a posted one, frees
 //! what posted commands kept once they retire, and wakes the submitters and the waiters.
 
-use kernel::{prelude::*, sync::atomic::Relaxed, virtio::virtqueue::Handler};
+use kernel::{
+    prelude::*,
+    sync::atomic::Relaxed,
+    virtio::virtqueue::Handler, //
+};
 
 use super::{
     CmdBuffers,
@@ -98,7 +102,7 @@ impl ControlQueue {
     }
 
     /// The sizes of `queue`, for the statistics, and room for the sequence numbers of as many
-    /// commands as it holds. Called once the queues exist (probe, restore).
+    /// commands as it holds. Called once the queues exist, at probe (a reset keeps their size).
     pub(crate) fn record_size(&self, queue: &Queue) -> Result {
         let size = queue.lock().size();
         let room = KVec::with_capacity(usize::try_from(size)?, GFP_KERNEL)?;

@@ -34,8 +34,8 @@ impl ControlQueue {
         self.post_refresh(&mut q);
     }
 
-    /// Sends a pending display refresh, if a slot is free and the queue is live. May run in
-    /// interrupt context.
+    /// Sends a pending display refresh, if a slot is free and the queue is live. Called with the
+    /// queue locked, from submitters and from the completion path.
     pub(super) fn post_refresh(&self, q: &mut Guard<'_>) {
         if q.check(false) != Ok(true) {
             return;

@@ -19,7 +19,8 @@ use kernel::{
 ///
 /// [`ControlQueue::wait_fence`]: super::ControlQueue::wait_fence
 pub(crate) struct Fence {
-    /// The sequence number of the last command posted for the object, 0 if none.
+    /// The sequence number of the last command posted for the object, 0 if none, `u64::MAX`
+    /// while one waits in the backlog.
     last: Atomic<u64>,
     /// The errno of the first error, 0 if none.
     error: Atomic<i32>,
@@ -56,5 +57,12 @@ impl Fence {
     /// which orders the sequence numbers.
     pub(super) fn posted(&self, seq: u64) {
         self.last.store(seq, Relaxed);
+    }
+
+    /// Records that a command for the object waits in the backlog, without a sequence number
+    /// yet: the fence has not passed until it is posted ([`Self::posted`]) and completed. Called
+    /// under the queue's lock.
+    pub(super) fn parked(&self) {
+        self.last.store(u64::MAX, Relaxed);
     }
 }

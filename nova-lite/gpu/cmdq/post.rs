@@ -158,24 +158,35 @@ impl ControlQueue {
 
     /// Posts `cmd` without ever waiting or failing: when the ring is full, or while the device
     /// is being reset or the core unbound, it waits in the backlog, which the completion path
-    /// and the end of a reset send, and the unbind drops once the device is reset. For commands
-    /// that undo what the driver made (`RESOURCE_UNREF`), from contexts that must not wait.
+    /// and the end of a reset send, and the unbind drops once the device is reset; once it is,
+    /// `cmd` is dropped at once. Its fence, if any, counts it as in flight meanwhile. For
+    /// commands that undo what the driver made (`RESOURCE_UNREF`), from contexts that must not
+    /// wait, and for a caller that waited for room ([`Self::wait_room`]) but must post under a
+    /// lock of its own.
     pub(crate) fn post_or_park(&self, queue: &Queue, cmd: Prepared) {
         let mut q = queue.lock();
-        q.backlog.push(cmd.0);
+        if q.stopped {
+            drop(q);
+            drop(cmd);
+            return;
+        }
+        if let Some(fence) = cmd.0.posted.as_ref().and_then(|p| p.fence.as_ref()) {
+            fence.parked();
+        }
+        q.backlog.push_back(cmd.0);
         self.send_backlog(&mut q);
     }
 
-    /// Sends what it can of the backlog, in the order it was posted, while the queue is live.
+    /// Sends what it can of the backlog, in the order it was posted, while the queue is live;
+    /// wakes the submitters that wait for it to be empty.
     pub(super) fn send_backlog(&self, q: &mut Guard<'_>) {
         if q.backlog.is_empty() || q.check(false) != Ok(true) {
             return;
         }
-        let mut todo = q.backlog.take().reversed();
         let mut sent = false;
-        while let Some(b) = todo.pop() {
+        while let Some(b) = q.backlog.pop_front() {
             if q.num_free() < b.descriptors() {
-                todo.push(b);
+                q.backlog.push_front(b);
                 break;
             }
             let fence = b.posted.as_ref().and_then(|p| p.fence.clone());
@@ -187,16 +198,29 @@ impl ControlQueue {
                     sent = true;
                 }
                 Err((_, b)) => {
-                    todo.push(b);
+                    q.backlog.push_front(b);
                     break;
                 }
             }
         }
-        // What is left goes back, oldest last.
-        q.backlog = todo.reversed();
         if sent {
             q.kick();
         }
+        if q.backlog.is_empty() {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Makes every wait for a fence, and every later one, end with `ENODEV`: the DRM device is
+    /// going away, and its unplug waits for the ioctls that wait.
+    pub(crate) fn cancel_waits(&self, queue: &Queue) {
+        queue.lock().waits_cancelled = true;
+        self.changed.notify_all();
+    }
+
+    /// Lets waits for fences happen again (a DRM device is bound).
+    pub(crate) fn allow_waits(&self, queue: &Queue) {
+        queue.lock().waits_cancelled = false;
     }
 
     /// Waits until every command posted for `fence` has completed, and the device is not being
@@ -204,7 +228,8 @@ impl ControlQueue {
     ///
     /// Without `timeout`, does not wait: `EBUSY` if commands are still in flight. Otherwise
     /// waits at most `timeout`: `ETIMEDOUT` then. A signal ends the wait: `ERESTARTSYS`.
-    /// `ENODEV` once the core is being unbound.
+    /// `ENODEV` once the core is being unbound, or waits are cancelled
+    /// ([`Self::cancel_waits`]).
     pub(crate) fn wait_fence(
         &self,
         queue: &Queue,
@@ -214,6 +239,9 @@ impl ControlQueue {
         let start = Instant::<Monotonic>::now();
         let mut q = queue.lock();
         loop {
+            if q.waits_cancelled {
+                return Err(ENODEV);
+            }
             match q.state {
                 State::Gone => return Err(ENODEV),
                 State::Live if q.completed_up_to() >= fence.last() => return fence.error(),

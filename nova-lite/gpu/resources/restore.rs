@@ -33,10 +33,12 @@ impl Resources {
     /// them: each resource with its backing and the pixels of its last transfer, then what each
     /// scanout showed. The device is being restored: only the core's commands are sent. The
     /// table is copied, then the commands are sent without its lock (other commands wait for the
-    /// restore). The restore stops at the first command that fails (a device that stalls again is
-    /// reset again once it has stalled for as long); the resources not re-created are missing on
-    /// the host, and commands on them fail.
-    pub(crate) fn restore(&self, queues: &Queues) -> Result {
+    /// restore). A resource or a scanout the device refuses (the host's memory for resources
+    /// is used up, for example: a resource it refused before the reset is recorded too) is
+    /// skipped, and commands on it fail; the restore stops at the first command the device does
+    /// not answer (a device that stalls again is reset again once it has stalled for as long)
+    /// or once the core is being unbound. Returns how many commands the device refused.
+    pub(crate) fn restore(&self, queues: &Queues) -> Result<usize> {
         let cmdq = queues.handler();
         let q = queues.queue(CONTROL_QUEUE).ok_or(ENODEV)?;
         let mut todo = KVec::new();
@@ -70,21 +72,35 @@ impl Resources {
                 }
             }
         }
+        let mut refused = 0;
+        // A refusal of the device skips what depends on the command; no answer ends the restore.
+        let mut refusal = |result: Result| match result {
+            Ok(()) => Ok(true),
+            Err(e) if e == ETIMEDOUT || e == ENODEV || e == ERESTARTSYS => Err(e),
+            Err(_) => {
+                refused += 1;
+                Ok(false)
+            }
+        };
         for r in todo {
             let (width, height) = (r.create.width, r.create.height);
-            cmdq.send_restoring(q, &r.create, KVec::new())?;
+            if !refusal(cmdq.send_restoring(q, &r.create, KVec::new()))? {
+                continue;
+            }
             let entries = r.entries;
             let attach = protocol::AttachBacking {
                 resource_id: r.id,
                 nr_entries: u32::try_from(entries.len())?,
             };
-            cmdq.send_restoring(q, &attach, entries)?;
+            if !refusal(cmdq.send_restoring(q, &attach, entries))? {
+                continue;
+            }
             let transfer = protocol::TransferToHost2d {
                 resource_id: r.id,
                 rect: Rect::new(0, 0, width, height),
                 offset: 0,
             };
-            cmdq.send_restoring(q, &transfer, KVec::new())?;
+            refusal(cmdq.send_restoring(q, &transfer, KVec::new()))?;
         }
         for (scanout, id, rect) in shown {
             let set = protocol::SetScanout {
@@ -92,13 +108,15 @@ impl Resources {
                 resource_id: id,
                 rect,
             };
-            cmdq.send_restoring(q, &set, KVec::new())?;
+            if !refusal(cmdq.send_restoring(q, &set, KVec::new()))? {
+                continue;
+            }
             let flush = protocol::ResourceFlush {
                 resource_id: id,
                 rect,
             };
-            cmdq.send_restoring(q, &flush, KVec::new())?;
+            refusal(cmdq.send_restoring(q, &flush, KVec::new()))?;
         }
-        Ok(())
+        Ok(refused)
     }
 }

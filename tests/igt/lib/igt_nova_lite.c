@@ -313,3 +313,22 @@ int nova_lite_wait(int fd, uint32_t handle)
 
 	return __nova_lite_wait(fd, &arg);
 }
+
+uint64_t nova_lite_live_count(const char *name)
+{
+	const char *path = "/sys/kernel/debug/nova-lite/live";
+	unsigned long long value;
+	char key[64];
+	FILE *f = fopen(path, "r");
+
+	igt_assert_f(f, "cannot open %s: %m\n", path);
+	while (fscanf(f, " %63[^:]: %llu", key, &value) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return value;
+		}
+	}
+	fclose(f);
+	igt_assert_f(false, "no count %s in %s\n", name, path);
+	return 0;
+}

@@ -43,6 +43,8 @@ struct drm_mode_create_dumb dumb_create_64x64(int fd);
 int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg);
 void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect rect);
 int __nova_lite_wait(int fd, struct drm_nova_lite_wait *arg);
+/* Count @name of the module-wide debugfs file nova-lite/live (host_resources, ...). */
+uint64_t nova_lite_live_count(const char *name);
 /* WAIT for @handle's commands, at most 10 s: 0 or the negated first error. */
 int nova_lite_wait(int fd, uint32_t handle);
 
