@@ -137,8 +137,13 @@ enum Parked {
         _obj: shmem::Unreferenced<NovaLiteObject>,
     },
     /// A reference to the object, whose resource was destroyed while the object lives (two
-    /// creations raced, or the commands could not be posted).
-    Held { _obj: ARef<Object> },
+    /// creations raced, or the commands could not be posted), and to its DRM device: a GEM
+    /// object does not keep its device, and this reference may be the object's last, dropped
+    /// after the device's last file and registration. The object goes first.
+    Held {
+        _obj: ARef<Object>,
+        _dev: ARef<NovaLiteDevice>,
+    },
 }
 
 /// The driver's part of a GEM object.
@@ -281,7 +286,10 @@ impl NovaLiteObject {
             // A reset's restore may have made it, with the pages attached: they stay until the
             // device has answered.
             let mut parked = parked;
-            *parked = Parked::Held { _obj: obj.into() };
+            *parked = Parked::Held {
+                _obj: obj.into(),
+                _dev: obj.dev().into(),
+            };
             new.teardown.destroy(Some(parked));
             return Err(e);
         }
@@ -306,7 +314,10 @@ impl NovaLiteObject {
         });
         if let Err(e) = populated {
             let mut parked = parked;
-            *parked = Parked::Held { _obj: obj.into() };
+            *parked = Parked::Held {
+                _obj: obj.into(),
+                _dev: obj.dev().into(),
+            };
             new.teardown.destroy(Some(parked));
             return Err(e);
         }

@@ -22,7 +22,8 @@
 //!   command may keep memory the device reads meanwhile ([`Prepared::keep`]); it is freed once
 //!   the device has completed the command and every command before it, or is reset. Commands
 //!   that undo what the driver made ([`ControlQueue::post_or_park`]) never wait: without room in
-//!   the ring, or while the device is reset, they wait in a backlog, sent first when room comes.
+//!   the ring, or while the device is reset, they wait in a backlog, sent first when room comes;
+//!   so does a `SET_SCANOUT` posted under the table's lock once room was waited for.
 //!
 //! The virtio core signals returned commands in interrupt context; the queue set calls the
 //! handler ([`kernel::virtio::virtqueue::Handler`]) from a work item, which completes them in

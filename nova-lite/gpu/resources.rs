@@ -80,6 +80,8 @@ struct Record {
     width: u32,
     height: u32,
     entries: KVec<MemEntry>,
+    /// The resource's fence: a refusal of the restore is the resource's error too.
+    fence: Arc<Fence>,
 }
 
 /// The largest resource id handed out; the pool grows up to it.
@@ -239,13 +241,14 @@ impl<'bound> Gpu<'bound> {
         // nothing fails after.
         let mut copy = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
         copy.extend_from_slice(&entries, GFP_KERNEL)?;
+        let fence = Arc::new(Fence::new(), GFP_KERNEL)?;
         let record = Record {
             format,
             width,
             height,
             entries: copy,
+            fence: fence.clone(),
         };
-        let fence = Arc::new(Fence::new(), GFP_KERNEL)?;
         let control = self.control()?;
         let id = self.resources.alloc_id()?;
         let made = (|| -> Result<_> {

@@ -269,11 +269,23 @@ igt_main
 		struct drm_nova_lite_wait w = { .timeout_ns = 1000000000 };
 		struct drm_nova_lite_rect all = { 0, 0, 1024, 1024 };
 		struct timespec delay = { 0, 50 * 1000 * 1000 };
-		uint64_t before = nova_lite_live_count("host_resources"), now = 0;
+		uint64_t before, now = 0;
 		uint32_t handles[4], h;
 		char adev[80];
+		int same = 0;
 
 		igt_assert(strncmp(vdev, "virtio", 6) == 0);
+		/*
+		 * The baseline, once settled: the resources earlier subtests freed go when the
+		 * device answers their RESOURCE_UNREF, after the close returned.
+		 */
+		before = nova_lite_live_count("host_resources");
+		for (int i = 0; i < 100 && same < 3; i++) {
+			nanosleep(&delay, NULL);
+			now = nova_lite_live_count("host_resources");
+			same = now == before ? same + 1 : 0;
+			before = now;
+		}
 		snprintf(adev, sizeof(adev), "nova_lite.drm.%s", vdev + 6);
 		for (int i = 0; i < 4; i++) {
 			handles[i] = nova_lite_gem_create(fd, 4 << 20);

@@ -43,8 +43,9 @@ impl Fence {
         }
     }
 
-    /// Records `err` unless an error is recorded already.
-    pub(super) fn record(&self, err: Error) {
+    /// Records `err` unless an error is recorded already: the completion path, and the core's
+    /// restore when the device refuses to re-create the object.
+    pub(crate) fn record(&self, err: Error) {
         let _ = self.error.cmpxchg(0, err.to_errno(), Relaxed);
     }
 

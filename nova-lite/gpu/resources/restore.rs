@@ -4,12 +4,18 @@
 
 use kernel::{
     prelude::*,
-    sync::atomic::Relaxed, //
+    sync::{
+        atomic::Relaxed,
+        Arc, //
+    },
 };
 
 use super::{
     super::{
-        cmdq::CONTROL_QUEUE,
+        cmdq::{
+            Fence,
+            CONTROL_QUEUE, //
+        },
         protocol::{
             self,
             MemEntry,
@@ -26,6 +32,7 @@ struct Restore {
     id: u32,
     create: protocol::ResourceCreate2d,
     entries: KVec<MemEntry>,
+    fence: Arc<Fence>,
 }
 
 impl Resources {
@@ -35,7 +42,8 @@ impl Resources {
     /// table is copied, then the commands are sent without its lock (other commands wait for the
     /// restore). A resource or a scanout the device refuses (the host's memory for resources
     /// is used up, for example: a resource it refused before the reset is recorded too) is
-    /// skipped, and commands on it fail; the restore stops at the first command the device does
+    /// skipped, and the refusal is the resource's first error unless it has one (commands on it
+    /// fail, and a WAIT reports it); the restore stops at the first command the device does
     /// not answer (a device that stalls again is reset again once it has stalled for as long)
     /// or once the core is being unbound. Returns how many commands the device refused.
     pub(crate) fn restore(&self, queues: &Queues) -> Result<usize> {
@@ -62,6 +70,7 @@ impl Resources {
                         id,
                         create,
                         entries,
+                        fence: r.fence.clone(),
                     },
                     GFP_KERNEL,
                 )?;
@@ -73,18 +82,23 @@ impl Resources {
             }
         }
         let mut refused = 0;
-        // A refusal of the device skips what depends on the command; no answer ends the restore.
-        let mut refusal = |result: Result| match result {
+        // A refusal of the device skips what depends on the command, and is the resource's error
+        // (`fence`, if the command is a resource's); no answer ends the restore.
+        let mut refusal = |result: Result, fence: Option<&Fence>| match result {
             Ok(()) => Ok(true),
             Err(e) if e == ETIMEDOUT || e == ENODEV || e == ERESTARTSYS => Err(e),
-            Err(_) => {
+            Err(e) => {
                 refused += 1;
+                if let Some(fence) = fence {
+                    fence.record(e);
+                }
                 Ok(false)
             }
         };
         for r in todo {
             let (width, height) = (r.create.width, r.create.height);
-            if !refusal(cmdq.send_restoring(q, &r.create, KVec::new()))? {
+            let fence = Some(&*r.fence);
+            if !refusal(cmdq.send_restoring(q, &r.create, KVec::new()), fence)? {
                 continue;
             }
             let entries = r.entries;
@@ -92,7 +106,7 @@ impl Resources {
                 resource_id: r.id,
                 nr_entries: u32::try_from(entries.len())?,
             };
-            if !refusal(cmdq.send_restoring(q, &attach, entries))? {
+            if !refusal(cmdq.send_restoring(q, &attach, entries), fence)? {
                 continue;
             }
             let transfer = protocol::TransferToHost2d {
@@ -100,7 +114,7 @@ impl Resources {
                 rect: Rect::new(0, 0, width, height),
                 offset: 0,
             };
-            refusal(cmdq.send_restoring(q, &transfer, KVec::new()))?;
+            refusal(cmdq.send_restoring(q, &transfer, KVec::new()), fence)?;
         }
         for (scanout, id, rect) in shown {
             let set = protocol::SetScanout {
@@ -108,14 +122,14 @@ impl Resources {
                 resource_id: id,
                 rect,
             };
-            if !refusal(cmdq.send_restoring(q, &set, KVec::new()))? {
+            if !refusal(cmdq.send_restoring(q, &set, KVec::new()), None)? {
                 continue;
             }
             let flush = protocol::ResourceFlush {
                 resource_id: id,
                 rect,
             };
-            refusal(cmdq.send_restoring(q, &flush, KVec::new()))?;
+            refusal(cmdq.send_restoring(q, &flush, KVec::new()), None)?;
         }
         Ok(refused)
     }
