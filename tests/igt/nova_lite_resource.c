@@ -35,29 +35,6 @@
 #define THREADS 4
 #define THREAD_LOOPS 100
 
-/* The control queue's counters that only grow when something went wrong. */
-static const char *const error_counters[] = {
-	"err_unspec", "err_out_of_memory", "err_invalid_scanout_id", "err_invalid_resource_id",
-	"err_invalid_context_id", "err_invalid_parameter", "err_other", "malformed", "timeouts",
-};
-
-static void read_error_counters(int fd, uint64_t *values)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(error_counters); i++)
-		values[i] = nova_lite_ctrlq_counter(fd, error_counters[i]);
-}
-
-/* No error counter of the control queue grew since @before was read. */
-static void assert_no_new_errors(int fd, const uint64_t *before)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(error_counters); i++) {
-		uint64_t now = nova_lite_ctrlq_counter(fd, error_counters[i]);
-
-		igt_assert_f(now == before[i], "ctrlq %s went from %" PRIu64 " to %" PRIu64 "\n",
-			     error_counters[i], before[i], now);
-	}
-}
-
 /* A new object of 4 * @w * @h bytes made a @w x @h resource; returns its handle. */
 static uint32_t resource(int fd, uint32_t w, uint32_t h)
 {
@@ -228,9 +205,9 @@ igt_main
 		     "disable the scanout, close; then 10 times closing it while shown. The "
 		     "device answers no command with an error.");
 	igt_subtest("lifecycle") {
-		uint64_t before[ARRAY_SIZE(error_counters)];
+		uint64_t before[NOVA_LITE_ERROR_COUNTERS];
 
-		read_error_counters(fd, before);
+		nova_lite_read_error_counters(fd, before);
 		for (int i = 0; i < LIFECYCLE_LOOPS; i++) {
 			uint32_t handle = resource(fd, W, H);
 
@@ -252,7 +229,7 @@ igt_main
 			gem_close(fd, handle);
 		}
 		nova_lite_disable_scanout(fd, 0);
-		assert_no_new_errors(fd, before);
+		nova_lite_assert_no_new_errors(fd, before);
 	}
 
 	igt_describe("Formats that are not an enum drm_nova_lite_format are EINVAL, and leave "
@@ -419,13 +396,13 @@ igt_main
 		     "and close it, two in files of their own, two in a shared file: every call "
 		     "succeeds and the device answers no command with an error.");
 	igt_subtest("threads") {
-		uint64_t before[ARRAY_SIZE(error_counters)];
+		uint64_t before[NOVA_LITE_ERROR_COUNTERS];
 		struct thread t[THREADS];
 		unsigned int failed = 0;
 		int first_err = 0;
 		const char *first_op = NULL;
 
-		read_error_counters(fd, before);
+		nova_lite_read_error_counters(fd, before);
 		for (int i = 0; i < THREADS; i++) {
 			t[i] = (struct thread){ .fd = i < 2 ? drm_open_driver_render(DRIVER_NOVA_LITE)
 							    : fd };
@@ -444,7 +421,7 @@ igt_main
 		igt_assert_f(failed == 0, "%u of %d iterations failed; first: %s, %s\n", failed,
 			     THREADS * THREAD_LOOPS, first_op ?: "none",
 			     first_err ? strerrorname_np(first_err) : "none");
-		assert_no_new_errors(fd, before);
+		nova_lite_assert_no_new_errors(fd, before);
 	}
 
 	/* Last: a failure here may leave the host's memory full. */

@@ -31,28 +31,6 @@
 #define BUSY_TRANSFERS 16
 #define BUSY_ATTEMPTS 20
 
-/* The control queue's counters that only grow when something went wrong. */
-static const char *const error_counters[] = {
-	"err_unspec", "err_out_of_memory", "err_invalid_scanout_id", "err_invalid_resource_id",
-	"err_invalid_context_id", "err_invalid_parameter", "err_other", "malformed", "timeouts",
-};
-
-static void read_error_counters(int fd, uint64_t *values)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(error_counters); i++)
-		values[i] = nova_lite_ctrlq_counter(fd, error_counters[i]);
-}
-
-static void assert_no_new_errors(int fd, const uint64_t *before)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(error_counters); i++) {
-		uint64_t now = nova_lite_ctrlq_counter(fd, error_counters[i]);
-
-		igt_assert_f(now == before[i], "ctrlq %s went from %" PRIu64 " to %" PRIu64 "\n",
-			     error_counters[i], before[i], now);
-	}
-}
-
 /* A new object made a @w x @h resource; returns its handle. */
 static uint32_t resource(int fd, uint32_t w, uint32_t h)
 {
@@ -203,11 +181,11 @@ igt_main
 		     "with resources whose transfers are in flight, go without a device error; "
 		     "new resources work after (the live counts are checked after this binary).");
 	igt_subtest("close-in-flight") {
-		uint64_t before[ARRAY_SIZE(error_counters)];
+		uint64_t before[NOVA_LITE_ERROR_COUNTERS];
 		int other = drm_open_driver_render(DRIVER_NOVA_LITE);
 		uint32_t handle;
 
-		read_error_counters(fd, before);
+		nova_lite_read_error_counters(fd, before);
 		for (int i = 0; i < 8; i++) {
 			handle = resource(fd, BIG, BIG);
 			post_transfers(fd, handle, BIG, 4);
@@ -223,7 +201,7 @@ igt_main
 		nova_lite_transfer_to_host(fd, handle, RECT(0, 0, 64, 64));
 		igt_assert_eq(nova_lite_wait(fd, handle), 0);
 		gem_close(fd, handle);
-		assert_no_new_errors(fd, before);
+		nova_lite_assert_no_new_errors(fd, before);
 	}
 
 	igt_fixture

@@ -4,6 +4,7 @@
  * others assert success.
  */
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,17 +154,13 @@ int __nova_lite_query(int fd, struct drm_nova_lite_query *query)
  * Reads counter @name of the control queue from debugfs
  * (nova-lite/<virtio device>/ctrlq), found from DRM node @fd as above.
  */
-uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
+/* Reads the "name: value" line @name of debugfs file @path. */
+static uint64_t debugfs_count(const char *path, const char *name)
 {
-	char path[256], vdev[64], key[64];
 	unsigned long long value;
-	FILE *f;
-	int ret;
+	char key[64];
+	FILE *f = fopen(path, "r");
 
-	ret = nova_lite_core_device(fd, vdev, sizeof(vdev));
-	igt_assert_f(ret == 0, "no virtio device for the node: %s\n", strerror(-ret));
-	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", vdev);
-	f = fopen(path, "r");
 	igt_assert_f(f, "cannot open %s: %m\n", path);
 	while (fscanf(f, " %63[^:]: %llu", key, &value) == 2) {
 		if (!strcmp(key, name)) {
@@ -174,6 +171,39 @@ uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
 	fclose(f);
 	igt_assert_f(false, "no counter %s in %s\n", name, path);
 	return 0;
+}
+
+uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
+{
+	char path[256], vdev[64];
+	int ret;
+
+	ret = nova_lite_core_device(fd, vdev, sizeof(vdev));
+	igt_assert_f(ret == 0, "no virtio device for the node: %s\n", strerror(-ret));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nova-lite/%s/ctrlq", vdev);
+	return debugfs_count(path, name);
+}
+
+/* The control queue's counters that only grow when something went wrong. */
+static const char *const error_counters[NOVA_LITE_ERROR_COUNTERS] = {
+	"err_unspec", "err_out_of_memory", "err_invalid_scanout_id", "err_invalid_resource_id",
+	"err_invalid_context_id", "err_invalid_parameter", "err_other", "malformed", "timeouts",
+};
+
+void nova_lite_read_error_counters(int fd, uint64_t *values)
+{
+	for (size_t i = 0; i < NOVA_LITE_ERROR_COUNTERS; i++)
+		values[i] = nova_lite_ctrlq_counter(fd, error_counters[i]);
+}
+
+void nova_lite_assert_no_new_errors(int fd, const uint64_t *before)
+{
+	for (size_t i = 0; i < NOVA_LITE_ERROR_COUNTERS; i++) {
+		uint64_t now = nova_lite_ctrlq_counter(fd, error_counters[i]);
+
+		igt_assert_f(now == before[i], "ctrlq %s went from %" PRIu64 " to %" PRIu64 "\n",
+			     error_counters[i], before[i], now);
+	}
 }
 
 int __nova_lite_gem_mmap_offset(int fd, struct drm_nova_lite_gem_mmap_offset *arg)
@@ -316,19 +346,5 @@ int nova_lite_wait(int fd, uint32_t handle)
 
 uint64_t nova_lite_live_count(const char *name)
 {
-	const char *path = "/sys/kernel/debug/nova-lite/live";
-	unsigned long long value;
-	char key[64];
-	FILE *f = fopen(path, "r");
-
-	igt_assert_f(f, "cannot open %s: %m\n", path);
-	while (fscanf(f, " %63[^:]: %llu", key, &value) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return value;
-		}
-	}
-	fclose(f);
-	igt_assert_f(false, "no count %s in %s\n", name, path);
-	return 0;
+	return debugfs_count("/sys/kernel/debug/nova-lite/live", name);
 }

@@ -23,6 +23,11 @@ int nova_lite_core_device(int fd, char *name, size_t len);
 int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size);
 int __nova_lite_query(int fd, struct drm_nova_lite_query *query);
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name);
+/* The control queue's error counters (err_*, malformed, timeouts). */
+#define NOVA_LITE_ERROR_COUNTERS 9
+void nova_lite_read_error_counters(int fd, uint64_t *values);
+/* None of the error counters grew since @before was read. */
+void nova_lite_assert_no_new_errors(int fd, const uint64_t *before);
 
 int __nova_lite_gem_mmap_offset(int fd, struct drm_nova_lite_gem_mmap_offset *arg);
 uint64_t nova_lite_gem_mmap_offset(int fd, uint32_t handle);
