@@ -35,6 +35,8 @@
  *                    one WAIT                              RESOURCE_CREATE + WAIT
  *   transfer-1m      TRANSFER_TO_HOST of 512x512 pixels  virtio_gpu's TRANSFER_TO_HOST (the
  *                                                          cost of submitting one)
+ *   transfer-pixel   TRANSFER_TO_HOST of 1x1 pixel       the same (diagnostic: submission
+ *                                                          without the host's copy)
  *   transfer-1000    1000 TRANSFER_TO_HOST, then one     the same, then one RESOURCE_CREATE
  *                    WAIT of the resource                  + WAIT
  *
@@ -60,12 +62,15 @@
  * operation succeeded, whatever the ratios. A reference whose driver is not
  * there is reported as absent, never guessed.
  *
- * Usage: nova_lite_bench [--quick] [--require-references] [--json FILE]
+ * Usage: nova_lite_bench [--quick] [--require-references] [--json FILE] [--only PAIR,...]
  *   --quick      3 samples of a few operations, 10 and 100 objects (make check runs it
  *                so that it cannot rot; its figures mean nothing)
  *   --require-references
  *                fails (exit status 1) unless vgem and virtio_gpu are there (make bench)
  *   --json FILE  also writes the results as JSON
+ *   --only PAIR,...
+ *                runs only these pairs, without the scaling runs and the JSON (for a
+ *                quick look at one cost: `NOVA_LITE_BENCH_ONLY=... make bench`)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -278,6 +283,25 @@ static int nova_transfer(struct side *s)
 	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &t);
 }
 
+/* A transfer of one pixel: what submitting a transfer costs without the host's copy. */
+static int nova_transfer_pixel(struct side *s)
+{
+	struct drm_nova_lite_transfer t = {
+		.handle = s->handle, .rect = { .width = 1, .height = 1 },
+	};
+
+	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &t);
+}
+
+static int virtgpu_transfer_pixel(struct side *s)
+{
+	struct drm_virtgpu_3d_transfer_to_host t = {
+		.bo_handle = s->handle, .box = { .w = 1, .h = 1, .d = 1 },
+	};
+
+	return xioctl(s->fd, DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST, &t);
+}
+
 static int virtgpu_transfer(struct side *s)
 {
 	struct drm_virtgpu_3d_transfer_to_host t = {
@@ -471,6 +495,17 @@ static double cpu_ns(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
+/* Whether @name is one of the comma-separated names of @list. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
 }
 
 /* Runs @p: a warm-up sample of each side, then the samples, interleaved. 0 or an errno. */
@@ -808,7 +843,7 @@ int main(int argc, char **argv)
 	};
 	uint32_t probe, vg_xfer = 0;
 	char *nova_map_buf = NULL, *vgem_map_buf = NULL, *anon_map;
-	const char *json = NULL;
+	const char *json = NULL, *only = NULL;
 	bool require_refs = false;
 	struct nlt_node_search search;
 	int nova, vgem, virtgpu, err = 0;
@@ -823,9 +858,11 @@ int main(int argc, char **argv)
 			require_refs = true;
 		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
 			json = argv[++i];
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only = argv[++i];
 		} else {
 			fprintf(stderr, "usage: nova_lite_bench [--quick] [--require-references] "
-				"[--json FILE]\n");
+				"[--json FILE] [--only PAIR,...]\n");
 			return 2;
 		}
 	}
@@ -924,6 +961,12 @@ int main(int argc, char **argv)
 			       .handle = xres.handle, .settle = nova_wait),
 		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST, untimed wait after", virtgpu,
 			     virtgpu_transfer, .handle = vg_xfer, .settle = virtgpu_create_wait) },
+		{ .name = "transfer-pixel", .iterations = 300,
+		  .nova = NOVA("TRANSFER_TO_HOST, 1x1, untimed WAIT after", nova_transfer_pixel,
+			       .handle = xres.handle, .settle = nova_wait),
+		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST, 1x1, untimed wait after", virtgpu,
+			     virtgpu_transfer_pixel, .handle = vg_xfer,
+			     .settle = virtgpu_create_wait) },
 		{ .name = "transfer-1000", .goal = 1.0, .iterations = 1000,
 		  .nova = NOVA("1000 TRANSFER_TO_HOST + WAIT", nova_transfer,
 			       .handle = xres.handle, .drain = nova_wait),
@@ -948,6 +991,19 @@ int main(int argc, char **argv)
 #undef NOVA
 #undef REF
 	const unsigned int npairs = sizeof(pairs) / sizeof(pairs[0]);
+
+	/* Every name of --only must be a pair's: a typo must not run nothing and succeed. */
+	for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+
+		for (unsigned int i = 0; i < npairs && !found; i++)
+			found = strlen(pairs[i].name) == n && !strncmp(p, pairs[i].name, n);
+		if (!found) {
+			fprintf(stderr, "nova_lite_bench: --only: no pair named '%.*s'\n", (int)n, p);
+			return 2;
+		}
+	}
 	struct driver drv[] = {
 		{ .name = "nova-lite", .drm_name = "nova-lite", .node = DRM_NODE_RENDER,
 		  .create = nova_create, .destroy = gem_close, .has_lookup = true },
@@ -963,6 +1019,8 @@ int main(int argc, char **argv)
 		struct pair *p = &pairs[i];
 		double r;
 
+		if (only && !listed(only, p->name))
+			continue;
 		err = run_pair(p);
 		if (err)
 			break;
@@ -981,6 +1039,9 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		return 1;
+	/* A run of some pairs: no scaling, no JSON. */
+	if (only)
+		return 0;
 
 	if (run_scaling(drv, ndrv, levels))
 		return 1;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
-# Usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu|swiotlb debug|release [SEED]
+# Usage: check.sh GPU_OPTIONS normal|long|quick|iommu|swiotlb debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
 # driver exposes, runs IGT through igt_runner (one run per binary), the fuzzer (random calls, then
 # fault injection), unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and
@@ -9,13 +9,12 @@
 # cycles) without a budget; `quick` (the edit loop) runs only the IGT tests of
 # /mnt/igt-quick-list.txt, 20,000 fuzzer calls and 5 load cycles, and skips unplug under load and
 # core_hotunplug. Fault injection and the kmemleak scan need the debug kernel: on the release
-# kernel (quick mode only) they are not run. `intx` is the short second boot (MSI-X disabled, EDID
-# off, the GPU behind intel-iommu with iommu_platform=off, so that it bypasses the IOMMU and takes
-# physical addresses): hand-off, probe, client, the display, the query tests. `swiotlb`
-# (swiotlb=force, iommu_platform=on, no IOMMU: every mapping bounces; the GPU on virtio-mmio, in
-# QEMU's microvm) is a short boot like `iommu`. `iommu` is the short third boot, with the GPU
-# behind QEMU's intel-iommu (iommu_platform=on): hand-off, probe, client, the display, the GEM
-# mmap and resource tests.
+# kernel (quick mode only) they are not run. The main boot's GPU bypasses QEMU's intel-iommu
+# (iommu_platform=off: it takes physical addresses). `iommu` is the short second boot, with the
+# GPU behind intel-iommu (iommu_platform=on), MSI-X disabled (INTx) and EDID off: hand-off, probe,
+# client, the display, the GEM mmap, resource and wait tests. `swiotlb` (swiotlb=force,
+# iommu_platform=on, no IOMMU: every mapping bounces; the GPU on virtio-mmio, in QEMU's microvm)
+# is a short boot like `iommu`.
 # After the hand-off, each IGT binary, the fuzzer, fault injection and unplug under load, the
 # driver's module-wide counts (nova-lite/live in debugfs) must be back where they were; the
 # control queue's counters must show every command completed (after IGT, the fuzzer, before the
@@ -26,14 +25,14 @@
 # GPU_OPTIONS are the virtio-gpu-pci properties the VM was started with (max_outputs=2,xres=...),
 # from which the checks know what the device must report.
 # Writes one "ok NAME" / "not ok NAME: why" line per check to /mnt/guest-results.txt, IGT's
-# results to /mnt/igt/<binary>/ (/mnt/igt-intx/, /mnt/igt-iommu/ in the short boots) and
+# results to /mnt/igt/<binary>/ (/mnt/igt-iommu/, /mnt/igt-swiotlb/ in the short boots) and
 # /mnt/igt-hotunplug/<binary>/, the fuzzer's output to /mnt/fuzz-*.txt, the kmemleak report to
 # /mnt/kmemleak.txt, the kernel log to /mnt/guest-dmesg.txt and its error lines to
 # /mnt/guest-dmesg-err.txt (however the script ends), each stage's start to
 # /mnt/guest-stages-MODE.txt and the guest's IGT, libdrm and kernel versions to
 # /mnt/guest-versions-MODE.txt.
 set -u
-gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|intx|iommu|swiotlb debug|release [SEED]}
+gpu_options=${1:?usage: check.sh GPU_OPTIONS normal|long|quick|iommu|swiotlb debug|release [SEED]}
 mode=${2:?} flavour=${3:?}
 # QEMU's defaults, then what the VM was started with.
 max_outputs=1 xres=1280 yres=800 edid=on vectors=3 max_hostmem=268435456 iommu_platform=off
@@ -54,19 +53,19 @@ seed=(${4:+-s "$4"})
 # The soak parts have a time budget in `make check`, with a floor that still proves something
 # (a machine too slow to reach it fails): the fuzzer's calls, the load cycles. The long mode
 # keeps the big counts without a budget; quick mode runs few.
-fuzz_calls=1000000 fuzz_secs=120 fuzz_floor=80000
-cycles=200 cycles_secs=45 cycles_floor=10 unplugs=3 unplug_secs=45
+fuzz_calls=1000000 fuzz_secs=90 fuzz_floor=80000
+cycles=200 cycles_secs=30 cycles_floor=10 unplugs=2 unplug_secs=30
 igt_list=/srv/tests/igt/test-list.txt
 [ "$mode" = long ] && fuzz_calls=10000000 fuzz_secs=0 fuzz_floor=10000000 cycles=1000 cycles_secs=0 cycles_floor=1000 \
-	unplug_secs=0
+	unplugs=3 unplug_secs=0
 [ "$mode" = quick ] && fuzz_calls=20000 fuzz_secs=0 fuzz_floor=20000 cycles=5 cycles_secs=0 cycles_floor=5 \
 	igt_list=/mnt/igt-quick-list.txt
-[ "$mode" = intx ] && igt_list=/srv/tests/igt/intx-list.txt
-case $mode in iommu|swiotlb) igt_list=/srv/tests/igt/iommu-list.txt ;; esac
-# The short boots (intx, iommu, swiotlb) run the hand-off, probe, client, the display and their
+# The iommu boot's list is iommu-list.txt and intx-list.txt, put together by the host.
+case $mode in iommu) igt_list=/mnt/igt-iommu-list.txt ;; swiotlb) igt_list=/srv/tests/igt/swiotlb-list.txt ;; esac
+# The short boots (iommu, swiotlb) run the hand-off, probe, client, the display and their
 # IGT list.
 short=0
-case $mode in intx|iommu|swiotlb) short=1 ;; esac
+case $mode in iommu|swiotlb) short=1 ;; esac
 export PATH=/srv/tools:/mnt/bin:$PATH
 results=/mnt/guest-results.txt
 : >"$results"
@@ -260,9 +259,11 @@ else
 	check "client: no EDID with edid=off (EOPNOTSUPP)" grep -qx 'edid.0=EOPNOTSUPP' /tmp/info.txt
 fi
 
-# The GPU behind the virtual IOMMU: DMA goes through translation, so a page the driver did not
-# map for the device cannot be read by it.
-if [ "$mode" = iommu ] || [ "$mode" = intx ]; then
+# The GPU behind the virtual IOMMU (every boot but the virtio-mmio one): a translated DMA domain.
+# With iommu_platform=on (the iommu boot) a page the driver did not map for the device cannot be
+# read by it; with iommu_platform=off (the main boot) the device bypasses the IOMMU and must be
+# given physical addresses.
+if [ "$mode" != swiotlb ]; then
 	behind_iommu() {
 		local type
 		[ -n "$pci" ] || { echo "$vdev has no PCI parent"; return 1; }

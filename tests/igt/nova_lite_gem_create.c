@@ -11,7 +11,7 @@
 #include "igt_nova_lite.h"
 
 #define MANY 1024
-#define LOOPS 4096
+#define LOOPS 1024
 
 static void create_err(int fd, uint64_t size, uint32_t flags, int err)
 {
@@ -111,7 +111,8 @@ igt_main
 		free(handles);
 	}
 
-	igt_describe("Creating and closing objects in a loop works every time.");
+	igt_describe("Creating and closing objects in a loop works every time (a leak shows in "
+		     "the driver's live counts, which ci/guest/check.sh checks after the binary).");
 	igt_subtest("create-close-loop") {
 		for (int i = 0; i < LOOPS; i++)
 			gem_close(fd, nova_lite_gem_create(fd, page));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The buffers of one command: its request, its payload and room for its response, in one
-//! allocation of the kernel's linear mapping, which the virtio core maps for the device.
+//! The buffers of one command: its request, its payload and room for its response, in the
+//! kernel's linear mapping, which the virtio core maps for the device. A response of a bare
+//! header (every resource command's) fits in the command's own allocation; a larger one (display
+//! information, an EDID) gets an allocation of its own.
 
 use kernel::{
     alloc::Flags,
@@ -26,15 +28,29 @@ use crate::gpu::protocol::{
 
 use super::fence::Fence;
 
-/// The response buffer's size: the largest response, rounded up to whole cache lines (of up to
-/// 128 bytes) so that no other data shares a cache line with what the device writes.
-const RESPONSE_BUFFER_SIZE: usize = MAX_RESPONSE_SIZE.next_multiple_of(128);
+/// The largest cache line a DMA buffer must not share (`ARCH_DMA_MINALIGN` is at most 128 on
+/// the architectures with virtio-gpu): what the device writes is on cache lines of its own.
+const DMA_LINE: usize = 128;
+
+/// The size of the response buffer in the command's allocation: one whole cache line, first in
+/// it.
+const SMALL_RESPONSE_SIZE: usize = DMA_LINE;
+
+/// The size of a response buffer of its own: the largest response, in whole cache lines.
+const LARGE_RESPONSE_SIZE: usize = MAX_RESPONSE_SIZE.next_multiple_of(DMA_LINE);
+
+/// A response buffer of its own, for responses larger than [`SMALL_RESPONSE_SIZE`].
+#[derive(Zeroable)]
+#[repr(align(128))]
+struct LargeResponse([u8; LARGE_RESPONSE_SIZE]);
 
 /// The buffers of one command, which the control queue owns while the device holds them.
 #[repr(C, align(128))]
 pub(crate) struct CmdBuffers {
-    /// Written by the device; first, on cache lines of its own.
-    response: [u8; RESPONSE_BUFFER_SIZE],
+    /// Written by the device (unless `large` is there); first, on a cache line of its own.
+    response: [u8; SMALL_RESPONSE_SIZE],
+    /// Written by the device instead of `response`, for a response that does not fit there.
+    large: Option<KBox<LargeResponse>>,
     request: [u8; MAX_REQUEST_SIZE],
     request_len: usize,
     /// Read by the device after the request, if not empty.
@@ -65,16 +81,27 @@ pub(crate) struct Posted {
 }
 
 impl CmdBuffers {
-    /// The buffers of a command with `request` and `payload`, in a new allocation.
+    /// The buffers of a command with `request` and `payload`, whose response takes at most
+    /// `response_size` bytes (at most [`MAX_RESPONSE_SIZE`]), in a new allocation.
     pub(super) fn new<R: AsBytes>(
         request: &R,
+        response_size: usize,
         payload: KVec<MemEntry>,
         flags: Flags,
     ) -> Result<Pin<KBox<Self>>> {
         let bytes = request.as_bytes();
+        let large = if response_size > SMALL_RESPONSE_SIZE {
+            if response_size > MAX_RESPONSE_SIZE {
+                return Err(EINVAL);
+            }
+            Some(KBox::init(pin_init::init_zeroed::<LargeResponse>(), flags)?)
+        } else {
+            None
+        };
         let mut this = KBox::new(
             Self {
-                response: [0; RESPONSE_BUFFER_SIZE],
+                response: [0; SMALL_RESPONSE_SIZE],
+                large,
                 request: [0; MAX_REQUEST_SIZE],
                 request_len: bytes.len(),
                 payload,
@@ -101,12 +128,19 @@ impl CmdBuffers {
         }
     }
 
+    /// The response buffer the device writes.
+    fn response_buffer(&self) -> &[u8] {
+        match &self.large {
+            Some(large) => &large.0,
+            None => &self.response,
+        }
+    }
+
     /// Reads the response as a header and as an `R`.
     pub(super) fn response<R: FromBytes>(&self) -> Result<(CtrlHdr, R)> {
-        let hdr = CtrlHdr::from_bytes_copy_prefix(&self.response)
-            .ok_or(EPROTO)?
-            .0;
-        let resp = R::from_bytes_copy_prefix(&self.response).ok_or(EPROTO)?.0;
+        let buffer = self.response_buffer();
+        let hdr = CtrlHdr::from_bytes_copy_prefix(buffer).ok_or(EPROTO)?.0;
+        let resp = R::from_bytes_copy_prefix(buffer).ok_or(EPROTO)?.0;
         Ok((hdr, resp))
     }
 }
@@ -118,7 +152,10 @@ impl Request for CmdBuffers {
         if !this.payload.is_empty() {
             buffers.readable(this.payload.as_slice().as_bytes())?;
         }
-        buffers.writable(&mut this.response)
+        match &mut this.large {
+            Some(large) => buffers.writable(&mut large.0),
+            None => buffers.writable(&mut this.response),
+        }
     }
 }
 

@@ -141,18 +141,22 @@ impl Handler for ControlQueue {
                 break;
             }
         }
-        let retired = if index == CONTROL_QUEUE {
+        let (retired, offered) = if index == CONTROL_QUEUE {
             let retired = self.retire(&mut q, done);
-            self.send_backlog(&mut q);
-            self.stats.free_descriptors.store(q.num_free(), Relaxed);
+            let mut offered = self.send_backlog(&mut q);
             if q.refresh_pending {
-                self.post_refresh(&mut q);
+                offered |= self.post_refresh(&mut q);
             }
-            retired
+            self.stats.free_descriptors.store(q.num_free(), Relaxed);
+            (retired, offered)
         } else {
-            done
+            (done, false)
         };
-        drop(q);
+        if offered {
+            q.unlock_and_kick();
+        } else {
+            drop(q);
+        }
         self.changed.notify_all();
         drop(retired);
     }

@@ -31,29 +31,39 @@ impl ControlQueue {
     pub(crate) fn refresh_display_info(&self, queue: &Queue) {
         let mut q = queue.lock();
         q.refresh_pending = true;
-        self.post_refresh(&mut q);
+        if self.post_refresh(&mut q) {
+            q.unlock_and_kick();
+        }
     }
 
-    /// Sends a pending display refresh, if a slot is free and the queue is live. Called with the
-    /// queue locked, from submitters and from the completion path.
-    pub(super) fn post_refresh(&self, q: &mut Guard<'_>) {
+    /// Offers a pending display refresh, if a slot is free and the queue is live. Called with the
+    /// queue locked, from submitters and from the completion path. Returns whether it offered
+    /// the command: the caller kicks the queue then.
+    #[must_use]
+    pub(super) fn post_refresh(&self, q: &mut Guard<'_>) -> bool {
         if q.check(false) != Ok(true) {
-            return;
+            return false;
         }
         let Some(slot) = q.free_slot() else {
-            return;
+            return false;
         };
         let request = protocol::GetDisplayInfo.request();
-        let Ok(mut buffers) = CmdBuffers::new(&request, KVec::new(), GFP_ATOMIC) else {
-            return;
+        let Ok(mut buffers) = CmdBuffers::new(
+            &request,
+            size_of::<<protocol::GetDisplayInfo as Command>::Response>(),
+            KVec::new(),
+            GFP_ATOMIC,
+        ) else {
+            return false;
         };
         buffers.slot = slot;
-        if self.offer(q, buffers).is_ok() {
-            q.slots[slot] = Slot::DisplayRefresh;
-            q.posted[slot] = Instant::<Monotonic>::now();
-            q.refresh_pending = false;
-            q.kick();
+        if self.offer(q, buffers).is_err() {
+            return false;
         }
+        q.slots[slot] = Slot::DisplayRefresh;
+        q.posted[slot] = Instant::<Monotonic>::now();
+        q.refresh_pending = false;
+        true
     }
 
     /// Stores the display information of a completed refresh and logs what changed.

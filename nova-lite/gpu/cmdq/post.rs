@@ -49,7 +49,12 @@ impl Prepared {
         payload: KVec<MemEntry>,
         fence: Option<Arc<Fence>>,
     ) -> Result<Self> {
-        let mut b = CmdBuffers::new(&cmd.request(), payload, GFP_KERNEL)?;
+        let mut b = CmdBuffers::new(
+            &cmd.request(),
+            size_of::<C::Response>(),
+            payload,
+            GFP_KERNEL,
+        )?;
         b.posted = Some(Posted {
             ok_type: C::OK_TYPE,
             name: C::NAME,
@@ -134,7 +139,8 @@ impl ControlQueue {
         }
     }
 
-    /// Offers `cmds` in order on the locked queue `q`, which has room for them, and kicks it.
+    /// Offers `cmds` in order on the locked queue `q`, which has room for them, then unlocks the
+    /// queue and notifies the device.
     fn offer_all<const N: usize>(&self, mut q: Guard<'_>, cmds: [Prepared; N]) -> Result {
         let mut result = Ok(());
         for Prepared(b) in cmds {
@@ -152,7 +158,8 @@ impl ControlQueue {
                 }
             }
         }
-        q.kick();
+        // The device is notified without the lock: a notification may be slow (a VM exit).
+        q.unlock_and_kick();
         result
     }
 
@@ -174,14 +181,18 @@ impl ControlQueue {
             fence.parked();
         }
         q.backlog.push_back(cmd.0);
-        self.send_backlog(&mut q);
+        if self.send_backlog(&mut q) {
+            q.unlock_and_kick();
+        }
     }
 
-    /// Sends what it can of the backlog, in the order it was posted, while the queue is live;
-    /// wakes the submitters that wait for it to be empty.
-    pub(super) fn send_backlog(&self, q: &mut Guard<'_>) {
+    /// Offers what it can of the backlog, in the order it was posted, while the queue is live;
+    /// wakes the submitters that wait for it to be empty. Returns whether it offered commands:
+    /// the caller kicks the queue then.
+    #[must_use]
+    pub(super) fn send_backlog(&self, q: &mut Guard<'_>) -> bool {
         if q.backlog.is_empty() || q.check(false) != Ok(true) {
-            return;
+            return false;
         }
         let mut sent = false;
         while let Some(b) = q.backlog.pop_front() {
@@ -203,12 +214,10 @@ impl ControlQueue {
                 }
             }
         }
-        if sent {
-            q.kick();
-        }
         if q.backlog.is_empty() {
             self.changed.notify_all();
         }
+        sent
     }
 
     /// Makes every wait for a fence, and every later one, end with `ENODEV`: the DRM device is

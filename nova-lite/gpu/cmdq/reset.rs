@@ -67,14 +67,16 @@ impl ControlQueue {
         self.stats.resets.fetch_add(1, Relaxed);
         self.stats.size.store(q.size(), Relaxed);
         self.stats.free_descriptors.store(q.num_free(), Relaxed);
-        if q.refresh_pending {
-            self.post_refresh(&mut q);
-        }
+        let mut offered = q.refresh_pending && self.post_refresh(&mut q);
         // The device holds nothing from before the reset: what completed commands kept may go,
         // and the posted commands that waited for the device are sent.
         let retired = self.retire_all(&mut q);
-        self.send_backlog(&mut q);
-        drop(q);
+        offered |= self.send_backlog(&mut q);
+        if offered {
+            q.unlock_and_kick();
+        } else {
+            drop(q);
+        }
         self.changed.notify_all();
         drop(retired);
     }

@@ -65,7 +65,12 @@ impl ControlQueue {
         interruptible: bool,
         restoring: bool,
     ) -> Result<C::Output> {
-        let mut buffers = Some(CmdBuffers::new(&cmd.request(), payload, GFP_KERNEL)?);
+        let mut buffers = Some(CmdBuffers::new(
+            &cmd.request(),
+            size_of::<C::Response>(),
+            payload,
+            GFP_KERNEL,
+        )?);
         let start = Instant::<Monotonic>::now();
         let mut q = queue.lock();
 
@@ -208,8 +213,8 @@ impl ControlQueue {
     /// A slot became free: sends a pending display refresh, and wakes a submitter waiting for a
     /// slot.
     fn slot_freed(&self, q: &mut Guard<'_>) {
-        if q.refresh_pending {
-            self.post_refresh(q);
+        if q.refresh_pending && self.post_refresh(q) {
+            q.kick();
         }
         self.changed.notify_all();
     }
