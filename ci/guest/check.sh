@@ -12,9 +12,9 @@
 # kernel (quick mode only) they are not run. The main boot's GPU bypasses QEMU's intel-iommu
 # (iommu_platform=off: it takes physical addresses). `iommu` is the short second boot, with the
 # GPU behind intel-iommu (iommu_platform=on), MSI-X disabled (INTx) and EDID off: hand-off, probe,
-# client, the display, the GEM mmap, resource and wait tests. `swiotlb` (swiotlb=force,
+# client, the display, the GEM mmap, resource, wait and query tests. `swiotlb` (swiotlb=force,
 # iommu_platform=on, no IOMMU: every mapping bounces; the GPU on virtio-mmio, in QEMU's microvm)
-# is a short boot like `iommu`.
+# is a short boot like `iommu` that runs the resource tests only (swiotlb-list.txt).
 # After the hand-off, each IGT binary, the fuzzer, fault injection and unplug under load, the
 # driver's module-wide counts (nova-lite/live in debugfs) must be back where they were; the
 # control queue's counters must show every command completed (after IGT, the fuzzer, before the
@@ -53,7 +53,7 @@ seed=(${4:+-s "$4"})
 # The soak parts have a time budget in `make check`, with a floor that still proves something
 # (a machine too slow to reach it fails): the fuzzer's calls, the load cycles. The long mode
 # keeps the big counts without a budget; quick mode runs few.
-fuzz_calls=1000000 fuzz_secs=90 fuzz_floor=80000
+fuzz_calls=1000000 fuzz_secs=90 fuzz_floor=65000
 cycles=200 cycles_secs=30 cycles_floor=10 unplugs=2 unplug_secs=30
 igt_list=/srv/tests/igt/test-list.txt
 [ "$mode" = long ] && fuzz_calls=10000000 fuzz_secs=0 fuzz_floor=10000000 cycles=1000 cycles_secs=0 cycles_floor=1000 \

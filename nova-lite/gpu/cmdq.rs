@@ -6,8 +6,9 @@
 //! # Design
 //!
 //! A command is a [`CmdBuffers`]: its request, its payload if any (backing entries, read by the
-//! device after the request) and room for its response, in one allocation the virtio core maps
-//! for the device. Each command offered to the device gets the next sequence number; the queue
+//! device after the request) and room for its response, which the virtio core maps for the
+//! device: a response of a bare header is in the command's own allocation, a larger one in an
+//! allocation of its own. Each command offered to the device gets the next sequence number; the queue
 //! keeps those the device holds, so that "completed up to N" is known although virtio does not
 //! promise to complete commands in order.
 //!
@@ -49,7 +50,9 @@
 //! The virtqueue's lock (a spinlock) protects the slots, the sequence numbers, the backlog and
 //! the rest of the [`QueueState`]; submitters and the completion path take it, and nothing
 //! that may sleep is dropped under it (what posted commands keep is dropped after it is
-//! released). The statistics are atomics, read without lock by debugfs.
+//! released). Posted commands, the completion path and the end of a reset notify the device
+//! after releasing it (a notification may be slow: a VM exit); a sent command and a display
+//! refresh after a freed slot notify it under the lock (rare). The statistics are atomics, read without lock by debugfs.
 
 mod buffers;
 mod completion;

@@ -66,6 +66,10 @@ pub(crate) struct CmdBuffers {
     pub(super) next: Option<Pin<KBox<CmdBuffers>>>,
 }
 
+// `align(128)` above cannot name the constant: both must be `DMA_LINE`.
+const _: () =
+    assert!(align_of::<LargeResponse>() == DMA_LINE && align_of::<CmdBuffers>() == DMA_LINE);
+
 /// What the completion of a posted command does.
 pub(crate) struct Posted {
     /// The response type of a success (the response is a bare header).
