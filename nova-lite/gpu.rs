@@ -268,6 +268,13 @@ impl<'bound> Gpu<'bound> {
         self.dma_dev
     }
 
+    /// Whether the device reads memory through the DMA API (`VIRTIO_F_ACCESS_PLATFORM`): a
+    /// resource's backing must then be synced for it before each transfer
+    /// ([`Gpu::transfer_to_host`]); otherwise it reads the pages themselves.
+    pub(crate) fn syncs_backing(&self) -> bool {
+        self.dma_api
+    }
+
     /// Asks the device for the display information of its scanouts (`GET_DISPLAY_INFO`); the
     /// first [`Gpu::num_scanouts`] entries are meaningful.
     ///

@@ -155,13 +155,17 @@ impl File {
         }
         let obj = Object::lookup_handle(file, req.handle)?;
         let (r, rect) = resource_rect(&obj, &req.rect)?;
-        // The pages are mapped once, when the object becomes a resource; this returns that
-        // mapping (the shmem helper's, to the device: see `NovaLiteObject::create`), which lasts
-        // until the object is released, after the device has answered its `RESOURCE_UNREF`
-        // (posted after this transfer).
-        let backing = obj.sg_table(gpu.dma_device())?;
+        // Only a device that reads through the DMA API needs the backing, to sync it. The pages
+        // are mapped once, when the object becomes a resource; this returns that mapping (the
+        // shmem helper's, to the device: see `NovaLiteObject::create`), which lasts until the
+        // object is released, after the device has answered its `RESOURCE_UNREF` (posted after
+        // this transfer).
+        let backing = match gpu.syncs_backing() {
+            true => Some(obj.sg_table(gpu.dma_device())?),
+            false => None,
+        };
         let offset = r.res.offset(req.rect.x, req.rect.y);
-        // SAFETY: `backing` is the resource's backing, mapped to the DMA device.
+        // SAFETY: `backing`, if any, is the resource's backing, mapped to the DMA device.
         unsafe { gpu.transfer_to_host(r.res.id, &r.fence, rect, offset, backing)? };
         Ok(0)
     }

@@ -317,12 +317,13 @@ impl<'bound> Gpu<'bound> {
     }
 
     /// Copies `rect` of resource `id`'s backing, which starts at byte `offset` of it, to the
-    /// host: posts `TRANSFER_TO_HOST_2D`. Errors: the first error of `fence` (the resource's);
-    /// those of [`ControlQueue::post`].
+    /// host: posts `TRANSFER_TO_HOST_2D`. `backing`, which is synced for the device first, is
+    /// needed only if [`Gpu::syncs_backing`]. Errors: `EINVAL` if it is needed and missing; the
+    /// first error of `fence` (the resource's); those of [`ControlQueue::post`].
     ///
     /// # Safety
     ///
-    /// `backing` is the backing of resource `id`, mapped for [`Gpu::dma_device`] with
+    /// `backing`, if given, is the backing of resource `id`, mapped for [`Gpu::dma_device`] with
     /// [`DataDirection::ToDevice`], and stays so until the device has completed the transfer:
     /// until [`Teardown::destroy`] of the resource drops what it keeps, at the earliest.
     ///
@@ -333,10 +334,11 @@ impl<'bound> Gpu<'bound> {
         fence: &Arc<Fence>,
         rect: Rect,
         offset: u64,
-        backing: &SGTable,
+        backing: Option<&SGTable>,
     ) -> Result {
         fence.error()?;
         if self.dma_api {
+            let backing = backing.ok_or(EINVAL)?;
             // The device reads the backing through its streaming mapping: the CPU's writes since
             // the last transfer must reach it (they do not by themselves under swiotlb).
             // SAFETY: The caller maps `backing` for `dma_dev`, to the device.

@@ -126,6 +126,24 @@ static bool use_mapping(volatile uint32_t *p, uint32_t seed, uint32_t next, char
 	return ok;
 }
 
+/*
+ * Makes @n resources of 1024x1024 pixels (4 MiB objects) and posts 4 rounds of full transfers of
+ * each without waiting: commands in flight for an unbind.
+ */
+static void busy_resources(int fd, uint32_t *handles, int n)
+{
+	struct drm_nova_lite_rect all = { 0, 0, 1024, 1024 };
+
+	for (int i = 0; i < n; i++) {
+		handles[i] = nova_lite_gem_create(fd, 4 << 20);
+		nova_lite_resource_create(fd, handles[i], NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
+					  1024, 1024);
+	}
+	for (int round = 0; round < 4; round++)
+		for (int i = 0; i < n; i++)
+			nova_lite_transfer_to_host(fd, handles[i], all);
+}
+
 igt_main
 {
 	char vdev[64] = "";
@@ -232,14 +250,7 @@ igt_main
 		uint32_t handles[8], h;
 		int before, after;
 
-		for (int i = 0; i < 8; i++) {
-			handles[i] = nova_lite_gem_create(fd, 4 << 20);
-			nova_lite_resource_create(fd, handles[i], NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
-						  1024, 1024);
-		}
-		for (int round = 0; round < 4; round++)
-			for (int i = 0; i < 8; i++)
-				nova_lite_transfer_to_host(fd, handles[i], all);
+		busy_resources(fd, handles, 8);
 		for (int i = 0; i < 4; i++)
 			gem_close(fd, handles[i]);
 		before = dma_api_errors();
@@ -287,14 +298,7 @@ igt_main
 			before = now;
 		}
 		snprintf(adev, sizeof(adev), "nova_lite.drm.%s", vdev + 6);
-		for (int i = 0; i < 4; i++) {
-			handles[i] = nova_lite_gem_create(fd, 4 << 20);
-			nova_lite_resource_create(fd, handles[i], NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
-						  1024, 1024);
-		}
-		for (int round = 0; round < 4; round++)
-			for (int i = 0; i < 4; i++)
-				nova_lite_transfer_to_host(fd, handles[i], all);
+		busy_resources(fd, handles, 4);
 		sysfs_write(AUX_DRIVER "/unbind", adev);
 		w.handle = handles[0];
 		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_WAIT, &w, ENODEV);
