@@ -120,6 +120,16 @@ else
 		"$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 
+# The references the KMS screenshots are judged by (tools/screen.py): modetest's SMPTE pattern and
+# fbcon's text in the kernel's font hold at hand-computed pixels, and a one-pixel change fails each.
+if out=$(python3 "$REPO/tools/screen.py" kms-selftest "$KERNEL_SRC/lib/fonts/font_8x16.c" 2>&1); then
+	ok "build: screen.py's SMPTE and fbcon references pass their self-check"
+else
+	echo "$out" | grep -v '^  ok: '
+	not_ok "build: screen.py's SMPTE and fbcon references pass their self-check" \
+		"$(echo "$out" | grep -m 2 -E 'FAILED|screen.py:' | tr '\n' ' ')"
+fi
+
 # screens MODE WIDTH HEIGHT: compares the two screenshots the guest asked for in MODE's boot
 # (out/screen-MODE-1.ppm and -2.ppm) pixel by pixel with the patterns the client drew, and checks
 # that showing the second buffer changed the picture.
@@ -181,7 +191,7 @@ if ! timed "guest root" "$REPO/ci/guest-root.sh"; then
 	finish
 fi
 rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug" "$OUT"/guest-stages-*.txt "$OUT"/screen-*.ppm \
-	"$OUT"/guest-dmesg-*.txt
+	"$OUT"/screen-*.txt "$OUT"/guest-dmesg-*.txt
 # Quick mode runs nova-lite's own IGT tests only; the host picks them.
 igt_list=tests/igt/test-list.txt
 if [ $mode = quick ]; then
@@ -215,6 +225,21 @@ for shot in reset-1:1 reset-2:1 recovery:1 after-reset:2 sleep-1:1 sleep-1-new:2
 			"$(echo "$out" | head -n 3 | tr '\n' ' ')"
 	fi
 done
+# KMS clients on head 0 (ci/guest/check.sh, 2c): fbcon's line, which must carry a boot's id (so
+# that a picture of another boot cannot pass), modetest's SMPTE pattern, fbcon's line again.
+kms_screen() {
+	local name=$1 check=$2 what=$3 out
+	if [ "$check" = fbcon ] && ! grep -Eqx 'NOVA-LITE fbcon [0-9a-f-]{36}' "$OUT/screen-$name.txt" 2>/dev/null; then
+		not_ok "screen: $name: $what" "out/screen-$name.txt is not a line with a boot's id"
+	elif out=$(screen_check "$check" "$name" --width 1024 --height 768 2>&1); then
+		ok "screen: $name: $what"
+	else
+		not_ok "screen: $name: $what" "$(echo "$out" | head -n 4 | tr '\n' ' ')"
+	fi
+}
+kms_screen fbcon fbcon "head 0 shows fbcon's line in the kernel's VGA 8x16 font, 170,170,170 on black"
+kms_screen modetest smpte "head 0 shows modetest's SMPTE pattern (1024x768 XRGB8888), every pixel"
+kms_screen fbcon-back fbcon "head 0 shows fbcon's line again once modetest has exited"
 [ $mode = quick ] || "$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 
 # The short boots: the GPU behind QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so

@@ -10,6 +10,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${NOVA_LITE_CACHE:-/var/cache/nova-lite}
 OUT=$REPO/out
 mkdir -p "$CACHE" "$OUT"
+# The kernel's source tree, which ci/kernel.sh unpacks (and every build's `source` links to).
+KERNEL_SRC=$CACHE/src/linux-$KERNEL_DEB_VERSION
 
 export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
 # The Rust toolchain is Debian's (ci/setup-host.sh installs it in /usr/bin): /usr/bin comes before
@@ -19,6 +21,21 @@ export PATH=$CACHE/tools/bin:$CACHE/venv/bin:/usr/bin:$PATH
 # step "message": a visible progress line with the elapsed time of the current script.
 step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# screen_check fbcon|smpte NAME [ARGS...]: compares out/screen-NAME.ppm, a screenshot of the GPU's
+# head 0 that the guest asked for with that check (ci/guest/screen.sh's shoot), with what a KMS
+# client shows there (tools/screen.py, ARGS such as --width W --height H passed on): fbcon, the line
+# of out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE pattern.
+screen_check() {
+	local kind=$1 name=$2
+	shift 2
+	case $kind in
+	fbcon) python3 "$REPO/tools/screen.py" fbcon "$OUT/screen-$name.ppm" "$OUT/screen-$name.txt" \
+		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" "$@" ;;
+	smpte) python3 "$REPO/tools/screen.py" smpte "$OUT/screen-$name.ppm" "$@" ;;
+	*) echo "unknown screen check '$kind' (fbcon or smpte)"; return 2 ;;
+	esac
+}
 
 # key FILE...: a short hash of the given files' contents and of the extra words in $KEY_EXTRA.
 key() { { cat "$@"; printf '%s\n' "${KEY_EXTRA:-}"; } | sha256sum | cut -c1-12; }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The nova-lite DRM driver: binds the auxiliary device published by the core ([`crate::gpu`])
-//! and registers a render-capable DRM device named `nova-lite` on it.
+//! and registers a DRM device named `nova-lite` on it, with a render node and, if the GPU has
+//! scanouts, modesetting ([`kms`]) and the fbdev emulation.
 //!
 //! The DRM device reaches the hardware only through the core's [`Gpu`], which it keeps as the
 //! DRM registration data: ioctls get it inside the DRM core's registration guard, so none runs
@@ -10,6 +11,7 @@
 
 mod file;
 mod gem;
+mod kms;
 
 use kernel::{
     auxiliary,
@@ -19,14 +21,24 @@ use kernel::{
     },
     drm::{
         self,
-        ioctl, //
+        driver::DumbCreateArgs,
+        gem::BaseObject,
+        ioctl,
+        kms::modeset_disabled,
+        Registered, //
     },
     prelude::*,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
     types::CovariantForLt, //
 };
 
 use crate::{
     gpu::{
+        DisplayListener,
+        DisplayListening,
         Gpu,
         AUX_DRM_NAME, //
     },
@@ -34,16 +46,32 @@ use crate::{
 };
 
 use file::File;
+use gem::NovaLiteObject;
 
 /// The DRM driver.
 pub(crate) struct DrmDriver;
 
 /// The DRM driver's data for one bound auxiliary device.
 pub(crate) struct DrmData<'bound> {
-    /// The DRM device's registration; dropping it on unbind unplugs the DRM device.
+    /// The subscription to the host's display changes; dropped first, so that no hot-plug
+    /// event is sent while the device is unplugged.
+    _displays: Option<DisplayListening>,
+    /// The DRM device's registration; dropping it on unbind unplugs the DRM device (and turns
+    /// its outputs off).
     _reg: drm::Registration<'bound, DrmDriver>,
     /// The core, to wake the ioctls that wait for it before the unplug waits for them.
     gpu: &'bound Gpu<'bound>,
+}
+
+/// Tells the DRM device's clients (userspace, fbcon) that the host's displays changed.
+struct Hotplug {
+    drm: ARef<NovaLiteDevice>,
+}
+
+impl DisplayListener for Hotplug {
+    fn displays_changed(&self) {
+        self.drm.hotplug_event();
+    }
 }
 
 impl Drop for DrmData<'_> {
@@ -89,6 +117,11 @@ impl auxiliary::Driver for DrmDriver {
         let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok(()))?;
         // The auxiliary device does no DMA: the GPU's pages are mapped for the transport's device.
         drm.set_dma_device(gpu.dma_device());
+        // Without scanouts, or with `nomodeset`, the device is render-only.
+        if gpu.num_scanouts() > 0 && !modeset_disabled() {
+            drm.init_mode_config(&kms::MODE_CONFIG, |b| kms::build(b, gpu))
+                .inspect_err(|e| dev_err!(adev, "cannot set up modesetting: {:?}\n", e))?;
+        }
 
         // A DRM device unbound before this one cancelled the waits.
         gpu.allow_waits();
@@ -96,8 +129,25 @@ impl auxiliary::Driver for DrmDriver {
         // driver core drops when `adev` is unbound; it is never forgotten.
         let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, gpu, 0) }
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
+        reg.setup_clients();
+        // Without the subscription the outputs work, but display changes reach userspace only
+        // when it probes them.
+        let hotplug = Arc::new(
+            Hotplug {
+                drm: reg.device().into(),
+            },
+            GFP_KERNEL,
+        )?;
+        let displays = gpu
+            .on_display_change(hotplug)
+            .inspect_err(|e| dev_warn!(adev, "display changes are not reported: {:?}\n", e))
+            .ok();
 
-        Ok(DrmData { _reg: reg, gpu })
+        Ok(DrmData {
+            _displays: displays,
+            _reg: reg,
+            gpu,
+        })
     }
 }
 
@@ -111,6 +161,25 @@ impl drm::Driver for DrmDriver {
 
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;
+    const FEAT_MODESET: bool = true;
+
+    /// Dumb buffers are objects of the driver, 32 bits per pixel, pitch the width's; they become
+    /// host resources when they become framebuffers. Errors: `EINVAL` for another depth or a
+    /// size above [`gem::GEM_MAX_SIZE`]; `ENOMEM`.
+    fn dumb_create<'a>(
+        dev: &NovaLiteDevice<Registered>,
+        _gpu: &'a &'a Gpu<'a>,
+        file: &drm::File<File>,
+        args: &mut DumbCreateArgs,
+    ) -> Result {
+        if args.bpp() != 32 {
+            return Err(EINVAL);
+        }
+        args.set_size(dev, 0, 0)?;
+        let obj = NovaLiteObject::create(dev.as_ioctl(), args.size(), 0)?;
+        args.set_handle(obj.create_handle(file)?);
+        Ok(())
+    }
 
     kernel::declare_drm_ioctls! {
         (NOVA_LITE_GETPARAM, drm_nova_lite_getparam, ioctl::RENDER_ALLOW, File::get_param),

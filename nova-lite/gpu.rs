@@ -8,9 +8,9 @@
 //! device's virtqueues, reads the display information and publishes a [`Gpu`], carried by an
 //! auxiliary device named `nova_lite.drm.<virtio index>`. The DRM driver ([`crate::drm`]) binds
 //! that auxiliary device; it never touches the hardware itself, and never sees a virtio-gpu
-//! structure: it calls the typed methods of [`Gpu`] ([`Gpu::display_info`], [`Gpu::edid`], and
-//! the 2D resource methods of [`resources`]), and maps memory for the device
-//! ([`Gpu::dma_device`]).
+//! structure: it calls the typed methods of [`Gpu`] ([`Gpu::display_info`], [`Gpu::edid`], the
+//! cached display state of [`display`], the 2D resource methods of [`resources`] and the KMS
+//! scanout updates of [`scanout`]), and maps memory for the device ([`Gpu::dma_device`]).
 //!
 //! The cursor queue is set up, but nothing is sent on it yet.
 //!
@@ -32,16 +32,23 @@
 //! Contexts and locking: the getters return values read at probe time and take no lock; they
 //! may be called from any context. [`Gpu::display_info`] and [`Gpu::edid`] sleep until the
 //! device answers (at most twice [`cmdq::COMMAND_TIMEOUT`]: for a free slot, then for the
-//! answer). The resource methods post their commands and return without waiting for the answers
-//! (see [`resources`]); they sleep at most [`cmdq::COMMAND_TIMEOUT`] for room in the queue, but
-//! [`Gpu::wait`], which waits as long as asked; destroying a resource never waits for the
-//! device ([`Teardown::destroy`], which needs no [`Gpu`]). All must be called from process context without spinlocks held, and may be
-//! called by many threads at once; no lock is held while waiting for the device.
+//! answer); [`Gpu::displays`] and [`Gpu::cached_edid`] return what the core read last without
+//! waiting for the device, and [`Gpu::on_display_change`] registers a listener for display
+//! changes (see [`display`]). The resource methods post their commands and return without
+//! waiting for the answers (see [`resources`]); they sleep at most [`cmdq::COMMAND_TIMEOUT`] for
+//! room in the queue, but [`Gpu::wait`], which waits as long as asked; destroying a resource
+//! never waits for the device ([`Teardown::destroy`], which needs no [`Gpu`]). A KMS scanout
+//! update waits for room when it is prepared ([`Gpu::prepare_scanout_update`]), and is posted
+//! without waiting, allocating or failing ([`Gpu::post_scanout_update`]). All must be called
+//! from process context without spinlocks held, and may be called by many threads at once; no
+//! lock is held while waiting for the device.
 
 mod cmdq;
+mod display;
 mod driver;
 mod protocol;
 mod resources;
+mod scanout;
 
 use core::mem::offset_of;
 
@@ -69,6 +76,10 @@ use kernel::{
 };
 
 pub(crate) use cmdq::Fence;
+pub(crate) use display::{
+    DisplayListener,
+    DisplayListening, //
+};
 pub(crate) use driver::CoreDriver;
 pub(crate) use protocol::{
     DisplayInfo,
@@ -83,14 +94,22 @@ use cmdq::{
     Stats,
     CONTROL_QUEUE, //
 };
+use display::Displays;
 use resources::Resources;
 pub(crate) use resources::Teardown;
+pub(crate) use scanout::{
+    ScanoutShow,
+    ScanoutUpdate, //
+};
 
 /// Name of the auxiliary device the DRM driver binds (`<module name>.<name>.<id>`).
 pub(crate) const AUX_DRM_NAME: &CStr = c"drm";
 
 /// The number of BARs of a PCI function.
 const PCI_NUM_BARS: usize = 6;
+
+/// The feature bit of EDIDs (`VIRTIO_GPU_F_EDID`).
+const EDID_FEATURE: u64 = 1 << uapi::VIRTIO_GPU_F_EDID;
 
 /// The device's virtqueues: the control queue, then the cursor queue.
 type Queues = Virtqueues<ControlQueue, 2>;
@@ -125,13 +144,19 @@ pub(crate) struct Gpu<'bound> {
     /// The 2D resources; see [`resources`]. Shared with the core's driver data, which restores
     /// them after a reset.
     resources: Arc<Resources>,
+    /// The EDIDs read last and the display listener; see [`display`]. Shared with the core's
+    /// driver data, which reads them again after a display change.
+    displays: Arc<Displays>,
 }
+
+/// What [`Gpu::new`] returns: the [`Gpu`], and what the core's driver data shares with it.
+type NewGpu<'bound> = (Gpu<'bound>, Arc<Queues>, Arc<Resources>, Arc<Displays>);
 
 impl<'bound> Gpu<'bound> {
     /// Sets up the virtio-gpu device `vdev`: reads its configuration, creates its queues, marks
-    /// it ready, then reads the display information and logs it. Returns the queues and the
-    /// resources too, which the core's driver data shares.
-    fn new(vdev: &'bound virtio::Device<Core<'_>>) -> Result<(Self, Arc<Queues>, Arc<Resources>)> {
+    /// it ready, then reads the display information and logs it, and reads the EDIDs. Returns
+    /// the queues, the resources and the displays too, which the core's driver data shares.
+    fn new(vdev: &'bound virtio::Device<Core<'_>>) -> Result<NewGpu<'bound>> {
         // A backing entry (`struct virtio_gpu_mem_entry`) has a 32-bit length, so the device takes
         // segments of up to 4 GiB - 1 (as far as the transport's device maps at once), not the
         // PCI default of 64 KiB (shmem pages are often contiguous: DMA_API_DEBUG reported a
@@ -172,6 +197,14 @@ impl<'bound> Gpu<'bound> {
         let control = queues.queue(CONTROL_QUEUE).ok_or(EINVAL)?;
         queues.handler().record_size(control)?;
         let resources = Arc::pin_init(Resources::new()?, GFP_KERNEL)?;
+        let driver_features = bound.features();
+        let displays = Arc::pin_init(
+            Displays::new(
+                usize::try_from(num_scanouts)?,
+                driver_features & EDID_FEATURE != 0,
+            ),
+            GFP_KERNEL,
+        )?;
 
         vdev.ready();
         let gpu = Self {
@@ -180,11 +213,12 @@ impl<'bound> Gpu<'bound> {
             num_scanouts,
             num_capsets,
             device_features: bound.device_features(),
-            driver_features: bound.features(),
+            driver_features,
             bar_sizes,
             dma_dev,
             dma_api,
             resources: resources.clone(),
+            displays: displays.clone(),
         };
         dev_info!(
             vdev,
@@ -196,11 +230,12 @@ impl<'bound> Gpu<'bound> {
             queues.handler().stats().size.load(Relaxed),
         );
         gpu.log_displays(vdev.as_ref())?;
-        Ok((gpu, queues, resources))
+        Ok((gpu, queues, resources, displays))
     }
 
-    /// Reads and logs the display information; fails if the device does not answer. EDIDs are
-    /// read when asked for ([`Gpu::edid`]).
+    /// Reads and logs the display information, which fails if the device does not answer; then
+    /// reads the EDIDs the device offers, which the DRM driver gets from the cache
+    /// ([`Gpu::cached_edid`]; [`Gpu::edid`] asks the device).
     fn log_displays(&self, dev: &Device) -> Result {
         let info = self
             .display_info()
@@ -222,6 +257,9 @@ impl<'bound> Gpu<'bound> {
                 if edid { "offered" } else { "not offered" }
             );
         }
+        if let Err(e) = self.displays.read_edids(&self.queues) {
+            dev_warn!(dev, "EDIDs not read: {:?}\n", e);
+        }
         Ok(())
     }
 
@@ -230,9 +268,10 @@ impl<'bound> Gpu<'bound> {
         self.queues.queue(CONTROL_QUEUE).ok_or(ENODEV)
     }
 
-    /// Whether the device offers EDIDs (`VIRTIO_GPU_F_EDID`).
-    fn has_edid(&self) -> bool {
-        self.driver_features & (1 << uapi::VIRTIO_GPU_F_EDID) != 0
+    /// Whether the device offers EDIDs (`VIRTIO_GPU_F_EDID`): without them, [`Gpu::cached_edid`]
+    /// has none and [`Gpu::edid`] fails.
+    pub(crate) fn has_edid(&self) -> bool {
+        self.driver_features & EDID_FEATURE != 0
     }
 
     /// `num_scanouts` of the virtio-gpu device configuration.
@@ -317,23 +356,36 @@ impl<'bound> Gpu<'bound> {
 
     /// Sends `cmd` on the control queue and waits for its answer; a signal ends the wait.
     fn send<C: protocol::Command>(&self, cmd: &C) -> Result<C::Output> {
-        let control = self.control()?;
-        let result = self.queues.handler().send(control, cmd);
-        self.check_stall(control, &result);
-        result
+        send_command(&self.queues, cmd)
     }
 
     /// After a wait that timed out: has the device reset if it stalled (held a command for
     /// [`cmdq::STALL_TIMEOUT`] without answering it).
     fn check_stall<T>(&self, control: &Queue, result: &Result<T>) {
-        if matches!(result, Err(e) if *e == ETIMEDOUT) && self.queues.handler().stalled(control) {
-            dev_err!(
-                self.queues.handler().device(),
-                "the GPU held a command for {} s without answering: resetting it\n",
-                cmdq::STALL_TIMEOUT.as_millis() / 1000
-            );
-            self.queues.request_reset();
-        }
+        reset_if_stalled(&self.queues, control, result);
+    }
+}
+
+/// Sends `cmd` on the control queue of `queues` and waits for its answer
+/// ([`ControlQueue::send`]); a signal ends the wait, and a wait that timed out checks whether the
+/// device stalled ([`reset_if_stalled`]).
+fn send_command<C: protocol::Command>(queues: &Queues, cmd: &C) -> Result<C::Output> {
+    let control = queues.queue(CONTROL_QUEUE).ok_or(ENODEV)?;
+    let result = queues.handler().send(control, cmd);
+    reset_if_stalled(queues, control, &result);
+    result
+}
+
+/// After a wait on `control`, the control queue of `queues`, that timed out: has the device
+/// reset if it stalled (held a command for [`cmdq::STALL_TIMEOUT`] without answering it).
+fn reset_if_stalled<T>(queues: &Queues, control: &Queue, result: &Result<T>) {
+    if matches!(result, Err(e) if *e == ETIMEDOUT) && queues.handler().stalled(control) {
+        dev_err!(
+            queues.handler().device(),
+            "the GPU held a command for {} s without answering: resetting it\n",
+            cmdq::STALL_TIMEOUT.as_millis() / 1000
+        );
+        queues.request_reset();
     }
 }
 

@@ -16,7 +16,7 @@
  *               PRIME_HANDLE_TO_FD/FD_TO_HANDLE (of the fuzzer's own objects,
  *               and of a vgem buffer when vgem is loaded: a foreign object),
  *               the dumb-buffer ioctls (dumb buffers of the primary node are
- *               foreign objects too); GEM_MMAP_OFFSET and mmap() of the
+ *               nova-lite's objects); GEM_MMAP_OFFSET and mmap() of the
  *               offsets, bytes written through one mapping and read back
  *               through another; host resources created, transferred, shown
  *               on scanouts (and scanouts disabled) and flushed, with
@@ -64,7 +64,7 @@
  *
  * The reference model: each thread knows the objects it created or imported
  * (struct model) and which of its handles name them, in which files: their
- * size; whether they are nova-lite's or foreign (a dumb buffer, a vgem
+ * size; whether they are nova-lite's (dumb buffers are too) or foreign (a vgem
  * import: every nova-lite ioctl refuses those with EINVAL); their mmap
  * offset; whether they are a host resource, and of which size; and a few
  * bytes written through a mapping, which every later mapping must read back
@@ -205,7 +205,7 @@ struct mark {
 struct model {
 	uint64_t size;		/* bytes, a multiple of the page size */
 	int refs;		/* handles and kept dma-bufs that name it, and temporary ones */
-	bool foreign;		/* the DRM core's: a dumb buffer or an import from vgem */
+	bool foreign;		/* the DRM core's: an import from vgem */
 	bool dumb;		/* a dumb buffer: MAP_DUMB gives its offset */
 	bool written;		/* bytes were written through a mapping: not all 0 any more */
 	uint64_t offset;	/* its mmap offset, 0 until an ioctl returned it */
@@ -1416,7 +1416,8 @@ static void do_mmap(struct thread *t, struct file *f)
 
 /*
  * The dumb-buffer ioctls, the DRM core's: on the primary node they create,
- * map and destroy dumb buffers, foreign objects for nova-lite's ioctls; they
+ * map and destroy dumb buffers, which are nova-lite's own objects (its
+ * dumb_create: 32 bits per pixel only, EINVAL otherwise, as virtio_gpu); they
  * are not allowed on the render node.
  */
 static void do_dumb(struct thread *t, struct file *f)
@@ -1434,7 +1435,11 @@ static void do_dumb(struct thread *t, struct file *f)
 		if (valid) {
 			d.width = 1 + below(t, 1024);
 			d.height = 1 + below(t, 1024);
-			d.bpp = 8 * (1 + below(t, 4));
+			d.bpp = 32;
+		} else if (chance(t, 50)) {
+			d.width = 1 + below(t, 1024);
+			d.height = 1 + below(t, 1024);
+			d.bpp = 8 * (1 + below(t, 3));
 		} else {
 			d.width = below(t, 4096);
 			d.height = below(t, 4096);
@@ -1453,11 +1458,9 @@ static void do_dumb(struct thread *t, struct file *f)
 			wrong(t, OP_DUMB, "create %ux%u bpp %u: handle %u pitch %u size %#" PRIx64
 			      ", want a new handle and room for the pixels", d.width, d.height, d.bpp,
 			      d.handle, d.pitch, (uint64_t)d.size);
-		m = model_new(page_align(d.size), true, true);
-		o = track(t, f, d.handle, m, false);
+		m = model_new(page_align(d.size), false, true);
+		track(t, f, d.handle, m, false);
 		model_put(m);
-		if (o && chance(t, 50))
-			refused(t, f, o);
 		break;
 	}
 	case 2:

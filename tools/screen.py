@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 """screen.py: grab and check what QEMU's display shows (standard library only).
 
-  screen.py qmp SOCKET screendump FILE [png|ppm]
+  screen.py qmp SOCKET screendump FILE [png|ppm] [--device ID [--head N]]
       Asks QEMU, through its QMP unix socket, to write the display to FILE
-      (a path on QEMU's side; made absolute here, QEMU runs on this host).
+      (a path on QEMU's side; made absolute here, QEMU runs on this host):
+      QEMU's first console, or with --device the head N (default 0) of the
+      display device whose QEMU id is ID (QMP takes a head only with a device).
   screen.py compare FILE.ppm SEED [--width W --height H]
       Compares a binary PPM with the test pattern of SEED, the one that
       `nova-lite-info --draw SEED` draws. Exit 0 only if every pixel matches.
@@ -12,6 +14,22 @@
       Exit 0 if the two images differ in at least one pixel, 1 if identical.
   screen.py png FILE.ppm OUT.png
       Converts a binary PPM to PNG (for a QEMU that cannot write PNG).
+  screen.py smpte FILE.ppm [--width W --height H]
+      Compares a binary PPM with modetest's SMPTE pattern on an XRGB8888
+      buffer of the image's size (libdrm's tests/util/pattern.c,
+      fill_smpte_rgb32). Exit 0 only if every pixel matches.
+  screen.py fbcon FILE.ppm TEXTFILE --font FONT.c [--width W --height H]
+                  [--rows N]
+      Compares the first N text rows (default 2, 16 pixel lines each, the
+      whole width) of a binary PPM with what fbcon shows after the first line
+      of TEXTFILE was written at the top left of a cleared console, cursor
+      off: 8x16 glyphs from the font array of FONT.c, the kernel's
+      lib/fonts/font_8x16.c (VGA8x16), foreground (170,170,170) on black, the
+      rest of the rows black. Exit 0 only if every pixel matches.
+  screen.py kms-selftest FONT.c
+      Checks smpte's and fbcon's references against hand-computed pixels (the
+      boundaries of libdrm's formulas, glyphs of the kernel's font) and that
+      each comparison fails on an image one pixel off. Exit 0 if all hold.
   screen.py selftest [VECTOR]
       Checks the pattern compare uses against the test vector VECTOR
       (default tests/screen-pattern-vector.txt): "x y seed r g b" lines,
@@ -23,16 +41,25 @@ The pattern, pixel (x, y) of seed s, each result & 0xff:
   g = (x >> 2) ^ (y >> 2) ^ (13*s)
   b = 255 - ((x + y) & 0xff) + 71*s
 
+modetest's SMPTE pattern, pixel (x, y) of a W x H buffer (integer division):
+  y < H*6/9: TOP[x*7/W];  y < H*7/9: MIDDLE[x*7/W];  below: x < W*5/7:
+  BOTTOM[x*4/(W*5/7)], x < W*6/7: BOTTOM[(x - W*5/7)*3/(W/7) + 4], else
+  BOTTOM[7] (the colours are SMPTE_TOP, SMPTE_MIDDLE and SMPTE_BOTTOM below).
+
 Exit status 2 on bad usage, unreadable files (or vector lines) or QMP errors.
 """
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import pathlib
+import re
 import socket
 import struct
 import sys
+import tempfile
 import zlib
 
 QMP_TIMEOUT = 60.0
@@ -103,16 +130,24 @@ class Qmp:
 def cmd_qmp(args):
     if args.command != "screendump":
         raise Error(f"unknown QMP command '{args.command}' (only screendump)")
+    if args.head is not None and args.device is None:
+        raise Error("--head needs --device (QMP's screendump takes a head only with a device)")
+    if args.device is not None and args.head is None:
+        args.head = 0
     qmp = Qmp(args.socket)
     try:
         qmp.execute("qmp_capabilities")
         arguments = {"filename": os.path.abspath(args.file)}
         if args.format:
             arguments["format"] = args.format
+        if args.device is not None:
+            arguments["device"] = args.device
+            arguments["head"] = args.head
         qmp.execute("screendump", arguments)
     finally:
         qmp.close()
-    print(f"screendump written to {arguments['filename']}")
+    what = f" (device {args.device}, head {args.head})" if args.device is not None else ""
+    print(f"screendump{what} written to {arguments['filename']}")
     return 0
 
 
@@ -213,25 +248,7 @@ def cmd_compare(args):
               f"{args.height if args.height is not None else height}")
         return 1
     pattern = Pattern(width, args.seed)
-    stride = 3 * width
-    ndiff = 0
-    shown = []
-    for y in range(height):
-        actual = pixels[y * stride:(y + 1) * stride]
-        expected = pattern.row(y)
-        if actual == expected:
-            continue
-        for x in range(width):
-            a = actual[3 * x:3 * x + 3]
-            e = expected[3 * x:3 * x + 3]
-            if a != e:
-                ndiff += 1
-                if len(shown) < SHOW_DIFFS:
-                    shown.append((x, y, tuple(e), tuple(a)))
-    print(f"{ndiff} of {width * height} pixels differ")
-    for x, y, e, a in shown:
-        print(f"  pixel ({x}, {y}): expected rgb{e} actual rgb{a}")
-    return 0 if ndiff == 0 else 1
+    return 0 if diff_rows(pixels, width, range(height), pattern.row) == 0 else 1
 
 
 def read_vector(path):
@@ -329,6 +346,314 @@ def cmd_png(args):
     return 0
 
 
+# --- KMS clients: modetest's SMPTE pattern, fbcon's text ------------------
+
+def write_ppm(path, width, height, pixels):
+    """Writes RGB bytes as a binary PPM (P6, maxval 255)."""
+    try:
+        with open(path, "wb") as f:
+            f.write(b"P6\n%d %d\n255\n" % (width, height) + bytes(pixels))
+    except OSError as e:
+        raise Error(f"cannot write {path}: {e}") from e
+
+
+def size_differs(args, width, height):
+    """Prints and returns True if --width/--height do not match the image."""
+    want_w = args.width if args.width is not None else width
+    want_h = args.height if args.height is not None else height
+    if (want_w, want_h) == (width, height):
+        return False
+    print(f"size {width}x{height}, expected {want_w}x{want_h}")
+    return True
+
+
+def diff_rows(pixels, width, rows, expected_row):
+    """Compares the image rows `rows` (whole width) with expected_row(y).
+    Prints how many pixels differ and the first few; returns that count."""
+    stride = 3 * width
+    ndiff = 0
+    shown = []
+    for y in rows:
+        actual = pixels[y * stride:(y + 1) * stride]
+        expected = expected_row(y)
+        if actual == expected:
+            continue
+        for x in range(width):
+            a = actual[3 * x:3 * x + 3]
+            e = expected[3 * x:3 * x + 3]
+            if a != e:
+                ndiff += 1
+                if len(shown) < SHOW_DIFFS:
+                    shown.append((x, y, tuple(e), tuple(a)))
+    print(f"{ndiff} of {width * len(rows)} pixels differ")
+    for x, y, e, a in shown:
+        print(f"  pixel ({x}, {y}): expected rgb{e} actual rgb{a}")
+    return ndiff
+
+
+# modetest's colours (libdrm 2.4.134, tests/util/pattern.c, fill_smpte_rgb32).
+# On XRGB8888 each is exact: 8 bits per channel, the X byte is not shown.
+SMPTE_TOP = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0),
+             (192, 0, 192), (192, 0, 0), (0, 0, 192)]
+SMPTE_MIDDLE = [(0, 0, 192), (19, 19, 19), (192, 0, 192), (19, 19, 19),
+                (0, 192, 192), (19, 19, 19), (192, 192, 192)]
+SMPTE_BOTTOM = [(0, 33, 76), (255, 255, 255), (50, 0, 106), (19, 19, 19),
+                (9, 9, 9), (19, 19, 19), (29, 29, 29), (19, 19, 19)]
+
+
+class Smpte:
+    """modetest's SMPTE pattern on a width x height buffer: three kinds of
+    row (the colour bars, the middle band, the bottom band), each built once,
+    with libdrm's integer arithmetic."""
+
+    def __init__(self, width, height):
+        if width < 7 or height < 1:
+            raise Error(f"no SMPTE pattern for {width}x{height} (at least 7x1)")
+        w = width
+        self.height = height
+
+        def bottom(x):
+            if x < w * 5 // 7:
+                return SMPTE_BOTTOM[x * 4 // (w * 5 // 7)]
+            if x < w * 6 // 7:
+                return SMPTE_BOTTOM[(x - w * 5 // 7) * 3 // (w // 7) + 4]
+            return SMPTE_BOTTOM[7]
+
+        self.top = bytes(c for x in range(w) for c in SMPTE_TOP[x * 7 // w])
+        self.middle = bytes(c for x in range(w) for c in SMPTE_MIDDLE[x * 7 // w])
+        self.bottom = bytes(c for x in range(w) for c in bottom(x))
+
+    def row(self, y):
+        if y < self.height * 6 // 9:
+            return self.top
+        if y < self.height * 7 // 9:
+            return self.middle
+        return self.bottom
+
+
+def cmd_smpte(args):
+    width, height, pixels = read_ppm(args.file)
+    if size_differs(args, width, height):
+        return 1
+    pattern = Smpte(width, height)
+    return 0 if diff_rows(pixels, width, range(height), pattern.row) == 0 else 1
+
+
+FONT_WIDTH = 8
+FONT_HEIGHT = 16
+FONT_GLYPHS = 256
+# The VT's default colours (drivers/tty/vt/vt.c): index 7 on index 0.
+FBCON_FG = (170, 170, 170)
+FBCON_BG = (0, 0, 0)
+
+
+def read_font(path):
+    """The glyphs of a kernel font source (lib/fonts/font_8x16.c): the data
+    array of its `struct font_data` (after the extra words), 16 bytes a glyph,
+    one byte a pixel line, the most significant bit leftmost. The comments,
+    which draw each line in binary, are dropped before the numbers are read."""
+    try:
+        with open(path, encoding="latin-1") as f:
+            text = f.read()
+    except OSError as e:
+        raise Error(f"cannot read font {path}: {e}") from e
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    m = re.search(r"struct\s+font_data\s+\w+\s*=\s*\{\s*\{[^{}]*\}\s*,\s*\{([^{}]*)\}",
+                  text)
+    if not m:
+        raise Error(f"{path}: no `struct font_data NAME = {{ {{...}}, {{ ... }} }}`")
+    try:
+        data = bytes(int(v, 0) for v in m.group(1).replace(",", " ").split())
+    except ValueError as e:
+        raise Error(f"{path}: the font data is not a list of bytes: {e}") from e
+    if len(data) != FONT_GLYPHS * FONT_HEIGHT:
+        raise Error(f"{path}: {len(data)} bytes of font data, "
+                    f"{FONT_GLYPHS * FONT_HEIGHT} expected (256 glyphs of 8x16)")
+    return data
+
+
+class FbconText:
+    """fbcon's picture of `text` written at the top left of a cleared console
+    `width` pixels wide: character c covers x = 8c..8c+7 of text row 0
+    (y = 0..15), each pixel the foreground if its bit is set in the glyph;
+    everything else black. Printable ASCII only: the glyph of each is its code
+    (the VGA font is code page 437)."""
+
+    def __init__(self, font, text, width):
+        if not all(0x20 <= ord(ch) < 0x7f for ch in text):
+            raise Error(f"not printable ASCII: {text!r}")
+        if not text or len(text) * FONT_WIDTH > width:
+            raise Error(f"{len(text)} characters do not fit one row of {width} pixels")
+        fg, bg = bytes(FBCON_FG), bytes(FBCON_BG)
+        self.black = bytes(FBCON_BG) * width
+        self.rows = []
+        for line in range(FONT_HEIGHT):
+            row = bytearray()
+            for ch in text:
+                bits = font[ord(ch) * FONT_HEIGHT + line]
+                for i in range(FONT_WIDTH):
+                    row += fg if bits & (0x80 >> i) else bg
+            self.rows.append(bytes(row) + self.black[len(row):])
+
+    def row(self, y):
+        return self.rows[y] if y < FONT_HEIGHT else self.black
+
+
+def read_text(path):
+    """The first line of a text file, without its end of line."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.readline().rstrip("\n")
+    except (OSError, UnicodeDecodeError) as e:
+        raise Error(f"cannot read {path}: {e}") from e
+
+
+def cmd_fbcon(args):
+    width, height, pixels = read_ppm(args.file)
+    if size_differs(args, width, height):
+        return 1
+    if args.rows < 1 or args.rows * FONT_HEIGHT > height:
+        raise Error(f"--rows {args.rows}: the image has {height // FONT_HEIGHT} text rows")
+    text = read_text(args.textfile)
+    expected = FbconText(read_font(args.font), text, width)
+    print(f"text row 0: {text!r}")
+    ndiff = diff_rows(pixels, width, range(args.rows * FONT_HEIGHT), expected.row)
+    return 0 if ndiff == 0 else 1
+
+
+# Hand-computed pixels of the SMPTE pattern: (width, height, x, y, rgb), on
+# each side of libdrm's boundaries (kms-tests.md section 4). 1024x768: rows
+# 512 and 597 start the middle and bottom bands; the bars change at x = 147,
+# 293, 439, 586, 732, 878; the bottom band at 183, 366, 549, 731, 780, 829, 877.
+# 2048x768 (two heads side by side): bars at 293, bottom at 1462 and 1754.
+SMPTE_POINTS = [
+    (1024, 768, 0, 0, (192, 192, 192)), (1024, 768, 146, 0, (192, 192, 192)),
+    (1024, 768, 147, 0, (192, 192, 0)), (1024, 768, 292, 100, (192, 192, 0)),
+    (1024, 768, 293, 100, (0, 192, 192)), (1024, 768, 878, 511, (0, 0, 192)),
+    (1024, 768, 877, 511, (192, 0, 0)), (1024, 768, 1023, 511, (0, 0, 192)),
+    (1024, 768, 1023, 512, (192, 192, 192)), (1024, 768, 146, 512, (0, 0, 192)),
+    (1024, 768, 147, 596, (19, 19, 19)), (1024, 768, 438, 596, (192, 0, 192)),
+    (1024, 768, 439, 596, (19, 19, 19)), (1024, 768, 586, 596, (0, 192, 192)),
+    (1024, 768, 0, 597, (0, 33, 76)), (1024, 768, 182, 767, (0, 33, 76)),
+    (1024, 768, 183, 767, (255, 255, 255)), (1024, 768, 366, 700, (50, 0, 106)),
+    (1024, 768, 549, 700, (19, 19, 19)), (1024, 768, 730, 700, (19, 19, 19)),
+    (1024, 768, 731, 700, (9, 9, 9)), (1024, 768, 779, 700, (9, 9, 9)),
+    (1024, 768, 780, 700, (19, 19, 19)), (1024, 768, 829, 700, (29, 29, 29)),
+    (1024, 768, 876, 700, (29, 29, 29)), (1024, 768, 877, 700, (19, 19, 19)),
+    (1024, 768, 1023, 767, (19, 19, 19)),
+    (2048, 768, 292, 0, (192, 192, 192)), (2048, 768, 293, 0, (192, 192, 0)),
+    (2048, 768, 1461, 767, (19, 19, 19)), (2048, 768, 1462, 767, (9, 9, 9)),
+    (2048, 768, 1753, 767, (29, 29, 29)), (2048, 768, 1754, 767, (19, 19, 19)),
+]
+# Glyphs of the kernel's VGA 8x16 font, by hand: 'A', the space, the full
+# block (the last rows of the array: a misaligned parse shows there).
+GLYPH_A = [0x00, 0x00, 0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe,
+           0xc6, 0xc6, 0xc6, 0xc6, 0x00, 0x00, 0x00, 0x00]
+KMS_SELFTEST_TEXT = "NOVA-LITE fbcon 01234567-89ab-cdef-0123-456789abcdef"
+
+
+def cmd_kms_selftest(args):
+    failures = []
+
+    def expect(ok, what):
+        print(f"  {'ok' if ok else 'FAILED'}: {what}")
+        if not ok:
+            failures.append(what)
+
+    def run(argv):
+        """screen.py ARGV as the command line runs it: its exit status and
+        its verdict (the line that says how many pixels differ)."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = main(argv)
+        lines = out.getvalue().splitlines()
+        return rc, next((l for l in lines if "differ" in l or "size" in l), "no verdict")
+
+    def pixel(rows, x, y):
+        return tuple(rows(y)[3 * x:3 * x + 3])
+
+    def image(width, height, row):
+        return bytearray(b"".join(row(y) for y in range(height)))
+
+    def poke(pixels, width, x, y, rgb):
+        bad = bytearray(pixels)
+        bad[3 * (y * width + x):3 * (y * width + x) + 3] = bytes(rgb)
+        return bad
+
+    print("SMPTE (modetest, XRGB8888):")
+    patterns = {}
+    for w, h, x, y, rgb in SMPTE_POINTS:
+        pattern = patterns.setdefault((w, h), Smpte(w, h))
+        got = pixel(pattern.row, x, y)
+        expect(got == rgb, f"{w}x{h} pixel ({x}, {y}) is rgb{rgb} (got rgb{got})")
+
+    print("fbcon (the kernel's VGA 8x16 font):")
+    font = read_font(args.font)
+    expect(list(font[0x41 * 16:0x42 * 16]) == GLYPH_A, "glyph 'A' as drawn by hand")
+    expect(font[0x20 * 16:0x21 * 16] == bytes(16), "glyph ' ' is blank")
+    expect(font[0xdb * 16:0xdc * 16] == b"\xff" * 16, "glyph 0xdb is a full block")
+    text = FbconText(font, KMS_SELFTEST_TEXT, 1024)
+    # 'A' is character 3: x = 24..31; its line 2 is 0x10 (only x = 27 lit),
+    # line 7 is 0xfe (x = 24..30 lit). Lit is grey 170, the rest black.
+    grey, black = (170, 170, 170), (0, 0, 0)
+    for x, y, rgb in [(27, 2, grey), (26, 2, black), (28, 2, black),
+                      (24, 7, grey), (30, 7, grey), (31, 7, black),
+                      (24, 0, black), (8 * len(KMS_SELFTEST_TEXT), 7, black),
+                      (0, 16, black), (1023, 31, black)]:
+        got = pixel(text.row, x, y)
+        expect(got == rgb, f"text pixel ({x}, {y}) is rgb{rgb} (got rgb{got})")
+
+    print("the comparisons, on synthetic screenshots:")
+    with tempfile.TemporaryDirectory() as tmp:
+        ppm = os.path.join(tmp, "screen.ppm")
+        txt = os.path.join(tmp, "text.txt")
+        with open(txt, "w", encoding="ascii") as f:
+            f.write(KMS_SELFTEST_TEXT + "\n")
+        smpte = image(1024, 768, patterns[(1024, 768)].row)
+        # fbcon's screen: the two text rows, then something else, which is
+        # not compared (only the two rows are).
+        fbcon = image(1024, 32, text.row) + b"\x55" * (3 * 1024 * (768 - 32))
+        smpte_cmd = ["smpte", ppm, "--width", "1024", "--height", "768"]
+        fbcon_cmd = ["fbcon", ppm, txt, "--font", args.font, "--width", "1024",
+                     "--height", "768"]
+        cases = [
+            ("smpte passes on the pattern", smpte_cmd, smpte, 0),
+            ("smpte fails on one pixel off at a bar's edge (147, 0)", smpte_cmd,
+             poke(smpte, 1024, 147, 0, SMPTE_TOP[0]), 1),
+            ("smpte fails on one pixel in the bottom band (877, 767)", smpte_cmd,
+             poke(smpte, 1024, 877, 767, SMPTE_BOTTOM[6]), 1),
+            ("smpte fails on the last pixel off (1023, 767)", smpte_cmd,
+             poke(smpte, 1024, 1023, 767, (19, 19, 20)), 1),
+            ("smpte fails on fbcon's screen", smpte_cmd, fbcon, 1),
+            ("fbcon passes on its text", fbcon_cmd, fbcon, 0),
+            ("fbcon fails on one glyph pixel dark (27, 2)", fbcon_cmd,
+             poke(fbcon, 1024, 27, 2, FBCON_BG), 1),
+            ("fbcon fails on one pixel lit in text row 1 (500, 20)", fbcon_cmd,
+             poke(fbcon, 1024, 500, 20, FBCON_FG), 1),
+            ("fbcon fails on the last pixel of text row 1 lit (1023, 31)", fbcon_cmd,
+             poke(fbcon, 1024, 1023, 31, FBCON_FG), 1),
+            ("fbcon fails on one pixel of another colour (24, 7)", fbcon_cmd,
+             poke(fbcon, 1024, 24, 7, (171, 170, 170)), 1),
+            ("fbcon fails on the SMPTE screen", fbcon_cmd, smpte, 1),
+        ]
+        for what, argv, pixels, want in cases:
+            write_ppm(ppm, 1024, 768, pixels)
+            rc, out = run(argv)
+            expect(rc == want, f"{what} (exit {rc}: {out})")
+        # Another boot's line (another token), and a screenshot of another size.
+        with open(txt, "w", encoding="ascii") as f:
+            f.write(KMS_SELFTEST_TEXT.replace("0123", "0124", 1) + "\n")
+        write_ppm(ppm, 1024, 768, fbcon)
+        rc, out = run(fbcon_cmd)
+        expect(rc == 1, f"fbcon fails on another boot's line (exit {rc}: {out})")
+        write_ppm(ppm, 800, 600, image(800, 600, Smpte(800, 600).row))
+        rc, out = run(smpte_cmd)
+        expect(rc == 1, f"smpte fails on an 800x600 screenshot (exit {rc}: {out})")
+    print(f"{len(failures)} failed")
+    return 0 if not failures else 1
+
+
 def seed_arg(text):
     value = int(text, 0)
     if value < 0:
@@ -348,6 +673,8 @@ def main(argv):
     p.add_argument("command", choices=["screendump"])
     p.add_argument("file")
     p.add_argument("format", nargs="?", choices=["png", "ppm"])
+    p.add_argument("--device", help="QEMU id of the display device")
+    p.add_argument("--head", type=int, help="the device's head (default 0)")
     p.set_defaults(func=cmd_qmp)
 
     p = sub.add_parser("compare", help="compare a PPM with the pattern of a seed")
@@ -370,6 +697,25 @@ def main(argv):
     p.add_argument("file")
     p.add_argument("out")
     p.set_defaults(func=cmd_png)
+
+    p = sub.add_parser("smpte", help="compare a PPM with modetest's SMPTE pattern")
+    p.add_argument("file")
+    p.add_argument("--width", type=int)
+    p.add_argument("--height", type=int)
+    p.set_defaults(func=cmd_smpte)
+
+    p = sub.add_parser("fbcon", help="compare a PPM with fbcon's picture of a line")
+    p.add_argument("file")
+    p.add_argument("textfile")
+    p.add_argument("--font", required=True, help="the kernel's lib/fonts/font_8x16.c")
+    p.add_argument("--width", type=int)
+    p.add_argument("--height", type=int)
+    p.add_argument("--rows", type=int, default=2, help="text rows compared (default 2)")
+    p.set_defaults(func=cmd_fbcon)
+
+    p = sub.add_parser("kms-selftest", help="check the smpte and fbcon references")
+    p.add_argument("font")
+    p.set_defaults(func=cmd_kms_selftest)
 
     args = parser.parse_args(argv)
     try:

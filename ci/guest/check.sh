@@ -175,9 +175,18 @@ aux_bound() { # 7.3's Rust auxiliary abstraction names the driver <name>.<name>
 }
 check "aux: nova_lite.drm device bound to the DRM driver" aux_bound
 check "drm: card and render nodes registered" has_nodes
-# Nothing is held before any client: no fbdev, no object (the baseline of every live check).
-live_base="gem_objects: 0 host_resources: 0 resource_pages: 0 "
-live_check "the hand-off"
+# What the fbdev emulation holds once nova-lite is bound, and nothing else (the baseline of every
+# live check): one buffer, an object and its host resource, of its framebuffer's size (listed in
+# the DRM device's debugfs as allocated by fbcon).
+fbdev_base() {
+	local size
+	size=$(awk '/allocated by = \[fbcon\]/ { f = 1 } f && $1 ~ /^size=[0-9]+x[0-9]+$/ {
+		sub("size=", "", $1); print $1; exit }' /sys/kernel/debug/dri/*/framebuffer 2>/dev/null)
+	[ -n "$size" ] || return 1
+	echo "gem_objects: 1 host_resources: 1 resource_pages: $(((${size%x*} * ${size#*x} * 4 + 4095) / 4096)) "
+}
+live_base=$(fbdev_base) || { echo "no framebuffer of fbcon in debugfs"; live_base="gem_objects: 1 "; }
+live_check "the hand-off (the fbdev emulation's buffer only)"
 
 # The probe's log: the device is ready, then one line per scanout, read from the device.
 dmesg | grep -E 'nova-lite .*(virtio-gpu: |scanout )' | sed 's/^/    /'
@@ -333,6 +342,83 @@ hold_stop() {
 	cat /tmp/hold.txt
 	return $rc
 }
+# 2c. KMS clients on head 0 (the main boot), before the draws below (which show buffers through
+# nova-lite's own ioctls) and before IGT (whose kms tests may leave the console in graphics mode):
+# fbcon, the kernel's fbdev client, shows a line written to tty1; modetest (libdrm's) sets 1024x768
+# with its SMPTE pattern; once it has exited, fbcon's line is back. The host takes each screenshot
+# of the GPU's head 0 until it shows what is expected (or 10 s have passed) and judges it after the
+# boot (ci/check.sh): the line in the kernel's VGA 8x16 font, 170,170,170 on black
+# (fbcon=font:VGA8x16 and no cursor: ci/vm.sh), every pixel of the SMPTE pattern.
+# fbcon_line NAME: clears tty1 (fbcon's console on nova-lite's fbdev) and writes one line with this
+# boot's id on it (a picture left from another boot cannot pass), then asks for screenshot NAME; the
+# host renders the line from /mnt/screen-NAME.txt.
+fbcon_line() {
+	local text
+	text="NOVA-LITE fbcon $(cat /proc/sys/kernel/random/boot_id)" || return 1
+	# The kernel has no fbdev device nodes (FB_DEVICE): the emulation reports itself in the log.
+	dmesg | grep -q 'fb[0-9]*: nova-litedrmfb frame buffer device$' ||
+		{ echo "nova-lite's fbdev emulation (nova-litedrmfb) did not start"; return 1; }
+	[ "$(cat /sys/class/tty/tty0/active)" = tty1 ] ||
+		{ echo "the foreground console is $(cat /sys/class/tty/tty0/active), not tty1"; return 1; }
+	echo 0 >/sys/class/graphics/fbcon/cursor_blink || return 1
+	printf '\033[?25l\033[H\033[2J%s' "$text" >/dev/tty1 || return 1
+	echo "$text" >"/mnt/screen-$1.txt"
+	echo "tty1: $text"
+	shoot "$1" fbcon
+}
+# modetest_smpte NAME: modetest, on the legacy API, sets 1024x768 on the first connected connector
+# (by the name it lists, e.g. Virtual-1) with its SMPTE pattern on a dumb buffer, drops master and
+# waits on its stdin, a fifo this shell holds open: it keeps the mode until screenshot NAME is
+# taken; then the fifo is closed and on EOF modetest removes its framebuffer and exits. Its output
+# must be the "opened device" and "setting mode" lines alone (it reports a failed mode set, then
+# waits all the same).
+modetest_smpte() {
+	local con pid fifo i rc=0
+	modetest -M nova-lite -c >/tmp/modetest-c.txt 2>&1 || { cat /tmp/modetest-c.txt; return 1; }
+	con=$(awk '$1 ~ /^[0-9]+$/ && $3 == "connected" { print $4; exit }' /tmp/modetest-c.txt)
+	[ -n "$con" ] || { cat /tmp/modetest-c.txt; echo "modetest lists no connected connector"; return 1; }
+	rm -f /tmp/modetest && mkfifo /tmp/modetest
+	# Read-write: opening it never blocks; once this end is closed (modetest does not inherit it),
+	# modetest reads EOF. Line-buffered: the "setting mode" line shows while modetest waits.
+	exec {fifo}<>/tmp/modetest
+	stdbuf -oL modetest -M nova-lite -d -s "$con:1024x768" </tmp/modetest >/tmp/modetest.txt 2>&1 {fifo}>&- &
+	pid=$!
+	for i in $(seq 300); do
+		grep -q '^setting mode' /tmp/modetest.txt && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if grep -q "^setting mode 1024x768-.* on connectors $con, crtc [0-9]*\$" /tmp/modetest.txt; then
+		shoot "$1" smpte || rc=1
+	else
+		echo "modetest did not set 1024x768 on $con"; rc=1
+	fi
+	exec {fifo}>&-
+	for i in $(seq 300); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && { echo "modetest did not exit on EOF within 30 s"; kill $pid; rc=1; }
+	wait $pid || { echo "modetest: exit $?"; rc=1; }
+	cat /tmp/modetest.txt
+	if grep -Ev '^(opened device|setting mode)' /tmp/modetest.txt | grep -q .; then
+		echo "modetest reported errors"; rc=1
+	fi
+	return $rc
+}
+# fbcon_back NAME: screenshot NAME must show fbcon's line again (nothing written since): the fbdev
+# client restores its mode when modetest, the last client, has closed the device.
+fbcon_back() {
+	cp /mnt/screen-fbcon.txt "/mnt/screen-$1.txt" && shoot "$1" fbcon
+}
+if [ -f /mnt/screen-watch ] && [ $short = 0 ]; then
+	stage "display: fbcon's line, modetest's SMPTE pattern, fbcon again, on head 0"
+	check "fbcon: a line with this boot's id written to tty1 (nova-lite's fbdev), screenshot taken" fbcon_line fbcon
+	check "modetest: 1024x768 with the SMPTE pattern set, held until the screenshot, exits on EOF" \
+		modetest_smpte modetest
+	check "fbcon: back after modetest has exited, screenshot taken" fbcon_back fbcon-back
+fi
+
 if [ -f /mnt/screen-watch ]; then
 	stage "display: two patterns on scanout 0, a screenshot of each"
 	for pattern in 1 2; do

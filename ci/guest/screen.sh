@@ -1,10 +1,12 @@
 # Sourced by the guest scripts: drawing on scanout 0 and asking the host (ci/vm.sh's watcher,
 # with NOVA_LITE_SCREEN=1, which creates /mnt/screen-watch) for a screenshot while it is shown.
-# shoot NAME: asks the host for a screenshot, saved as /mnt/screen-NAME.ppm.
+# shoot NAME [CHECK]: asks the host for a screenshot, saved as /mnt/screen-NAME.ppm. With CHECK
+# (fbcon or smpte: ci/lib.sh's screen_check) it is of the GPU's head 0, taken again until it passes
+# that check or 10 s have passed; the host judges it after the boot (ci/check.sh).
 shoot() {
 	local i
 	rm -f /mnt/screen-done
-	echo "$1" >/mnt/screen-request
+	echo "$1${2:+ $2}" >/mnt/screen-request
 	for i in $(seq 600); do
 		[ -f /mnt/screen-done ] && { rm -f /mnt/screen-done; return 0; }
 		sleep 0.1

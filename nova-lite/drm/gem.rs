@@ -80,6 +80,8 @@ pub(crate) struct Resource {
     pub(crate) width: u32,
     /// Height in pixels.
     pub(crate) height: u32,
+    /// The virtio-gpu format.
+    pub(crate) format: u32,
 }
 
 impl Resource {
@@ -266,6 +268,7 @@ impl NovaLiteObject {
             id: 0,
             width,
             height,
+            format,
         };
         let needed = u64::from(resource.stride()) * u64::from(height);
         if needed > u64::try_from(obj.size())? {

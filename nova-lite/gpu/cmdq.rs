@@ -19,12 +19,16 @@
 //!   command back or is reset.
 //! - A **posted** command ([`ControlQueue::post`]: everything on resources) is offered and the
 //!   submitter returns. The completion path checks the answer and records an error on the
-//!   command's [`Fence`] (the resource's), which [`ControlQueue::wait_fence`] waits for. A posted
+//!   command's [`Fence`] (the resource's), which [`ControlQueue::wait_fence`] waits for; an error
+//!   answer to a command without a fence is only counted, and one to a command whose submitter
+//!   cannot return it is logged too, rate-limited ([`Prepared::log_refusals`]). A posted
 //!   command may keep memory the device reads meanwhile ([`Prepared::keep`]); it is freed once
 //!   the device has completed the command and every command before it, or is reset. Commands
 //!   that undo what the driver made ([`ControlQueue::post_or_park`]) never wait: without room in
 //!   the ring, or while the device is reset, they wait in a backlog, sent first when room comes;
-//!   so does a `SET_SCANOUT` posted under the table's lock once room was waited for.
+//!   so do a `SET_SCANOUT` posted under the table's lock once room was waited for, and KMS's
+//!   scanout updates, whose room is waited for before the commit that posts them
+//!   ([`crate::gpu::ScanoutUpdate`]).
 //!
 //! The virtio core signals returned commands in interrupt context; the queue set calls the
 //! handler ([`kernel::virtio::virtqueue::Handler`]) from a work item, which completes them in
@@ -102,6 +106,10 @@ pub(crate) const COMMAND_TIMEOUT: Delta = Delta::from_millis(5000);
 /// How long the device may hold a command without answering it before it is reset.
 pub(crate) const STALL_TIMEOUT: Delta = Delta::from_millis(20000);
 
+/// The shortest time between two log lines for error answers to posted commands that ask for
+/// them ([`Prepared::log_refusals`]).
+pub(crate) const REFUSAL_LOG_INTERVAL: Delta = Delta::from_millis(5000);
+
 /// The number of commands in flight at most.
 const NUM_SLOTS: usize = 32;
 
@@ -116,7 +124,8 @@ enum Slot {
     Waiting,
     /// Offered to the device; its submitter gave up waiting. Freed when the device returns it.
     Abandoned,
-    /// Offered to the device by [`ControlQueue::refresh_display_info`]; nobody waits for it.
+    /// A display refresh after a reset, offered to the device by `ControlQueue::post_refresh`;
+    /// nobody waits for it.
     DisplayRefresh,
     /// Returned by the device, which wrote `written` bytes; its submitter has not looked yet.
     Done {
@@ -154,7 +163,8 @@ pub(crate) struct QueueState {
     state: State,
     /// The display information last read from the device.
     display: DisplayInfo,
-    /// A display refresh was asked for while no slot was free.
+    /// A display refresh is due (after a reset) and not offered yet: no slot was free, or the
+    /// queue was not live.
     refresh_pending: bool,
     /// A reset was asked for because the device stalled, and has not happened yet.
     reset_requested: bool,
@@ -173,6 +183,10 @@ pub(crate) struct QueueState {
     stopped: bool,
     /// Waits for fences end with `ENODEV` ([`ControlQueue::cancel_waits`]).
     waits_cancelled: bool,
+    /// When an error answer was last logged ([`Prepared::log_refusals`]).
+    refusal_logged: Option<Instant<Monotonic>>,
+    /// The error answers not logged since then.
+    refusals_not_logged: u64,
 }
 
 impl Default for QueueState {
@@ -190,6 +204,8 @@ impl Default for QueueState {
             retiring: List::default(),
             stopped: false,
             waits_cancelled: false,
+            refusal_logged: None,
+            refusals_not_logged: 0,
         }
     }
 }

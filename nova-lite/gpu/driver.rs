@@ -22,6 +22,7 @@ use kernel::{
 
 use super::{
     cmdq::CONTROL_QUEUE,
+    display::Displays,
     resources::Resources,
     Gpu,
     Queues,
@@ -42,6 +43,8 @@ pub(crate) struct CoreData<'bound> {
     queues: Arc<Queues>,
     /// The resources, to restore them after a reset.
     resources: Arc<Resources>,
+    /// The EDIDs and the display listener, to read the displays again after a display change.
+    displays: Arc<Displays>,
 }
 
 impl Drop for CoreData<'_> {
@@ -73,7 +76,7 @@ impl virtio::Driver for CoreDriver {
     fn probe<'bound>(
         vdev: &'bound virtio::Device<Core<'_>>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        let (gpu, queues, resources) = Gpu::new(vdev)?;
+        let (gpu, queues, resources, displays) = Gpu::new(vdev)?;
 
         let parent: &'bound kernel::device::Device<Bound> = vdev.as_ref();
         // SAFETY: The registration is stored in `CoreData`, the driver data of `vdev`, which the
@@ -94,6 +97,7 @@ impl virtio::Driver for CoreDriver {
             _drm: drm,
             queues,
             resources,
+            displays,
         })
     }
 
@@ -128,9 +132,10 @@ impl virtio::Driver for CoreDriver {
             stats.display_events.fetch_add(1, Relaxed);
             // SAFETY: `events_clear`, likewise, is the field the driver writes to clear events.
             unsafe { vdev.config_write::<u32>(clear, uapi::VIRTIO_GPU_EVENT_DISPLAY) };
-            if let Some(control) = this.queues.queue(CONTROL_QUEUE) {
-                cmdq.refresh_display_info(control);
-            }
+            // Reads the displays again, waiting for the device (bounded), then tells the DRM
+            // driver. This runs in the abstraction's work item, which the unbind and each reset
+            // cancel (waiting for it) before they go on.
+            this.displays.changed(&this.queues);
         }
     }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * DRM_IOCTL_NOVA_LITE_GEM_MMAP_OFFSET and mmap() of GEM objects: what a mapping
- * holds, how long it lives, who may map an object; and the objects the DRM
- * core creates for a file (dumb buffers, PRIME imports from another driver),
- * which every nova-lite ioctl refuses with EINVAL.
+ * holds, how long it lives, who may map an object; dumb buffers, which are
+ * nova-lite objects too; and PRIME imports from another driver, which every
+ * nova-lite ioctl refuses with EINVAL.
  */
 
 #define _GNU_SOURCE
@@ -243,19 +243,22 @@ igt_main
 		gem_close(fd, handle);
 	}
 
-	igt_describe("On the primary node a dumb buffer can be created, mapped through "
-		     "MODE_MAP_DUMB and destroyed, but GEM_INFO, GEM_MMAP_OFFSET and the "
-		     "resource ioctls refuse it with EINVAL.");
-	igt_subtest("dumb-refused") {
+	igt_describe("On the primary node a dumb buffer is a nova-lite object: GEM_INFO gives "
+		     "its size (pages), MODE_MAP_DUMB and GEM_MMAP_OFFSET the same offset, its "
+		     "mapping keeps what is written; MODE_DESTROY_DUMB releases it.");
+	igt_subtest("dumb-own-object") {
 		int primary = drm_open_driver(DRIVER_NOVA_LITE);
 		struct drm_mode_create_dumb dumb = dumb_create_64x64(primary);
 		struct drm_mode_map_dumb map = { .handle = dumb.handle };
 		struct drm_mode_destroy_dumb destroy = { .handle = dumb.handle };
+		struct drm_nova_lite_gem_info info = { .handle = dumb.handle };
 		void *p;
 
-		refused_by_driver(primary, dumb.handle);
-
+		igt_assert_eq(dumb.pitch, 64 * 4);
+		igt_assert_eq(__nova_lite_gem_info(primary, &info), 0);
+		igt_assert_eq_u64(info.size, (dumb.size + page - 1) / page * page);
 		do_ioctl(primary, DRM_IOCTL_MODE_MAP_DUMB, &map);
+		igt_assert_eq_u64(nova_lite_gem_mmap_offset(primary, dumb.handle), map.offset);
 		p = map_offset(primary, map.offset, dumb.size);
 		igt_assert_f(p != MAP_FAILED, "mmap of the dumb buffer failed: %m\n");
 		fill(p, dumb.size, 0xd0d0d0d0);

@@ -82,6 +82,11 @@ pub(crate) struct Posted {
     /// (or has been reset): memory the device reads while it executes the command, such as a
     /// resource's backing that `RESOURCE_UNREF` detaches.
     pub(super) keep: Option<KBox<dyn Send>>,
+    /// Whether an error answer is logged (a warning, rate-limited), not only counted and
+    /// recorded: for commands whose submitter cannot return the error ([`Prepared::log_refusals`]).
+    ///
+    /// [`Prepared::log_refusals`]: super::Prepared::log_refusals
+    pub(super) log_refusal: bool,
 }
 
 impl CmdBuffers {
@@ -121,6 +126,22 @@ impl CmdBuffers {
             .ok_or(EINVAL)?
             .copy_from_slice(bytes);
         Ok(this.into())
+    }
+
+    /// Replaces the request with `request`, which has the size of the current one, and whose
+    /// response takes at most `response_size` bytes, which the response buffer holds: for a
+    /// command prepared with a placeholder and filled in where nothing may be allocated. The
+    /// command must not be offered to the device yet. Errors: `EINVAL` if the sizes do not fit.
+    pub(super) fn set_request<R: AsBytes>(&mut self, request: &R, response_size: usize) -> Result {
+        let bytes = request.as_bytes();
+        if bytes.len() != self.request_len || response_size > self.response_buffer().len() {
+            return Err(EINVAL);
+        }
+        self.request
+            .get_mut(..bytes.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(bytes);
+        Ok(())
     }
 
     /// The number of descriptors the command takes in the ring without indirect descriptors.

@@ -7,6 +7,10 @@
 use kernel::{
     prelude::*,
     sync::atomic::Relaxed,
+    time::{
+        Instant,
+        Monotonic, //
+    },
     virtio::virtqueue::Handler, //
 };
 
@@ -19,7 +23,8 @@ use super::{
     Queue,
     QueueState,
     Slot,
-    CONTROL_QUEUE, //
+    CONTROL_QUEUE,
+    REFUSAL_LOG_INTERVAL, //
 };
 use crate::gpu::protocol::{
     self,
@@ -54,7 +59,7 @@ impl ControlQueue {
         self.stats.completed.fetch_add(1, Relaxed);
         q.forget(buffers.seq);
         if let Some(posted) = buffers.posted.as_ref() {
-            self.check_posted(posted, &buffers, written);
+            self.check_posted(q, posted, &buffers, written);
             done.push(buffers);
             return;
         }
@@ -75,8 +80,10 @@ impl ControlQueue {
         }
     }
 
-    /// Checks the answer of a posted command: an error is counted, and recorded on its fence.
-    fn check_posted(&self, posted: &Posted, buffers: &CmdBuffers, written: u32) {
+    /// Checks the answer of a posted command: an error is counted, recorded on its fence if it
+    /// has one (otherwise it goes no further), and logged if the command asks for it
+    /// ([`Posted::log_refusal`]). Never a `WARN`: the device's answer is not a driver bug.
+    fn check_posted(&self, q: &mut Guard<'_>, posted: &Posted, buffers: &CmdBuffers, written: u32) {
         let hdr = match buffers.response::<CtrlHdr>() {
             Ok((hdr, _)) => hdr,
             Err(_) => return,
@@ -96,9 +103,32 @@ impl ControlQueue {
                     EPROTO
                 }
             };
+        if posted.log_refusal {
+            self.log_refusal(q, posted.name, err);
+        }
         if let Some(fence) = &posted.fence {
             fence.record(err);
         }
+    }
+
+    /// Logs that the device answered the command `name` with `err`, as a warning: at most one
+    /// line per [`REFUSAL_LOG_INTERVAL`], which counts the refusals not logged since the last.
+    fn log_refusal(&self, q: &mut Guard<'_>, name: &str, err: Error) {
+        if q.refusal_logged
+            .is_some_and(|at| at.elapsed() < REFUSAL_LOG_INTERVAL)
+        {
+            q.refusals_not_logged += 1;
+            return;
+        }
+        let not_logged = core::mem::take(&mut q.refusals_not_logged);
+        q.refusal_logged = Some(Instant::<Monotonic>::now());
+        dev_warn!(
+            self.dev,
+            "the GPU refused {}: {:?} ({} refusal(s) not logged before)\n",
+            name,
+            err,
+            not_logged
+        );
     }
 
     /// The sizes of `queue`, for the statistics, and room for the sequence numbers of as many

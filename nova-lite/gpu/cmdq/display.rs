@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Display information: the copy the control queue keeps, and its refresh without waiting when
-//! the device reports a display change.
+//! Display information: the copy the control queue keeps, its refresh without waiting after a
+//! reset of the device, and what the core stores when it has read it again after a display
+//! change ([`crate::gpu::display`]).
 
 use kernel::{
     prelude::*,
@@ -25,20 +26,11 @@ use crate::gpu::protocol::{
 };
 
 impl ControlQueue {
-    /// Asks the device for its display information without waiting for the answer, which the
-    /// completion handler stores; called on `VIRTIO_GPU_EVENT_DISPLAY`. Without a free slot, the
-    /// refresh is sent when one frees.
-    pub(crate) fn refresh_display_info(&self, queue: &Queue) {
-        let mut q = queue.lock();
-        q.refresh_pending = true;
-        if self.post_refresh(&mut q) {
-            q.unlock_and_kick();
-        }
-    }
-
-    /// Offers a pending display refresh, if a slot is free and the queue is live. Called with the
-    /// queue locked, from submitters and from the completion path. Returns whether it offered
-    /// the command: the caller kicks the queue then.
+    /// Offers a pending display refresh (one is due after a reset: [`Self::quiesce`]), if a slot
+    /// is free and the queue is live, without waiting for the answer, which the completion
+    /// handler stores. Called with the queue locked, from submitters, from the completion path and
+    /// at the end of a reset. Returns whether it offered the command: the caller kicks the queue
+    /// then.
     #[must_use]
     pub(super) fn post_refresh(&self, q: &mut Guard<'_>) -> bool {
         if q.check(false) != Ok(true) {
@@ -74,6 +66,16 @@ impl ControlQueue {
         let Ok(info) = self.decode(&protocol::GetDisplayInfo, answer, written) else {
             return;
         };
+        self.store_display_info(q, info);
+    }
+
+    /// Stores `info`, read from the device after a display change, and logs what changed.
+    pub(crate) fn update_display_info(&self, queue: &Queue, info: DisplayInfo) {
+        self.store_display_info(&mut queue.lock(), info);
+    }
+
+    /// Stores `info` and logs what changed.
+    fn store_display_info(&self, q: &mut Guard<'_>, info: DisplayInfo) {
         if info != q.display {
             for (i, s) in info.scanouts.iter().enumerate() {
                 if *s != q.display.scanouts[i] {
@@ -96,5 +98,10 @@ impl ControlQueue {
     /// Sets the display information a display-change event is compared with (read at probe).
     pub(crate) fn set_display_info(&self, queue: &Queue, info: DisplayInfo) {
         queue.lock().display = info;
+    }
+
+    /// The display information last read from the device, without asking it.
+    pub(crate) fn display_info(&self, queue: &Queue) -> DisplayInfo {
+        queue.lock().display
     }
 }

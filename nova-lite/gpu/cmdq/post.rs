@@ -60,8 +60,37 @@ impl Prepared {
             name: C::NAME,
             fence,
             keep: None,
+            log_refusal: false,
         });
         Ok(Self(b))
+    }
+
+    /// Replaces the command's request with `cmd`'s, without allocating: for a command prepared
+    /// with a placeholder request of the same command (or of one with a request of the same
+    /// size), filled in where nothing may be allocated ([`Gpu::post_scanout_update`]). Its
+    /// payload, fence and what it keeps stay. Errors: `EINVAL` if `cmd`'s request is not the size
+    /// of the prepared one.
+    ///
+    /// [`Gpu::post_scanout_update`]: crate::gpu::Gpu::post_scanout_update
+    pub(crate) fn set_request<C: Command<Output = ()>>(&mut self, cmd: &C) -> Result {
+        self.0
+            .set_request(&cmd.request(), size_of::<C::Response>())?;
+        if let Some(posted) = self.0.posted.as_mut() {
+            posted.ok_type = C::OK_TYPE;
+            posted.name = C::NAME;
+        }
+        Ok(())
+    }
+
+    /// Makes an error answer to the command logged as a warning, at most one such line per
+    /// [`REFUSAL_LOG_INTERVAL`] for the whole queue, besides being counted and recorded on its
+    /// fence: for commands whose submitter cannot return the error (KMS's scanout updates).
+    ///
+    /// [`REFUSAL_LOG_INTERVAL`]: super::REFUSAL_LOG_INTERVAL
+    pub(crate) fn log_refusals(&mut self) {
+        if let Some(posted) = self.0.posted.as_mut() {
+            posted.log_refusal = true;
+        }
     }
 
     /// Makes the command keep `keep` until the device has completed it and every command posted
@@ -109,11 +138,14 @@ impl ControlQueue {
         self.offer_all(q, cmds)
     }
 
-    /// Waits until the device can take `cmd` now (see [`Self::post`] for the bound and the
-    /// errors), for a caller that then posts it with [`Self::post_or_park`] under a lock of its
-    /// own, which must not be held across the wait.
-    pub(crate) fn wait_room(&self, queue: &Queue, cmd: &Prepared) -> Result {
-        self.lock_room(queue, cmd.0.descriptors()).map(drop)
+    /// Waits until the device can take `cmds`, all of them, now (see [`Self::post`] for the bound
+    /// and the errors), for a caller that then posts them with [`Self::post_or_park`] or
+    /// [`Self::post_or_park_all`] under a lock of its own, which must not be held across the
+    /// wait (or later: KMS prepares its commands before the commit that posts them). Other
+    /// submitters may take the room meanwhile: the commands then wait in the backlog.
+    pub(crate) fn wait_room(&self, queue: &Queue, cmds: &[&Prepared]) -> Result {
+        let needed: u32 = cmds.iter().map(|c| c.0.descriptors()).sum();
+        self.lock_room(queue, needed).map(drop)
     }
 
     /// Locks the queue once it is live, the backlog is sent and the ring has `needed` free
@@ -171,16 +203,29 @@ impl ControlQueue {
     /// wait, and for a caller that waited for room ([`Self::wait_room`]) but must post under a
     /// lock of its own.
     pub(crate) fn post_or_park(&self, queue: &Queue, cmd: Prepared) {
+        self.post_or_park_all(queue, [Some(cmd)]);
+    }
+
+    /// Posts the commands of `cmds` (the `None`s are skipped) in order, like
+    /// [`Self::post_or_park`], with one notification of the device: never waits and never fails;
+    /// once the device is reset for the unbind of the core, drops them at once.
+    pub(crate) fn post_or_park_all<const N: usize>(
+        &self,
+        queue: &Queue,
+        cmds: [Option<Prepared>; N],
+    ) {
         let mut q = queue.lock();
         if q.stopped {
             drop(q);
-            drop(cmd);
+            drop(cmds);
             return;
         }
-        if let Some(fence) = cmd.0.posted.as_ref().and_then(|p| p.fence.as_ref()) {
-            fence.parked();
+        for Prepared(b) in cmds.into_iter().flatten() {
+            if let Some(fence) = b.posted.as_ref().and_then(|p| p.fence.as_ref()) {
+                fence.parked();
+            }
+            q.backlog.push_back(b);
         }
-        q.backlog.push_back(cmd.0);
         if self.send_backlog(&mut q) {
             q.unlock_and_kick();
         }

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The display of nova-lite: for each scanout of the GPU, a CRTC with a primary plane, a virtual
+//! encoder and a virtual connector, as the C `virtio_gpu` driver has.
+//!
+//! Framebuffers are made of the driver's own objects: dumb buffers ([`DrmDriver::dumb_create`])
+//! and GEM objects. An object becomes a host resource when it first becomes a framebuffer, in the
+//! `XRGB8888` layout of the framebuffer's pitch (alpha is not scanned out), and stays one until
+//! it is freed. A plane update copies the framebuffer's damage to the host, points the scanout at
+//! the resource when that changed, and flushes the damage ([`plane`]); the commands are
+//! allocated, and the queue's room waited for, before the commit's point of no return.
+//!
+//! [`DrmDriver::dumb_create`]: kernel::drm::Driver::dumb_create
+
+mod connector;
+mod crtc;
+mod plane;
+
+use kernel::{
+    drm::{
+        gem::BaseObject,
+        kms::{
+            self,
+            plane::blend,
+            ConnectorType,
+            EncoderType,
+            FourCc,
+            FramebufferRequest,
+            ModeConfigBuilder,
+            ModeConfigInfo,
+            PlaneType, //
+        },
+        Registered,
+    },
+    prelude::*,
+    uapi,
+};
+
+use super::{
+    gem::{
+        NovaLiteObject,
+        Resource,
+        RESOURCE_MAX_DIM, //
+    },
+    DrmDriver, NovaLiteDevice,
+};
+use crate::gpu::Gpu;
+
+pub(crate) use connector::Connector;
+pub(crate) use crtc::Crtc;
+pub(crate) use plane::Plane;
+
+/// The size limits of framebuffers and modes (those of the C driver: the device states none, and
+/// `max_hostmem` bounds what the host can really allocate).
+pub(crate) const MODE_CONFIG: ModeConfigInfo = ModeConfigInfo {
+    min_width: 32,
+    min_height: 32,
+    max_width: 8192,
+    max_height: 8192,
+    preferred_depth: 24,
+    prefer_host_byte_order: true,
+};
+
+/// The formats of the primary planes: the host scans out in the CPU's byte order.
+const FORMATS: [FourCc; 2] = [FourCc::HOST_XRGB8888, FourCc::HOST_ARGB8888];
+
+/// The host format of the resources of framebuffers: `XRGB8888` in memory order B, G, R, X.
+const RESOURCE_FORMAT: u32 = uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM;
+
+/// The bytes per pixel of both formats.
+const BYTES_PER_PIXEL: u32 = 4;
+
+/// The encoder of a scanout: no callbacks.
+#[pin_data]
+pub(crate) struct Encoder {}
+
+#[vtable]
+impl kms::DriverEncoder for Encoder {
+    type Driver = DrmDriver;
+}
+
+#[vtable]
+impl kms::KmsDriver for DrmDriver {
+    type Plane = Plane;
+    type Crtc = Crtc;
+    type Encoder = Encoder;
+    type Connector = Connector;
+
+    /// Accepts one-plane framebuffers at offset 0 whose pitch is a whole number of pixels, and
+    /// makes the object a host resource of that pitch if it is not one yet; an object that is
+    /// one already must have that pitch, enough rows and the framebuffers' format (a resource
+    /// made by `RESOURCE_CREATE` in another format cannot be scanned out as `XRGB8888`).
+    /// Errors: `EINVAL`; those of [`NovaLiteObject::make_resource`].
+    fn check_framebuffer<'a>(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &'a &'a Gpu<'a>,
+        fb: &FramebufferRequest<'_, Self>,
+    ) -> Result {
+        let obj = fb.object(0).ok_or(EINVAL)?;
+        let pitch = fb.pitch(0);
+        if fb.num_planes() != 1 || fb.offset(0) != 0 || pitch % BYTES_PER_PIXEL != 0 {
+            return Err(EINVAL);
+        }
+        let fits = |r: &Resource| {
+            r.stride() == pitch && r.height >= fb.height() && r.format == RESOURCE_FORMAT
+        };
+        if let Some(r) = obj.resource() {
+            return if fits(&r.res) { Ok(()) } else { Err(EINVAL) };
+        }
+        // The resource covers the whole object at this pitch, so that any framebuffer of the
+        // object with the same pitch fits in it.
+        let rows = u32::try_from(obj.size() / pitch as usize)
+            .unwrap_or(u32::MAX)
+            .min(RESOURCE_MAX_DIM);
+        match NovaLiteObject::make_resource(
+            obj,
+            gpu,
+            RESOURCE_FORMAT,
+            pitch / BYTES_PER_PIXEL,
+            rows,
+        ) {
+            Ok(_) => Ok(()),
+            // Another framebuffer of the object made it meanwhile.
+            Err(e) if e == EBUSY => match obj.resource() {
+                Some(r) if fits(&r.res) => Ok(()),
+                _ => Err(EINVAL),
+            },
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Creates the mode objects of `gpu`'s scanouts.
+pub(crate) fn build(b: &mut ModeConfigBuilder<'_, DrmDriver>, gpu: &Gpu<'_>) -> Result {
+    for scanout in 0..gpu.num_scanouts() {
+        let crtcs = 1 << scanout;
+        let plane = b.add_plane(crtcs, PlaneType::Primary, &FORMATS, Plane::new(scanout))?;
+        plane.enable_fb_damage_clips();
+        // The host ignores the alpha of `ARGB8888`: the plane shows its colours as they are, as
+        // it does those of a premultiplied or opaque image on black.
+        plane.create_blend_mode_property(blend::PIXEL_NONE | blend::PREMULTI)?;
+        b.add_crtc(&plane, None, try_pin_init!(Crtc {}))?;
+        let encoder = b.add_encoder(EncoderType::Virtual, crtcs, try_pin_init!(Encoder {}))?;
+        let connector = b.add_connector(ConnectorType::Virtual, Connector::new(scanout))?;
+        if gpu.has_edid() {
+            connector.attach_edid_property();
+        }
+        connector.attach_encoder(encoder)?;
+    }
+    Ok(())
+}
