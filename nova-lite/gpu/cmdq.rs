@@ -106,10 +106,6 @@ pub(crate) const COMMAND_TIMEOUT: Delta = Delta::from_millis(5000);
 /// How long the device may hold a command without answering it before it is reset.
 pub(crate) const STALL_TIMEOUT: Delta = Delta::from_millis(20000);
 
-/// The shortest time between two log lines for error answers to posted commands that ask for
-/// them ([`Prepared::log_refusals`]).
-pub(crate) const REFUSAL_LOG_INTERVAL: Delta = Delta::from_millis(5000);
-
 /// The number of commands in flight at most.
 const NUM_SLOTS: usize = 32;
 
@@ -183,10 +179,8 @@ pub(crate) struct QueueState {
     stopped: bool,
     /// Waits for fences end with `ENODEV` ([`ControlQueue::cancel_waits`]).
     waits_cancelled: bool,
-    /// When an error answer was last logged ([`Prepared::log_refusals`]).
-    refusal_logged: Option<Instant<Monotonic>>,
-    /// The error answers not logged since then.
-    refusals_not_logged: u64,
+    /// Whether an error answer was logged as a warning ([`Prepared::log_refusals`]).
+    refusal_logged: bool,
 }
 
 impl Default for QueueState {
@@ -204,8 +198,7 @@ impl Default for QueueState {
             retiring: List::default(),
             stopped: false,
             waits_cancelled: false,
-            refusal_logged: None,
-            refusals_not_logged: 0,
+            refusal_logged: false,
         }
     }
 }

@@ -9,21 +9,19 @@
 //! rectangle, `SET_SCANOUT` (the resource and its source rectangle, or resource 0 to disable the
 //! scanout) and `RESOURCE_FLUSH` of the damaged rectangle. Their answers are not waited for: an
 //! error answer is recorded on the fence given to [`Gpu::prepare_scanout_update`] (the shown
-//! resource's: every later operation on the resource returns it, the next
-//! [`Gpu::prepare_scanout_update`] with it among them), or only counted without one (debugfs
-//! `ctrlq`); either way it is logged as a warning, at most one line per
-//! [`REFUSAL_LOG_INTERVAL`] (never a `WARN`).
+//! resource's: the resource ioctls on it return it; a later update does not fail for it), or
+//! only counted without one (debugfs `ctrlq`); the queue's first such answer is logged as a
+//! warning, later ones at debug level (never a `WARN`).
 //!
 //! What the scanouts show is recorded as it is posted, so that the restore after a reset of the
 //! device shows what KMS last posted (a refused `SET_SCANOUT` stays recorded: the restore tries
 //! it again).
 //!
 //! While the device is being reset, [`Gpu::prepare_scanout_update`] waits for it to come back
-//! (within [`COMMAND_TIMEOUT`]) and [`Gpu::post_scanout_update`] parks the commands, which are
+//! (within [`COMMAND_TIMEOUT`], then goes on) and [`Gpu::post_scanout_update`] parks the commands, which are
 //! sent after the restore. Once the core is being unbound, the preparation fails with `ENODEV`
 //! and the commands posted are dropped once the device is reset (at once after that).
 //!
-//! [`REFUSAL_LOG_INTERVAL`]: super::cmdq::REFUSAL_LOG_INTERVAL
 //! [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
 
 use kernel::{
@@ -60,12 +58,6 @@ pub(crate) struct ScanoutUpdate {
     /// `RESOURCE_FLUSH` of the damaged rectangle.
     flush: Prepared,
 }
-
-// SAFETY: A shared reference to a `ScanoutUpdate` gives access to nothing: its fields are private
-// and no method, trait or function of the driver takes one (it is only moved, and used by value
-// in `Gpu::post_scanout_update`). It may therefore be shared between threads (it is `Send`), for
-// example in a plane state.
-unsafe impl Sync for ScanoutUpdate {}
 
 /// What [`Gpu::post_scanout_update`] shows on its scanout.
 pub(crate) enum ScanoutShow<'a> {

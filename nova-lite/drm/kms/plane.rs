@@ -151,10 +151,11 @@ impl kms::DriverPlane for Plane {
                 damage,
                 set,
             };
-            // SAFETY: `backing` is the resource's backing, mapped for the GPU's DMA device to
-            // the device until the object is released, which waits for the device's answer to
-            // the resource's destruction, posted after these commands. The committed state
-            // holds the framebuffer, which holds the object.
+            // `backing` is the resource's backing, mapped for the GPU's DMA device to the device
+            // until the object is released, which waits for the device's answer to the
+            // resource's destruction, posted after these commands; the committed state holds
+            // the framebuffer, which holds the object.
+            // SAFETY: `backing` is the resource's, mapped to the device as long as needed.
             unsafe { gpu.post_scanout_update(cmds, scanout, show) };
         });
     }

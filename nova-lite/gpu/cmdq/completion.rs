@@ -7,10 +7,6 @@
 use kernel::{
     prelude::*,
     sync::atomic::Relaxed,
-    time::{
-        Instant,
-        Monotonic, //
-    },
     virtio::virtqueue::Handler, //
 };
 
@@ -23,8 +19,7 @@ use super::{
     Queue,
     QueueState,
     Slot,
-    CONTROL_QUEUE,
-    REFUSAL_LOG_INTERVAL, //
+    CONTROL_QUEUE, //
 };
 use crate::gpu::protocol::{
     self,
@@ -111,23 +106,18 @@ impl ControlQueue {
         }
     }
 
-    /// Logs that the device answered the command `name` with `err`, as a warning: at most one
-    /// line per [`REFUSAL_LOG_INTERVAL`], which counts the refusals not logged since the last.
+    /// Logs that the device answered the command `name` with `err`: the queue's first such
+    /// answer as a warning, later ones at debug level (they are counted in debugfs `ctrlq`).
     fn log_refusal(&self, q: &mut Guard<'_>, name: &str, err: Error) {
-        if q.refusal_logged
-            .is_some_and(|at| at.elapsed() < REFUSAL_LOG_INTERVAL)
-        {
-            q.refusals_not_logged += 1;
+        if core::mem::replace(&mut q.refusal_logged, true) {
+            dev_dbg!(self.dev, "the GPU refused {}: {:?}\n", name, err);
             return;
         }
-        let not_logged = core::mem::take(&mut q.refusals_not_logged);
-        q.refusal_logged = Some(Instant::<Monotonic>::now());
         dev_warn!(
             self.dev,
-            "the GPU refused {}: {:?} ({} refusal(s) not logged before)\n",
+            "the GPU refused {}: {:?} (later refusals are logged at debug level)\n",
             name,
-            err,
-            not_logged
+            err
         );
     }
 

@@ -82,11 +82,11 @@ impl Prepared {
         Ok(())
     }
 
-    /// Makes an error answer to the command logged as a warning, at most one such line per
-    /// [`REFUSAL_LOG_INTERVAL`] for the whole queue, besides being counted and recorded on its
-    /// fence: for commands whose submitter cannot return the error (KMS's scanout updates).
-    ///
-    /// [`REFUSAL_LOG_INTERVAL`]: super::REFUSAL_LOG_INTERVAL
+    /// Makes an error answer to the command logged, besides being counted and recorded on its
+    /// fence: for commands whose submitter cannot return the error (KMS's scanout updates). The
+    /// first such answer of the queue is logged as a warning, later ones at debug level: a
+    /// client may cause them again and again (a framebuffer whose resource the host could not
+    /// allocate).
     pub(crate) fn log_refusals(&mut self) {
         if let Some(posted) = self.0.posted.as_mut() {
             posted.log_refusal = true;
