@@ -229,7 +229,7 @@ done
 # that a picture of another boot cannot pass), modetest's SMPTE pattern, fbcon's line again.
 kms_screen() {
 	local name=$1 check=$2 what=$3 out
-	if [ "$check" = fbcon ] && ! grep -Eqx 'NOVA-LITE fbcon [0-9a-f-]{36}' "$OUT/screen-$name.txt" 2>/dev/null; then
+	if [ "$check" = fbcon ] && ! screen_text_ok "$name"; then
 		not_ok "screen: $name: $what" "out/screen-$name.txt is not a line with a boot's id"
 	elif out=$(screen_check "$check" "$name" --width 1024 --height 768 2>&1); then
 		ok "screen: $name: $what"
@@ -249,6 +249,9 @@ kms_screen fbcon-back fbcon "head 0 shows fbcon's line again once modetest has e
 if [ $mode != quick ]; then
 	# Its IGT list: the tests that hand memory to the device, and nova_lite_query (no EDID, INTx).
 	cat "$REPO/tests/igt/iommu-list.txt" "$REPO/tests/igt/intx-list.txt" >"$OUT/igt-iommu-list.txt"
+	# The GPU is a virtio-vga there, and the kernel's real-mode setup sets a VESA mode on it
+	# (vga=0x318, 1024x768, 24 bits), which simpledrm drives until nova-lite takes the display.
+	NOVA_LITE_GPU_DEVICE=virtio-vga NOVA_LITE_APPEND=vga=0x318 \
 	NOVA_LITE_QEMU_EXTRA="-device intel-iommu" NOVA_LITE_SCREEN=1 boot iommu iommu \
 		max_outputs=1,xres=800,yres=600,edid=off,vectors=0,iommu_platform=on,max_hostmem=67108864 900 \
 		"$OUT/igt-iommu-list.txt"

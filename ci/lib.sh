@@ -36,6 +36,12 @@ screen_check() {
 	*) echo "unknown screen check '$kind' (fbcon or smpte)"; return 2 ;;
 	esac
 }
+# screen_text_ok NAME: out/screen-NAME.txt is a line as ci/guest/screen.sh's fbcon_line writes it,
+# with a boot's id, so that a picture left from another boot cannot pass fbcon's check. Judged
+# before screen_check fbcon by ci/check.sh and ci/demo.sh (the watcher, which retries, does not).
+screen_text_ok() {
+	grep -Eqx 'NOVA-LITE fbcon [0-9a-f-]{36}' "$OUT/screen-$1.txt" 2>/dev/null
+}
 
 # key FILE...: a short hash of the given files' contents and of the extra words in $KEY_EXTRA.
 key() { { cat "$@"; printf '%s\n' "${KEY_EXTRA:-}"; } | sha256sum | cut -c1-12; }

@@ -23,7 +23,7 @@
 # "<name> <check>" (fbcon or smpte, ci/lib.sh's screen_check) is for head 0 of the GPU (QEMU id
 # `gpu`): the watcher takes it again until it passes the check or 10 s have passed (a KMS client's
 # picture reaches the display some time after the client has drawn it); the run's verdict on it
-# is ci/check.sh's.
+# is ci/check.sh's (ci/demo.sh's in `make demo`).
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}" "${NOVA_LITE_VM_MEMORY:=2G}"
@@ -61,7 +61,9 @@ else
 	echo "accelerator: TCG (software emulation; KVM is not usable here, see $verdict)"
 fi
 
-gpu_device=virtio-gpu-pci
+# NOVA_LITE_GPU_DEVICE: the PCI GPU device (virtio-vga in the iommu boot: a VGA BAR for the
+# firmware framebuffer nova-lite removes).
+gpu_device=${NOVA_LITE_GPU_DEVICE:-virtio-gpu-pci}
 if [ "${NOVA_LITE_MMIO:-0}" = 1 ]; then
 	# A modern virtio-mmio device (QEMU's default is legacy, which has no ACCESS_PLATFORM).
 	# microvm has no HPET and no ACPI PM timer, and under TCG the kernel's PIT calibration of
@@ -104,7 +106,7 @@ fi
 # 128 KiB held about 50 load cycles); a saved log that does not start at boot fails the run.
 # fbcon=font:VGA8x16 vt.global_cursor_default=0: fbcon draws with the kernel's VGA 8x16 font
 # (lib/fonts/font_8x16.c, which the host renders the expected text from) and no cursor, so that
-# its picture is exactly predictable (the fbcon check, ci/guest/check.sh).
+# its picture is exactly predictable (the fbcon check: fbcon_line, ci/guest/screen.sh).
 # The guest's own lines (not the kernel's) are shown as they come: a debug run takes minutes.
 : >"$console"
 set +e

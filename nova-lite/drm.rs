@@ -24,13 +24,18 @@ use kernel::{
         driver::DumbCreateArgs,
         gem::BaseObject,
         ioctl,
-        kms::modeset_disabled,
+        kms::{
+            modeset_disabled,
+            ModesetSuspended, //
+        },
         Registered, //
     },
+    new_mutex,
     prelude::*,
     sync::{
         aref::ARef,
-        Arc, //
+        Arc,
+        Mutex, //
     },
     types::CovariantForLt, //
 };
@@ -63,14 +68,36 @@ pub(crate) struct DrmData<'bound> {
     gpu: &'bound Gpu<'bound>,
 }
 
-/// Tells the DRM device's clients (userspace, fbcon) that the host's displays changed.
-struct Hotplug {
+/// Tells the DRM device's clients (userspace, fbcon) that the host's displays changed, and turns
+/// the outputs off and on again around the core's resets of the device.
+#[pin_data]
+struct Outputs {
     drm: ARef<NovaLiteDevice>,
+    /// The outputs' state, kept by a suspend until the resume commits it again.
+    #[pin]
+    suspended: Mutex<Option<ModesetSuspended<DrmDriver>>>,
 }
 
-impl DisplayListener for Hotplug {
+impl DisplayListener for Outputs {
     fn displays_changed(&self) {
         self.drm.hotplug_event();
+    }
+
+    fn suspend(&self) {
+        match self.drm.suspend_modeset() {
+            Ok(suspended) => *self.suspended.lock() = Some(suspended),
+            // The reset goes on: the core's restore shows again what the scanouts showed.
+            Err(e) => pr_warn!("nova-lite: outputs not turned off for a reset: {:?}\n", e),
+        }
+    }
+
+    fn resume(&self) {
+        let Some(suspended) = self.suspended.lock().take() else {
+            return;
+        };
+        if let Err(e) = suspended.resume() {
+            pr_warn!("nova-lite: outputs not turned on after a reset: {:?}\n", e);
+        }
     }
 }
 
@@ -121,6 +148,11 @@ impl auxiliary::Driver for DrmDriver {
         if gpu.num_scanouts() > 0 && !modeset_disabled() {
             drm.init_mode_config(&kms::MODE_CONFIG, |b| kms::build(b, gpu))
                 .inspect_err(|e| dev_err!(adev, "cannot set up modesetting: {:?}\n", e))?;
+            // The display is this device's from now on: a firmware framebuffer in its memory
+            // (virtio-vga's) goes, and fbcon moves to the fbdev emulation set up below.
+            gpu.remove_firmware_framebuffers().inspect_err(|e| {
+                dev_err!(adev, "cannot remove the firmware framebuffers: {:?}\n", e)
+            })?;
         }
 
         // A DRM device unbound before this one cancelled the waits.
@@ -132,14 +164,16 @@ impl auxiliary::Driver for DrmDriver {
         reg.setup_clients();
         // Without the subscription the outputs work, but display changes reach userspace only
         // when it probes them.
-        let hotplug = Arc::new(
-            Hotplug {
-                drm: reg.device().into(),
-            },
+        let drm: ARef<NovaLiteDevice> = reg.device().into();
+        let outputs = Arc::pin_init(
+            pin_init!(Outputs {
+                drm,
+                suspended <- new_mutex!(None),
+            }),
             GFP_KERNEL,
         )?;
         let displays = gpu
-            .on_display_change(hotplug)
+            .on_display_change(outputs)
             .inspect_err(|e| dev_warn!(adev, "display changes are not reported: {:?}\n", e))
             .ok();
 
@@ -194,10 +228,6 @@ impl drm::Driver for DrmDriver {
          ioctl::AUTH | ioctl::RENDER_ALLOW, File::resource_create),
         (NOVA_LITE_TRANSFER_TO_HOST, drm_nova_lite_transfer, ioctl::AUTH | ioctl::RENDER_ALLOW,
          File::transfer_to_host),
-        (NOVA_LITE_SET_SCANOUT, drm_nova_lite_set_scanout, ioctl::AUTH | ioctl::MASTER,
-         File::set_scanout),
-        (NOVA_LITE_RESOURCE_FLUSH, drm_nova_lite_flush, ioctl::AUTH | ioctl::RENDER_ALLOW,
-         File::resource_flush),
         (NOVA_LITE_WAIT, drm_nova_lite_wait, ioctl::AUTH | ioctl::RENDER_ALLOW, File::wait),
     }
 }

@@ -105,9 +105,6 @@ pub(crate) use scanout::{
 /// Name of the auxiliary device the DRM driver binds (`<module name>.<name>.<id>`).
 pub(crate) const AUX_DRM_NAME: &CStr = c"drm";
 
-/// The number of BARs of a PCI function.
-const PCI_NUM_BARS: usize = 6;
-
 /// The feature bit of EDIDs (`VIRTIO_GPU_F_EDID`).
 const EDID_FEATURE: u64 = 1 << uapi::VIRTIO_GPU_F_EDID;
 
@@ -132,11 +129,10 @@ pub(crate) struct Gpu<'bound> {
     num_scanouts: u32,
     /// `num_capsets` of the device configuration, read at probe time.
     num_capsets: u32,
-    /// The feature bits the device offers, and those negotiated.
-    device_features: u64,
+    /// The feature bits negotiated with the device.
     driver_features: u64,
-    /// Sizes in bytes of the transport's BARs (all 0 if it is not PCI).
-    bar_sizes: [u64; PCI_NUM_BARS],
+    /// The transport's device (the PCI function of virtio-pci).
+    transport: &'bound Device<Bound>,
     /// The device memory the GPU reads is mapped for (the transport's device).
     dma_dev: &'bound Device<Bound>,
     /// Whether the device takes DMA addresses ([`Gpu::dma_device`]), or physical ones.
@@ -168,17 +164,6 @@ impl<'bound> Gpu<'bound> {
             .inspect_err(|e| dev_err!(vdev, "unsupported DMA set-up: {:?}\n", e))?;
         let dma_api = dma.is_some();
         let dma_dev = dma.unwrap_or(bound.parent());
-
-        // The BARs of the virtio-pci transport's function (none on other transports; `kernel::pci`
-        // exists only with PCI).
-        #[allow(unused_mut)]
-        let mut bar_sizes = [0u64; PCI_NUM_BARS];
-        #[cfg(CONFIG_PCI)]
-        if let Ok(pdev) = <&kernel::pci::Device<Bound>>::try_from(bound.parent()) {
-            for (bar, size) in (0u32..).zip(bar_sizes.iter_mut()) {
-                *size = pdev.resource_len(bar)?;
-            }
-        }
 
         let config = |offset: usize| -> Result<u32> {
             let offset = u32::try_from(offset)?;
@@ -212,9 +197,8 @@ impl<'bound> Gpu<'bound> {
             queues: queues.clone(),
             num_scanouts,
             num_capsets,
-            device_features: bound.device_features(),
             driver_features,
-            bar_sizes,
+            transport: bound.parent(),
             dma_dev,
             dma_api,
             resources: resources.clone(),
@@ -226,7 +210,7 @@ impl<'bound> Gpu<'bound> {
             num_scanouts,
             num_capsets,
             gpu.driver_features,
-            gpu.device_features,
+            bound.device_features(),
             queues.handler().stats().size.load(Relaxed),
         );
         gpu.log_displays(vdev.as_ref())?;
@@ -284,21 +268,16 @@ impl<'bound> Gpu<'bound> {
         self.num_capsets
     }
 
-    /// The virtio feature bits 0 to 63 the device offers.
-    pub(crate) fn device_features(&self) -> u64 {
-        self.device_features
-    }
-
-    /// The virtio feature bits 0 to 63 negotiated with the device (the virtio core negotiates
-    /// the ring and transport features).
-    pub(crate) fn driver_features(&self) -> u64 {
-        self.driver_features
-    }
-
-    /// The size in bytes of BAR `bar` of the transport's PCI function, 0 if the BAR is unused
-    /// or the transport is not PCI; `None` if `bar` is not 0 to 5.
-    pub(crate) fn bar_size(&self, bar: usize) -> Option<u64> {
-        self.bar_sizes.get(bar).copied()
+    /// Removes the firmware framebuffers (efifb, vesafb, simpledrm, the VGA console) that use the
+    /// memory of the transport's PCI function, as the DRM driver takes the display over: a
+    /// virtio-vga device's VGA BAR holds the firmware's console until then, a virtio-gpu-pci
+    /// device has no such memory (nothing is removed). Does nothing on other transports.
+    pub(crate) fn remove_firmware_framebuffers(&self) -> Result {
+        #[cfg(CONFIG_PCI)]
+        if let Ok(pdev) = <&kernel::pci::Device<Bound>>::try_from(self.transport) {
+            kernel::aperture::remove_conflicting_pci_devices(pdev, crate::MODULE_NAME)?;
+        }
+        Ok(())
     }
 
     /// The device that memory the GPU reads, such as a resource's backing, is mapped for: the

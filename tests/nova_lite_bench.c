@@ -30,23 +30,41 @@
  *                                                          RESOURCE_CREATE + WAIT
  *   roundtrip        QUERY of the display information    virtio_gpu's RESOURCE_CREATE + WAIT
  *                    (one GET_DISPLAY_INFO)                + GEM_CLOSE (the nearest wait)
- *   transfer-flush   TRANSFER_TO_HOST + RESOURCE_FLUSH   virtio_gpu's TRANSFER_TO_HOST + WAIT
- *                    of 512x512 pixels (1 MiB), then       of the same, then one
- *                    one WAIT                              RESOURCE_CREATE + WAIT
  *   transfer-1m      TRANSFER_TO_HOST of 512x512 pixels  virtio_gpu's TRANSFER_TO_HOST (the
  *                                                          cost of submitting one)
  *   transfer-pixel   TRANSFER_TO_HOST of 1x1 pixel       the same (diagnostic: submission
  *                                                          without the host's copy)
  *   transfer-1000    1000 TRANSFER_TO_HOST, then one     the same, then one RESOURCE_CREATE
  *                    WAIT of the resource                  + WAIT
+ *   flip-1024x768    a page flip on nova-lite's primary   the same on virtio_gpu's
+ *                    node: the whole back buffer written
+ *                    through its mapping, then a
+ *                    nonblocking atomic commit of it with
+ *                    full-screen FB_DAMAGE_CLIPS and a
+ *                    page-flip event, and the event
+ *                    waited for
  *
  * Without virgl, virtio_gpu's 2D transfer has no fence: a WAIT after it returns at once. So each
  * sample of its transfer sides ends with a RESOURCE_CREATE + WAIT, which completes only after
  * every command queued before (the device processes the control queue in order): timed in
- * transfer-flush and transfer-1000, after the timed part in transfer-1m. nova-lite's commands
- * are posted too: its sides end with a DRM_IOCTL_NOVA_LITE_WAIT of the resource (a QUERY, one
- * round trip, in resource) the same way. A ratio is never made of a side that does not wait
- * against one that does.
+ * transfer-1000, after the timed part in transfer-1m. nova-lite's commands are posted too: its
+ * sides end with a DRM_IOCTL_NOVA_LITE_WAIT of the resource (a QUERY, one round trip, in
+ * resource) the same way. A ratio is never made of a side that does not wait against one that
+ * does.
+ *
+ * The flip pair (issue 18: "page flips with full-screen damage per second", goal at least 1.0x)
+ * sets a 1024x768 mode (the one at 60 Hz if the connector lists several) on the first connected
+ * connector of each driver, as DRM master, double-buffered with dumb buffers, and puts the CRTC
+ * back as it found it afterwards. Each flip's plane update transfers the whole framebuffer to
+ * the host, points the scanout at it and flushes it; its event comes at the next vblank of the
+ * CRTC's vblank timer. A side reports the time of a flip (flips per second are its inverse, so
+ * that the ratio, time over time, is the inverse of the ratio of flips per second: goal <= 1.0)
+ * and the median time from the commit to its event. Flips are bounded by the refresh rate
+ * (60 flips/s at 60 Hz) whatever the driver costs: a ratio of 1.00 says that both drivers keep
+ * up with the refresh (or miss as many vblanks), above it nova-lite misses vblanks the
+ * reference makes, below it the reference misses them; what each side costs below that bound
+ * shows in the commit-to-event latency and the CPU time.
+ *
  *   fault-vgem       create, mmap, write one byte a page, unmap, close 4 MiB: vgem's the same
  *   fault-anon       the same                            anonymous memory (the floor)
  *   write-vgem       memset of a 4 MiB mapping           vgem's mapping
@@ -80,12 +98,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include <virtgpu_drm.h>
 
@@ -100,6 +120,14 @@
 #define RES_W 64		/* the resource pairs */
 #define RES_H 64
 #define ANON 0			/* the fd of an anonymous-memory side: always there */
+#define FLIP_W 1024		/* the flip pair's mode */
+#define FLIP_H 768
+#define FLIP_REFRESH 60		/* its refresh rate, if the connector lists several */
+#define FLIPS 60		/* flips a sample: one second at 60 Hz */
+/* Waiting for a flip's event, which comes at the next vblank: longer is a broken flip. */
+#define FLIP_TIMEOUT_MS 5000
+
+struct flip;
 
 /* One side of a pair: an operation on a file, repeated by sample(). */
 struct side {
@@ -111,6 +139,10 @@ struct side {
 	int (*drain)(struct side *s);
 	/* If set: run once at the end of each sample, not timed; waits for the queued work. */
 	int (*settle)(struct side *s);
+	/* If set: run before the pair's first sample; stop after its last, or a failed start. */
+	int (*start)(struct side *s);
+	int (*stop)(struct side *s);
+	struct flip *flip;	/* the flip pair: the display's state */
 	uint64_t size;		/* create-close, fault: bytes */
 	uint32_t handle;	/* lookup, transfer: the object used */
 	char *map;		/* write: the mapping written */
@@ -218,7 +250,7 @@ static int virtgpu_resource_info(struct side *s)
 static int nova_resource(struct side *s)
 {
 	struct drm_nova_lite_resource_create r = {
-		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = RES_W, .height = RES_H,
+		.format = DRM_FORMAT_XRGB8888, .width = RES_W, .height = RES_H,
 	};
 	int err = nova_create(s->fd, RES_W * RES_H * 4, &r.handle);
 
@@ -317,23 +349,6 @@ static int nova_wait(struct side *s)
 	struct drm_nova_lite_wait w = { .handle = s->handle, .timeout_ns = 10ll * 1000000000 };
 
 	return xioctl(s->fd, DRM_IOCTL_NOVA_LITE_WAIT, &w);
-}
-
-static int nova_transfer_flush(struct side *s)
-{
-	struct drm_nova_lite_flush f = {
-		.handle = s->handle, .rect = { .width = XFER_W, .height = XFER_H },
-	};
-
-	return nova_transfer(s) ?: xioctl(s->fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &f);
-}
-
-/* Without virgl, virtio_gpu's transfer has no fence: the WAIT returns at once (the drain waits). */
-static int virtgpu_transfer_wait(struct side *s)
-{
-	struct drm_virtgpu_3d_wait w = { .handle = s->handle };
-
-	return virtgpu_transfer(s) ?: xioctl(s->fd, DRM_IOCTL_VIRTGPU_WAIT, &w);
 }
 
 /* Writes one byte to every page of @map: each write takes the page's first fault. */
@@ -508,8 +523,8 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-/* Runs @p: a warm-up sample of each side, then the samples, interleaved. 0 or an errno. */
-static int run_pair(struct pair *p)
+/* The samples of @p: a warm-up sample of each side, then the samples, interleaved. */
+static int run_samples(struct pair *p)
 {
 	unsigned int n = quick ? 3 : p->iterations;
 	struct side *first, *second;
@@ -540,6 +555,391 @@ static int run_pair(struct pair *p)
 	return 0;
 }
 
+/* Runs @p between its sides' start and stop, if they have them. 0 or the first errno. */
+static int run_pair(struct pair *p)
+{
+	struct side *sides[2] = { &p->nova, &p->ref };
+	bool started[2] = { false, false };
+	int err = 0;
+
+	for (int k = 0; k < 2 && !err; k++) {
+		if (sides[k]->fd >= 0 && sides[k]->start) {
+			started[k] = true;
+			err = sides[k]->start(sides[k]);
+		}
+	}
+	if (!err)
+		err = run_samples(p);
+	for (int k = 0; k < 2; k++) {
+		int stopped = started[k] ? sides[k]->stop(sides[k]) : 0;
+
+		err = err ?: stopped;
+	}
+	return err;
+}
+
+/* ---- The flip pair ---- */
+
+/* One double-buffered display of a driver, shown through atomic commits on its primary node. */
+struct flip {
+	const char *driver;	/* for messages */
+	int fd;
+	uint32_t connector, crtc, plane;
+	drmModeModeInfo mode;
+	drmModeCrtcPtr saved;	/* the CRTC as found, put back by flip_stop() */
+	uint32_t mode_blob, damage_blob;
+	/* Property ids; damage_clips is 0 if the plane has none (then every flip is all damage). */
+	uint32_t conn_crtc_id, mode_id, active, fb_id, crtc_id, src[4], dst[4], damage_clips;
+	struct {
+		uint32_t handle, pitch, fb;
+		uint64_t size;
+		char *map;
+	} buf[2];
+	unsigned int front;	/* the buffer shown */
+	unsigned int frames;	/* flips made, for a new byte to write each time */
+	bool flipped;		/* the event of the last commit came */
+	double committed;	/* when the last commit was made */
+	/* Every flip's commit-to-event time, the warm-up sample's first (see flip_latency()). */
+	double latency[(MAX_SAMPLES + 1) * FLIPS];
+	unsigned int nlatency;
+};
+
+/* The id of property @name of KMS object @id, 0 if it has none. */
+static uint32_t prop_id(int fd, uint32_t id, uint32_t type, const char *name)
+{
+	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, id, type);
+	uint32_t found = 0;
+
+	for (uint32_t i = 0; props && i < props->count_props && !found; i++) {
+		drmModePropertyPtr prop = drmModeGetProperty(fd, props->props[i]);
+
+		if (prop && !strcmp(prop->name, name))
+			found = prop->prop_id;
+		drmModeFreeProperty(prop);
+	}
+	drmModeFreeObjectProperties(props);
+	return found;
+}
+
+/* Whether plane @id is a primary plane. */
+static bool is_primary(int fd, uint32_t id)
+{
+	const uint32_t plane = DRM_MODE_OBJECT_PLANE;
+	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, id, plane);
+	uint32_t type = prop_id(fd, id, plane, "type");
+	bool primary = false;
+
+	for (uint32_t i = 0; props && i < props->count_props; i++)
+		if (props->props[i] == type)
+			primary = props->prop_values[i] == DRM_PLANE_TYPE_PRIMARY;
+	drmModeFreeObjectProperties(props);
+	return primary;
+}
+
+/*
+ * The first connected connector of @f's device that lists a FLIP_W x FLIP_H mode (at
+ * FLIP_REFRESH if it lists several), a CRTC it can drive and that CRTC's primary plane. 0 or an
+ * errno, said on stderr.
+ */
+static int flip_find(struct flip *f)
+{
+	drmModeResPtr res = drmModeGetResources(f->fd);
+	drmModePlaneResPtr planes;
+	int pipe = -1;
+
+	if (!res) {
+		fprintf(stderr, "nova_lite_bench: %s: no KMS resources: %m\n", f->driver);
+		return errno;
+	}
+	for (int i = 0; i < res->count_connectors && pipe < 0; i++) {
+		drmModeConnectorPtr c = drmModeGetConnector(f->fd, res->connectors[i]);
+		uint32_t crtcs = 0;
+		int found = -1;
+
+		for (int m = 0; c && c->connection == DRM_MODE_CONNECTED && m < c->count_modes; m++)
+			if (c->modes[m].hdisplay == FLIP_W && c->modes[m].vdisplay == FLIP_H &&
+			    (found < 0 || c->modes[m].vrefresh == FLIP_REFRESH))
+				found = m;
+		for (int e = 0; found >= 0 && e < c->count_encoders; e++) {
+			drmModeEncoderPtr enc = drmModeGetEncoder(f->fd, c->encoders[e]);
+
+			crtcs |= enc ? enc->possible_crtcs : 0;
+			drmModeFreeEncoder(enc);
+		}
+		for (int k = 0; crtcs && k < res->count_crtcs && pipe < 0; k++) {
+			if (crtcs & (1u << k)) {
+				pipe = k;
+				f->crtc = res->crtcs[k];
+				f->connector = c->connector_id;
+				f->mode = c->modes[found];
+			}
+		}
+		drmModeFreeConnector(c);
+	}
+	drmModeFreeResources(res);
+	if (pipe < 0) {
+		fprintf(stderr, "nova_lite_bench: %s: no connected connector lists a %ux%u mode\n",
+			f->driver, FLIP_W, FLIP_H);
+		return ENOENT;
+	}
+	planes = drmModeGetPlaneResources(f->fd);
+	for (uint32_t i = 0; planes && i < planes->count_planes && !f->plane; i++) {
+		drmModePlanePtr plane = drmModeGetPlane(f->fd, planes->planes[i]);
+
+		if (plane && (plane->possible_crtcs & (1u << pipe)) &&
+		    is_primary(f->fd, plane->plane_id))
+			f->plane = plane->plane_id;
+		drmModeFreePlane(plane);
+	}
+	drmModeFreePlaneResources(planes);
+	if (!f->plane) {
+		fprintf(stderr, "nova_lite_bench: %s: no primary plane for CRTC %u\n", f->driver,
+			f->crtc);
+		return ENOENT;
+	}
+	return 0;
+}
+
+/* The property ids the commits need; 0 or ENOENT, said on stderr. */
+static int flip_props(struct flip *f)
+{
+	static const char *const src[4] = { "SRC_X", "SRC_Y", "SRC_W", "SRC_H" };
+	static const char *const dst[4] = { "CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H" };
+	const uint32_t plane = DRM_MODE_OBJECT_PLANE;
+	bool all;
+
+	f->conn_crtc_id = prop_id(f->fd, f->connector, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
+	f->mode_id = prop_id(f->fd, f->crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID");
+	f->active = prop_id(f->fd, f->crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE");
+	f->fb_id = prop_id(f->fd, f->plane, plane, "FB_ID");
+	f->crtc_id = prop_id(f->fd, f->plane, plane, "CRTC_ID");
+	f->damage_clips = prop_id(f->fd, f->plane, plane, "FB_DAMAGE_CLIPS");
+	all = f->conn_crtc_id && f->mode_id && f->active && f->fb_id && f->crtc_id;
+	for (int i = 0; i < 4; i++) {
+		f->src[i] = prop_id(f->fd, f->plane, plane, src[i]);
+		f->dst[i] = prop_id(f->fd, f->plane, plane, dst[i]);
+		all = all && f->src[i] && f->dst[i];
+	}
+	if (!all)
+		fprintf(stderr, "nova_lite_bench: %s: an atomic property is missing\n", f->driver);
+	return all ? 0 : ENOENT;
+}
+
+/* A dumb buffer of the mode's size, mapped, and a framebuffer of it: buffer @i of @f. */
+static int flip_buffer(struct flip *f, unsigned int i)
+{
+	struct drm_mode_create_dumb d = { .width = FLIP_W, .height = FLIP_H, .bpp = 32 };
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	int err = xioctl(f->fd, DRM_IOCTL_MODE_CREATE_DUMB, &d);
+
+	if (err)
+		return err;
+	f->buf[i].handle = d.handle;
+	f->buf[i].pitch = d.pitch;
+	f->buf[i].size = d.size;
+	err = dumb_map(f->fd, d.handle, d.size, &f->buf[i].map);
+	if (err)
+		return err;
+	handles[0] = d.handle;
+	pitches[0] = d.pitch;
+	return drmModeAddFB2(f->fd, FLIP_W, FLIP_H, DRM_FORMAT_XRGB8888, handles, pitches,
+			     offsets, &f->buf[i].fb, 0) ? errno : 0;
+}
+
+/* Writes the whole of buffer @i through its mapping, with a byte that changes every frame. */
+static void flip_write(struct flip *f, unsigned int i)
+{
+	memset(f->buf[i].map, f->frames++ & 0xff, f->buf[i].size);
+}
+
+static int atomic_commit(struct flip *f, drmModeAtomicReqPtr req, uint32_t flags)
+{
+	int err;
+
+	if (!req)
+		return ENOMEM;
+	err = drmModeAtomicCommit(f->fd, req, flags, f) ? errno : 0;
+	drmModeAtomicFree(req);
+	return err;
+}
+
+/*
+ * Makes the side's process DRM master of its primary node, finds the display, makes the two
+ * buffers and sets the mode with the first one shown (blocking). 0 or an errno, said on stderr.
+ */
+static int flip_start(struct side *s)
+{
+	struct flip *f = s->flip;
+	struct drm_mode_rect all = { .x2 = FLIP_W, .y2 = FLIP_H };
+	drmModeAtomicReqPtr req;
+	int err;
+
+	f->fd = s->fd;
+	/* The display is the bench's while the pair runs: no other client may hold it. */
+	if (drmSetMaster(f->fd)) {
+		fprintf(stderr, "nova_lite_bench: %s: cannot be DRM master (another client holds "
+			"the display?): %m\n", f->driver);
+		return errno;
+	}
+	if (drmSetClientCap(f->fd, DRM_CLIENT_CAP_ATOMIC, 1)) {
+		fprintf(stderr, "nova_lite_bench: %s: no atomic modesetting: %m\n", f->driver);
+		return errno;
+	}
+	err = flip_find(f) ?: flip_props(f);
+	if (err)
+		return err;
+	/* Taken before anything changes: flip_stop() puts back only what it has. */
+	f->saved = drmModeGetCrtc(f->fd, f->crtc);
+	if (!f->saved ||
+	    drmModeCreatePropertyBlob(f->fd, &f->mode, sizeof(f->mode), &f->mode_blob) ||
+	    (f->damage_clips &&
+	     drmModeCreatePropertyBlob(f->fd, &all, sizeof(all), &f->damage_blob))) {
+		fprintf(stderr, "nova_lite_bench: %s: reading the CRTC, making blobs: %m\n",
+			f->driver);
+		return errno;
+	}
+	err = flip_buffer(f, 0) ?: flip_buffer(f, 1);
+	if (err) {
+		fprintf(stderr, "nova_lite_bench: %s: setting up the buffers: %s\n", f->driver,
+			strerror(err));
+		return err;
+	}
+	flip_write(f, 0);
+	req = drmModeAtomicAlloc();
+	drmModeAtomicAddProperty(req, f->connector, f->conn_crtc_id, f->crtc);
+	drmModeAtomicAddProperty(req, f->crtc, f->mode_id, f->mode_blob);
+	drmModeAtomicAddProperty(req, f->crtc, f->active, 1);
+	drmModeAtomicAddProperty(req, f->plane, f->fb_id, f->buf[0].fb);
+	drmModeAtomicAddProperty(req, f->plane, f->crtc_id, f->crtc);
+	for (int i = 0; i < 4; i++) {
+		/* The source rectangle is in 16.16 fixed point. */
+		static const uint64_t src[4] = { 0, 0, (uint64_t)FLIP_W << 16,
+						 (uint64_t)FLIP_H << 16 };
+		static const uint64_t dst[4] = { 0, 0, FLIP_W, FLIP_H };
+
+		drmModeAtomicAddProperty(req, f->plane, f->src[i], src[i]);
+		drmModeAtomicAddProperty(req, f->plane, f->dst[i], dst[i]);
+	}
+	err = atomic_commit(f, req, DRM_MODE_ATOMIC_ALLOW_MODESET);
+	if (err)
+		fprintf(stderr, "nova_lite_bench: %s: setting %ux%u@%u: %s\n", f->driver, FLIP_W,
+			FLIP_H, f->mode.vrefresh, strerror(err));
+	f->front = 0;
+	f->nlatency = 0;
+	return err;
+}
+
+static void flip_done(int fd, unsigned int seq, unsigned int sec, unsigned int usec,
+		      unsigned int crtc, void *data)
+{
+	struct flip *f = data;
+
+	(void)fd, (void)seq, (void)sec, (void)usec, (void)crtc;
+	f->flipped = true;
+	if (f->nlatency < sizeof(f->latency) / sizeof(f->latency[0]))
+		f->latency[f->nlatency++] = now_ns() - f->committed;
+}
+
+/*
+ * One frame: the whole back buffer written, then flipped to with a nonblocking commit that
+ * asks for the page-flip event (and says that all of it is damaged), and the event waited for.
+ */
+static int flip_frame(struct side *s)
+{
+	drmEventContext events = { .version = 3, .page_flip_handler2 = flip_done };
+	struct flip *f = s->flip;
+	unsigned int back = !f->front;
+	drmModeAtomicReqPtr req;
+	struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
+	int err;
+
+	flip_write(f, back);
+	req = drmModeAtomicAlloc();
+	drmModeAtomicAddProperty(req, f->plane, f->fb_id, f->buf[back].fb);
+	if (f->damage_clips)
+		drmModeAtomicAddProperty(req, f->plane, f->damage_clips, f->damage_blob);
+	f->flipped = false;
+	f->committed = now_ns();
+	err = atomic_commit(f, req, DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT);
+	while (!err && !f->flipped) {
+		int n = poll(&pfd, 1, FLIP_TIMEOUT_MS);
+
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n == 0)
+			err = ETIMEDOUT;
+		else if (n > 0 && drmHandleEvent(f->fd, &events))
+			err = EIO;
+	}
+	if (!err)
+		f->front = back;
+	return err;
+}
+
+/*
+ * Undoes flip_start(), also one that failed half-way: puts the CRTC back as it was found (the
+ * framebuffer it showed, or off if it showed none or that framebuffer is gone), then frees the
+ * buffers. 0 or the first errno, said on stderr.
+ */
+static int flip_stop(struct side *s)
+{
+	struct flip *f = s->flip;
+	drmModeCrtcPtr old = f->saved;
+	bool shown = old && old->mode_valid && old->buffer_id;
+	int err = 0;
+
+	if (shown)
+		err = drmModeSetCrtc(f->fd, f->crtc, old->buffer_id, old->x, old->y,
+				     &f->connector, 1, &old->mode) ? errno : 0;
+	if (old && (!shown || err == ENOENT)) {
+		drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+
+		drmModeAtomicAddProperty(req, f->plane, f->fb_id, 0);
+		drmModeAtomicAddProperty(req, f->plane, f->crtc_id, 0);
+		drmModeAtomicAddProperty(req, f->connector, f->conn_crtc_id, 0);
+		drmModeAtomicAddProperty(req, f->crtc, f->mode_id, 0);
+		drmModeAtomicAddProperty(req, f->crtc, f->active, 0);
+		err = atomic_commit(f, req, DRM_MODE_ATOMIC_ALLOW_MODESET);
+	}
+	if (err)
+		fprintf(stderr, "nova_lite_bench: %s: putting the CRTC back: %s\n", f->driver,
+			strerror(err));
+	drmModeFreeCrtc(old);
+	f->saved = NULL;
+	for (int i = 0; i < 2; i++) {
+		if (f->buf[i].fb && drmModeRmFB(f->fd, f->buf[i].fb))
+			err = err ?: errno;
+		if (f->buf[i].map)
+			munmap(f->buf[i].map, f->buf[i].size);
+		if (f->buf[i].handle)
+			err = err ?: dumb_destroy(f->fd, f->buf[i].handle);
+		memset(&f->buf[i], 0, sizeof(f->buf[i]));
+	}
+	if (f->damage_blob)
+		drmModeDestroyPropertyBlob(f->fd, f->damage_blob);
+	if (f->mode_blob)
+		drmModeDestroyPropertyBlob(f->fd, f->mode_blob);
+	f->damage_blob = f->mode_blob = 0;
+	return err;
+}
+
+/*
+ * The median commit-to-event time of @s's flips, in ns, without the warm-up: run_pair() gives
+ * each side its warm-up sample first, @per flips. 0 if there is none.
+ */
+static double flip_latency(const struct side *s, unsigned int per)
+{
+	const struct flip *f = s->flip;
+	unsigned int n = f->nlatency > per ? f->nlatency - per : 0;
+	double v[sizeof(f->latency) / sizeof(f->latency[0])];
+
+	if (!n)
+		return 0;
+	memcpy(v, f->latency + per, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void print_side(const struct pair *p, const struct side *s)
 {
 	struct stats st;
@@ -557,10 +957,13 @@ static void print_side(const struct pair *p, const struct side *s)
 		printf("  %.0f ns/%s", st.median / p->per, p->unit);
 	if (p->unit)
 		printf(", %.0f faults/op", s->faults);
+	if (s->flip)
+		printf("  %.1f flips/s at %u Hz, commit to event %.0f us", 1e9 / st.median,
+		       s->flip->mode.vrefresh, flip_latency(s, quick ? 3 : p->iterations) / 1e3);
 	printf(", cpu %.0f ns/op\n", s->cpu_ns);
 }
 
-static void json_side(FILE *f, const char *key, const struct side *s)
+static void json_side(FILE *f, const struct pair *p, const char *key, const struct side *s)
 {
 	struct stats st;
 
@@ -574,7 +977,12 @@ static void json_side(FILE *f, const char *key, const struct side *s)
 		"\"samples_ns\": [", key, s->what, st.median, st.min, st.max, s->faults, s->cpu_ns);
 	for (unsigned int i = 0; i < samples; i++)
 		fprintf(f, "%s%.1f", i ? ", " : "", s->ns[i]);
-	fprintf(f, "]}");
+	fprintf(f, "]");
+	if (s->flip)
+		fprintf(f, ", \"flips_per_s\": %.2f, \"refresh_hz\": %u, "
+			"\"commit_to_event_ns\": %.1f", 1e9 / st.median, s->flip->mode.vrefresh,
+			flip_latency(s, quick ? 3 : p->iterations));
+	fprintf(f, "}");
 }
 
 static double ratio_of(const struct pair *p)
@@ -839,14 +1247,16 @@ int main(int argc, char **argv)
 	static const unsigned long full_levels[LEVELS] = { 1000, 10000, 100000, 1000000 };
 	static const unsigned long quick_levels[LEVELS] = { 10, 30, 100, 300 };
 	struct drm_nova_lite_resource_create xres = {
-		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = XFER_W, .height = XFER_H,
+		.format = DRM_FORMAT_XRGB8888, .width = XFER_W, .height = XFER_H,
 	};
 	uint32_t probe, vg_xfer = 0;
 	char *nova_map_buf = NULL, *vgem_map_buf = NULL, *anon_map;
 	const char *json = NULL, *only = NULL;
 	bool require_refs = false;
+	static struct flip nova_flip = { .driver = NLT_DRIVER_NAME };
+	static struct flip virtgpu_flip = { .driver = "virtio_gpu" };
 	struct nlt_node_search search;
-	int nova, vgem, virtgpu, err = 0;
+	int nova, nova_card, vgem, virtgpu, virtgpu_card, err = 0;
 	char why[384];
 	FILE *f;
 
@@ -872,6 +1282,13 @@ int main(int argc, char **argv)
 			NLT_DRIVER_NAME, DRM_NODE_RENDER, why, sizeof(why)));
 		return 1;
 	}
+	/* The display is the primary node's. */
+	nova_card = nlt_open_driver_node(NLT_DRIVER_NAME, DRM_NODE_PRIMARY, &search);
+	if (nova_card < 0) {
+		fprintf(stderr, "nova_lite_bench: %s\n", nlt_node_search_describe(&search,
+			NLT_DRIVER_NAME, DRM_NODE_PRIMARY, why, sizeof(why)));
+		return 1;
+	}
 	/* Dumb buffers are the primary node's. */
 	vgem = nlt_open_driver_node("vgem", DRM_NODE_PRIMARY, &search);
 	if (require_refs && vgem < 0) {
@@ -883,6 +1300,12 @@ int main(int argc, char **argv)
 	if (require_refs && virtgpu < 0) {
 		fprintf(stderr, "nova_lite_bench: %s\n", nlt_node_search_describe(&search,
 			"virtio_gpu", DRM_NODE_RENDER, why, sizeof(why)));
+		return 1;
+	}
+	virtgpu_card = nlt_open_driver_node("virtio_gpu", DRM_NODE_PRIMARY, &search);
+	if (require_refs && virtgpu_card < 0) {
+		fprintf(stderr, "nova_lite_bench: %s\n", nlt_node_search_describe(&search,
+			"virtio_gpu", DRM_NODE_PRIMARY, why, sizeof(why)));
 		return 1;
 	}
 
@@ -950,12 +1373,6 @@ int main(int argc, char **argv)
 		  .nova = NOVA("QUERY display info (GET_DISPLAY_INFO)", nova_roundtrip),
 		  .ref = REF("virtio_gpu: RESOURCE_CREATE + WAIT + CLOSE", virtgpu,
 			     virtgpu_create_wait) },
-		{ .name = "transfer-flush-1m", .goal = 1.0, .iterations = 300,
-		  .nova = NOVA("TRANSFER_TO_HOST + RESOURCE_FLUSH, 512x512", nova_transfer_flush,
-			       .handle = xres.handle, .drain = nova_wait),
-		  .ref = REF("virtio_gpu: TRANSFER_TO_HOST + WAIT, 512x512", virtgpu,
-			     virtgpu_transfer_wait, .handle = vg_xfer,
-			     .drain = virtgpu_create_wait) },
 		{ .name = "transfer-1m", .goal = 1.0, .iterations = 300,
 		  .nova = NOVA("TRANSFER_TO_HOST, 512x512, untimed WAIT after", nova_transfer,
 			       .handle = xres.handle, .settle = nova_wait),
@@ -972,6 +1389,12 @@ int main(int argc, char **argv)
 			       .handle = xres.handle, .drain = nova_wait),
 		  .ref = REF("virtio_gpu: 1000 TRANSFER_TO_HOST + CREATE+WAIT", virtgpu,
 			     virtgpu_transfer, .handle = vg_xfer, .drain = virtgpu_create_wait) },
+		{ .name = "flip-1024x768", .goal = 1.0, .iterations = FLIPS,
+		  .nova = { .label = "nova-lite", .fd = nova_card, .op = flip_frame,
+			    .what = "write 3 MiB, atomic flip (all damage), event",
+			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip },
+		  .ref = REF("virtio_gpu: the same", virtgpu_card, flip_frame, .start = flip_start,
+			     .stop = flip_stop, .flip = &virtgpu_flip) },
 		{ .name = "fault-vgem", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",
 		  .nova = NOVA("create, map, touch 4 MiB, unmap, close", nova_fault,
 			       .size = MAP_SIZE),
@@ -1035,6 +1458,10 @@ int main(int argc, char **argv)
 		else
 			printf("    ratio      %.2f   goal <= %.2f: %s\n", r, p->goal,
 			       r <= p->goal ? "met" : "missed");
+		if (p->nova.flip)
+			printf("    note       a flip ends at a vblank: both sides are capped at "
+			       "the refresh rate, 1.00 is a tie at the cap; the commit-to-event "
+			       "time and the cpu time tell them apart below it\n");
 		fflush(stdout);
 	}
 	if (err)
@@ -1072,9 +1499,9 @@ int main(int argc, char **argv)
 				fprintf(f, "%.2f, ", p->goal);
 			else
 				fprintf(f, "null, ");
-			json_side(f, "nova_lite", &p->nova);
+			json_side(f, p, "nova_lite", &p->nova);
 			fprintf(f, ", ");
-			json_side(f, "reference", &p->ref);
+			json_side(f, p, "reference", &p->ref);
 			if (r < 0)
 				fprintf(f, ", \"ratio\": null}");
 			else

@@ -11,16 +11,17 @@
  * Output lines are "key=value" so that scripts can read them.
  *
  * --draw SEED draws a test pattern (see pattern_rgb(), the same as
- * tools/screen.py's) into a resource of scanout 0's size and shows it on
- * scanout 0; with --hold it keeps the file, and so the picture, until a line
- * is read from stdin or stdin is closed. --draw-bench times the resource path
- * (create, map, write, transfer, show, flush) and compares writes through a
- * mapping with memcpy into malloc'ed memory; it prints "key: value" lines.
- * Either one replaces the device, parameter and display dump (-c and -b still
- * run) and opens the primary node by default (SET_SCANOUT needs the DRM
- * master); the bench runs before the drawing, so that the picture stays.
- * --resource-hold makes a resource, waits for it, and closes it once stdin
- * gives a line or EOF (nothing else runs).
+ * tools/screen.py's) into a mapped object and shows it on scanout 0 through
+ * KMS, as DRM master: the object becomes a resource and a framebuffer, which
+ * the legacy SETCRTC puts on scanout 0's CRTC in the mode of scanout 0's size
+ * (see kms_output()); with --hold it keeps the file, and so the picture, until
+ * a line is read from stdin or stdin is closed. --draw-bench times that frame
+ * path and compares writes through a mapping with memcpy into malloc'ed
+ * memory; it prints "key: value" lines. Either one replaces the device,
+ * parameter and display dump (-c and -b still run) and opens the primary node
+ * by default (KMS changes need the DRM master); the bench runs before the
+ * drawing, so that the picture stays. --resource-hold makes a resource, waits
+ * for it, and closes it once stdin gives a line or EOF (nothing else runs).
  *
  * --pattern-vector prints the test vector of the pattern (pixels of chosen
  * (x, y, seed), as tests/screen-pattern-vector.txt holds them), and
@@ -47,17 +48,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
 #include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include "nova_lite_drm.h"
 #include "common/nova_lite_test.h"
 
 #define MAX_OBJECTS 64
 #define BENCH_ITERATIONS 20
-#define BENCH_DIM 512			/* 512 x 512 x 4 bytes: 1 MiB */
 #define BENCH_BW_SIZE (64ull << 20)	/* the mapping bandwidth object */
 #define BENCH_BW_PASSES 8
 #define BENCH_BW_CHUNK (1u << 20)	/* the source of the copies, cache resident */
+#define WAIT_NS (10ll * 1000000000)	/* the longest WAIT for a resource's commands */
 
 static const struct {
 	const char *name;
@@ -65,14 +68,6 @@ static const struct {
 } params[] = {
 	{ "num_scanouts", NOVA_LITE_PARAM_NUM_SCANOUTS },
 	{ "num_capsets", NOVA_LITE_PARAM_NUM_CAPSETS },
-	{ "device_features", NOVA_LITE_PARAM_DEVICE_FEATURES },
-	{ "driver_features", NOVA_LITE_PARAM_DRIVER_FEATURES },
-	{ "bar0_size", NOVA_LITE_PARAM_BAR0_SIZE },
-	{ "bar1_size", NOVA_LITE_PARAM_BAR1_SIZE },
-	{ "bar2_size", NOVA_LITE_PARAM_BAR2_SIZE },
-	{ "bar3_size", NOVA_LITE_PARAM_BAR3_SIZE },
-	{ "bar4_size", NOVA_LITE_PARAM_BAR4_SIZE },
-	{ "bar5_size", NOVA_LITE_PARAM_BAR5_SIZE },
 	{ "gem_max_size", NOVA_LITE_PARAM_GEM_MAX_SIZE },
 };
 
@@ -83,19 +78,29 @@ static void usage(FILE *f)
 		"                      [--draw SEED [--hold [--rewrite SEED2]]] [--resource-hold]\n"
 		"       nova-lite-info --pattern-vector | --pattern-vector-check FILE\n"
 		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
-		"                its primary node for --draw and --draw-bench, which need\n"
-		"                to be DRM master for SET_SCANOUT)\n"
+		"                its primary node for --draw and --draw-bench, which set a\n"
+		"                mode through KMS and so must become DRM master)\n"
 		"  -c SIZE       create a GEM object of SIZE bytes and query it (repeatable)\n"
 		"  -b N          time N display information queries, print the median\n"
-		"  --draw SEED   draw the test pattern of SEED on scanout 0, at its size\n"
+		"  --draw SEED   draw the test pattern of SEED on scanout 0 (the first CRTC and\n"
+		"                connector) in the connector's mode of scanout 0's size, else\n"
+		"                its preferred mode (the \"kms:\" line says which): an XRGB8888\n"
+		"                resource made a framebuffer (ADDFB2) and set on the CRTC\n"
+		"                (SETCRTC), then WAIT until the device has shown it\n"
 		"  --hold        after --draw, keep the picture until stdin gives a line or EOF,\n"
-		"                then check that the mapping still holds the pattern\n"
+		"                then check that the mapping still holds the pattern, and remove\n"
+		"                the framebuffer (a device unplugged meanwhile is not an error)\n"
 		"  --rewrite SEED2  with --hold: once shown, write pattern SEED2 through the\n"
-		"                mapping (not transferred) and check for it at the end\n"
+		"                mapping (the device is not told: no DIRTYFB, no transfer) and\n"
+		"                check for it at the end\n"
 		"  --resource-hold  make a 256x256 resource, transfer it and WAIT for it, print\n"
 		"                resource=ID, then close it once stdin gives a line or EOF\n"
-		"  --draw-bench  median of %d create+map+write+transfer+scanout+flush of a\n"
-		"                512x512 resource; writes through a mapping against memcpy\n"
+		"  --draw-bench  median of %d frames on scanout 0, in --draw's mode: GEM_CREATE,\n"
+		"                map, write, ADDFB2 (which makes the object a resource: no\n"
+		"                RESOURCE_CREATE) and SETCRTC, a blocking commit that includes\n"
+		"                the wait for the CRTC's next vblank (draw_latency_us_median);\n"
+		"                each frame is then removed (RMFB turns the CRTC off) and closed,\n"
+		"                untimed; then writes through a mapping against memcpy\n"
 		"  --pattern-vector\n"
 		"                print the test vector of the --draw pattern (no device)\n"
 		"  --pattern-vector-check FILE\n"
@@ -114,29 +119,37 @@ static void report(const char *what, int err)
 }
 
 /*
- * DRM_IOCTL_NOVA_LITE_QUERY in its two steps: asks for the size, then reads
- * into a buffer of that size (retrying if the answer grew in between).
- * Returns a malloc'ed buffer and its size in *size, or NULL with errno set.
+ * DRM_IOCTL_NOVA_LITE_QUERY in its two steps: asks for the size, then reads into a buffer of that
+ * size. Each call asks the device again and returns the whole answer's size, which may have grown
+ * in between (after a display change): the copy was then cut short, and the read is made again
+ * with the new size. Returns a malloc'ed buffer and its size in *size, or NULL with errno set.
  */
 static void *query(int fd, __u32 type, __u32 index, __u32 *size)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		struct drm_nova_lite_query q = { .type = type, .index = index };
-		void *buf;
+	struct drm_nova_lite_query q = { .type = type, .index = index };
 
-		if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, &q))
-			return NULL;
-		buf = malloc(q.size ? q.size : 1);
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, &q))
+		return NULL;
+	for (int tries = 0; tries < 4; tries++) {
+		__u32 room = q.size;
+		void *buf = malloc(room ? room : 1);
+		int err;
+
 		if (!buf)
 			return NULL;
 		q.data = (uintptr_t)buf;
-		if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, &q) == 0) {
+		if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, &q)) {
+			err = errno;
+			free(buf);
+			errno = err;
+			return NULL;
+		}
+		if (q.size <= room) {
 			*size = q.size;
 			return buf;
 		}
 		free(buf);
-		if (errno != ENOSPC)
-			return NULL;
+		/* q.size is now the larger answer's: the next read has room for it. */
 	}
 	errno = EAGAIN;
 	return NULL;
@@ -249,23 +262,16 @@ static uint64_t now_ns(void)
 	return t.tv_sec * 1000000000ull + t.tv_nsec;
 }
 
-/* A GEM object made a resource of the host, and its mapping. */
-struct fb {
-	__u32 handle;
-	__u32 resource_id;
-	__u32 width;
-	__u32 height;
-	__u32 stride;
-	unsigned char *map;
-	size_t map_size;
-};
-
-static void gem_close(int fd, __u32 handle)
+/* GEM_CLOSE of handle; reports a failure and returns -1 then. */
+static int gem_close(int fd, __u32 handle)
 {
 	struct drm_gem_close close = { .handle = handle };
 
-	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close))
+	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close)) {
 		report("GEM_CLOSE", errno);
+		return -1;
+	}
+	return 0;
 }
 
 /* GEM_CREATE + GEM_MMAP_OFFSET + mmap of an object of size bytes. */
@@ -298,76 +304,209 @@ static int gem_create_map(int fd, uint64_t size, __u32 *handle, unsigned char **
 	return 0;
 }
 
+/* Scanout 0's connector and CRTC, and the mode --draw and --draw-bench set on them. */
+struct output {
+	__u32 connector_id;
+	__u32 crtc_id;
+	drmModeModeInfo mode;
+};
+
 /*
- * An object of 4 * width * height bytes, mapped (gem_create_map()), made a
- * resource in B8G8R8X8. On failure, reports the step and frees what it made.
+ * Becomes DRM master (SET_MASTER succeeds at once for the primary node's first opener, and fails
+ * with EBUSY while another client is master; fbcon is the kernel's fbdev client, not a master)
+ * and fills @out. nova-lite makes, per scanout and in scanout order, one CRTC, one primary plane,
+ * one encoder and one connector: scanout 0's are the first CRTC and the first connector. The mode
+ * is the connector's of scanout 0's size (display information): a preferred one of that size,
+ * else the first (the kernel lists the best first); if the connector lists none of that size,
+ * its preferred mode (the first listed if none is flagged). Prints a "kms:" line that says
+ * which. Reports a failure and returns -1 then.
  */
-static int fb_create(int fd, __u32 width, __u32 height, struct fb *fb)
+static int kms_output(int fd, struct output *out)
 {
-	struct drm_nova_lite_resource_create res = {
-		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
-		.width = width,
-		.height = height,
-	};
+	const drmModeModeInfo *mode = NULL, *preferred = NULL;
+	struct drm_nova_lite_display_info *info;
+	__u32 size, width = 0, height = 0;
+	drmModeConnectorPtr conn;
+	const char *type;
+	drmModeResPtr res;
 
-	memset(fb, 0, sizeof(*fb));
-	if (gem_create_map(fd, 4ull * width * height, &fb->handle, &fb->map, &fb->map_size))
+	if (drmSetMaster(fd)) {
+		report("SET_MASTER (EBUSY if another client is DRM master)", errno);
 		return -1;
-	res.handle = fb->handle;
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &res)) {
-		report("RESOURCE_CREATE", errno);
-		goto unmap;
 	}
-	if ((uint64_t)res.stride * height > fb->map_size || res.stride < 4ull * width) {
-		fprintf(stderr, "nova-lite-info: RESOURCE_CREATE: stride %u does not fit %ux%u "
-			"in %zu bytes\n", res.stride, width, height, fb->map_size);
-		goto unmap;
+	info = query(fd, NOVA_LITE_QUERY_DISPLAY_INFO, 0, &size);
+	if (!info) {
+		report("QUERY DISPLAY_INFO", errno);
+		return -1;
 	}
-	fb->resource_id = res.resource_id;
-	fb->width = width;
-	fb->height = height;
-	fb->stride = res.stride;
+	if (size >= sizeof(*info) && info[0].enabled) {
+		width = info[0].width;
+		height = info[0].height;
+	}
+	free(info);
+
+	res = drmModeGetResources(fd);
+	if (!res) {
+		report("GETRESOURCES", errno);
+		return -1;
+	}
+	if (!res->count_crtcs || !res->count_connectors) {
+		fprintf(stderr, "nova-lite-info: %d CRTC(s) and %d connector(s): no scanout 0\n",
+			res->count_crtcs, res->count_connectors);
+		drmModeFreeResources(res);
+		return -1;
+	}
+	out->crtc_id = res->crtcs[0];
+	out->connector_id = res->connectors[0];
+	drmModeFreeResources(res);
+
+	/* The master's GETCONNECTOR probes the connector: its modes are the current ones. */
+	conn = drmModeGetConnector(fd, out->connector_id);
+	if (!conn) {
+		report("GETCONNECTOR", errno);
+		return -1;
+	}
+	for (int i = 0; i < conn->count_modes; i++) {
+		const drmModeModeInfo *m = &conn->modes[i];
+		bool pref = m->type & DRM_MODE_TYPE_PREFERRED;
+
+		if (pref && !preferred)
+			preferred = m;
+		if (m->hdisplay == width && m->vdisplay == height &&
+		    (!mode || (pref && !(mode->type & DRM_MODE_TYPE_PREFERRED))))
+			mode = m;
+	}
+	type = drmModeGetConnectorTypeName(conn->connector_type);
+	if (!conn->count_modes) {
+		fprintf(stderr, "nova-lite-info: connector %s-%u (id %u, %s) lists no mode\n",
+			type ? type : "unknown", conn->connector_type_id, out->connector_id,
+			conn->connection == DRM_MODE_CONNECTED ? "connected" : "not connected");
+		drmModeFreeConnector(conn);
+		return -1;
+	}
+	printf("kms: connector %s-%u (id %u), CRTC id %u, ", type ? type : "unknown",
+	       conn->connector_type_id, out->connector_id, out->crtc_id);
+	if (mode) {
+		printf("mode %s@%u: scanout 0's size\n", mode->name, mode->vrefresh);
+	} else {
+		mode = preferred ? preferred : &conn->modes[0];
+		printf("mode %s@%u: the connector's %s; ", mode->name, mode->vrefresh,
+		       preferred ? "preferred mode" : "first mode (none is preferred)");
+		if (width && height)
+			printf("it lists no mode of scanout 0's size %ux%u\n", width, height);
+		else
+			printf("scanout 0 has no size\n");
+	}
+	out->mode = *mode;
+	drmModeFreeConnector(conn);
 	return 0;
-unmap:
-	munmap(fb->map, fb->map_size);
-	gem_close(fd, fb->handle);
-	return -1;
 }
 
-/* TRANSFER_TO_HOST, SET_SCANOUT on scanout 0 and RESOURCE_FLUSH, all of the full rect. */
-static int fb_show(int fd, const struct fb *fb)
-{
-	struct drm_nova_lite_rect rect = { .width = fb->width, .height = fb->height };
-	struct drm_nova_lite_transfer xfer = { .handle = fb->handle, .rect = rect };
-	struct drm_nova_lite_set_scanout scanout = { .scanout = 0, .handle = fb->handle,
-						     .rect = rect };
-	struct drm_nova_lite_flush flush = { .handle = fb->handle, .rect = rect };
+/* A GEM object of an XRGB8888 frame, its mapping, and the KMS framebuffer made of it. */
+struct frame {
+	__u32 handle;
+	__u32 resource_id;	/* 0 unless frame_add_fb() made the resource */
+	__u32 fb_id;		/* 0 until frame_add_fb() */
+	__u32 width;
+	__u32 height;
+	__u32 pitch;		/* 4 * width */
+	unsigned char *map;
+	size_t map_size;
+};
 
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, &xfer)) {
-		report("TRANSFER_TO_HOST", errno);
-		return -1;
+/* GEM_CREATE and mapping of the object of a frame of width x height (gem_create_map()). */
+static int frame_create(int fd, __u32 width, __u32 height, struct frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->width = width;
+	f->height = height;
+	f->pitch = 4 * width;
+	return gem_create_map(fd, (uint64_t)f->pitch * height, &f->handle, &f->map,
+			      &f->map_size);
+}
+
+/*
+ * Makes the frame's object a framebuffer: ADDFB2, XRGB8888 at the frame's pitch. With @resource,
+ * RESOURCE_CREATE first makes it an XRGB8888 resource (ADDFB2 accepts one whose stride is the
+ * pitch); without, ADDFB2 makes the resource. Reports a failure and returns -1 then.
+ */
+static int frame_add_fb(int fd, struct frame *f, bool resource)
+{
+	__u32 handles[4] = { f->handle }, pitches[4] = { f->pitch }, offsets[4] = { 0 };
+	int ret;
+
+	if (resource) {
+		struct drm_nova_lite_resource_create res = {
+			.handle = f->handle,
+			.format = DRM_FORMAT_XRGB8888,
+			.width = f->width,
+			.height = f->height,
+		};
+
+		if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &res)) {
+			report("RESOURCE_CREATE", errno);
+			return -1;
+		}
+		if (res.stride != f->pitch) {
+			fprintf(stderr, "nova-lite-info: RESOURCE_CREATE: stride %u, not %u\n",
+				res.stride, f->pitch);
+			return -1;
+		}
+		f->resource_id = res.resource_id;
 	}
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, &scanout)) {
-		report("SET_SCANOUT", errno);
-		return -1;
-	}
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, &flush)) {
-		report("RESOURCE_FLUSH", errno);
+	ret = drmModeAddFB2(fd, f->width, f->height, DRM_FORMAT_XRGB8888, handles, pitches,
+			    offsets, &f->fb_id, 0);
+	if (ret) {
+		report("ADDFB2", -ret);
 		return -1;
 	}
 	return 0;
 }
 
-/* Disables scanout 0 (SET_SCANOUT with handle 0 and an all-0 rect). */
-static int scanout_disable(int fd)
+/*
+ * Sets the CRTC of @out to show the frame on its connector in its mode (legacy SETCRTC). The
+ * commit is blocking: it returns once done, which is at the next vblank of the CRTC's timer;
+ * the plane update it made (transfer of the whole framebuffer, SET_SCANOUT, flush) is posted
+ * to the device by then, not carried out.
+ */
+static int frame_show(int fd, const struct output *out, const struct frame *f)
 {
-	struct drm_nova_lite_set_scanout scanout = { .scanout = 0 };
+	__u32 connector = out->connector_id;
+	drmModeModeInfo mode = out->mode;
+	int ret;
 
-	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, &scanout)) {
-		report("SET_SCANOUT (disable)", errno);
+	ret = drmModeSetCrtc(fd, out->crtc_id, f->fb_id, 0, 0, &connector, 1, &mode);
+	if (ret) {
+		report("SETCRTC", -ret);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Removes the frame's framebuffer, if any (RMFB, which turns off the CRTC that shows it), then
+ * unmaps and closes the object. Returns 0 if all went well, otherwise reports each failure and
+ * returns -1. With @gone_ok, ENODEV from RMFB (the device was unplugged meanwhile and took the
+ * framebuffer and the handle with it: every ioctl fails so) is said on stdout, not a failure.
+ */
+static int frame_destroy(int fd, struct frame *f, bool gone_ok)
+{
+	int ret = f->fb_id ? drmModeRmFB(fd, f->fb_id) : 0;
+	int failed = 0;
+
+	if (ret == -ENODEV && gone_ok) {
+		printf("rmfb=ENODEV: the device was unplugged, the framebuffer went with it\n");
+	} else if (ret) {
+		report("RMFB", -ret);
+		failed = -1;
+	}
+	if (munmap(f->map, f->map_size)) {
+		report("munmap", errno);
+		failed = -1;
+	}
+	if (ret != -ENODEV && gem_close(fd, f->handle))
+		failed = -1;
+	return failed;
 }
 
 /*
@@ -385,7 +524,7 @@ static uint32_t pattern_rgb(uint32_t x, uint32_t y, uint32_t s)
 	return r << 16 | g << 8 | b;
 }
 
-/* Draws the pattern of seed s, stored as B8G8R8X8: bytes b, g, r, 0xff. */
+/* Draws the pattern of seed s in XRGB8888: bytes b, g, r, 0xff in memory. */
 static void draw_pattern(unsigned char *p, __u32 width, __u32 height, __u32 stride, uint32_t s)
 {
 	for (uint32_t y = 0; y < height; y++) {
@@ -511,7 +650,7 @@ static int resource_hold(int fd)
 {
 	struct drm_nova_lite_gem_create create = { .size = 256 * 256 * 4 };
 	struct drm_nova_lite_resource_create rc = {
-		.format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM, .width = 256, .height = 256,
+		.format = DRM_FORMAT_XRGB8888, .width = 256, .height = 256,
 	};
 	struct drm_nova_lite_transfer t = { .rect = { 0, 0, 256, 256 } };
 	struct drm_nova_lite_wait w = { .timeout_ns = 10ll * 1000000000 };
@@ -541,52 +680,49 @@ static int resource_hold(int fd)
 }
 
 /*
- * --draw: shows the pattern of seed on scanout 0, at the size the display
- * information gives it. With hold, keeps the file open (so the resource
- * lives and the scanout shows it) until stdin gives a line or EOF.
+ * --draw: shows the pattern of seed on scanout 0 through KMS: the frame is made an XRGB8888
+ * resource with RESOURCE_CREATE (so that its id can be printed), then a framebuffer, set on the
+ * CRTC in the mode kms_output() chose. With hold, keeps the file open (so master, the
+ * framebuffer, the resource and the mapping stay, and the scanout shows the picture) until stdin
+ * gives a line or EOF; then checks the mapping and removes the framebuffer, which a device
+ * unplugged meanwhile has taken with it (not a failure). The file's close then lets the fbdev
+ * emulation restore the console's mode.
  */
 static int draw(int fd, uint32_t seed, int hold, int rewrite, uint32_t seed2)
 {
-	struct drm_nova_lite_display_info *info;
-	__u32 size, width, height;
-	struct fb fb;
+	struct drm_nova_lite_wait wait = { .timeout_ns = WAIT_NS };
+	struct output out;
+	struct frame f;
+	int failed = 0;
 
-	info = query(fd, NOVA_LITE_QUERY_DISPLAY_INFO, 0, &size);
-	if (!info) {
-		report("QUERY DISPLAY_INFO", errno);
+	if (kms_output(fd, &out) || frame_create(fd, out.mode.hdisplay, out.mode.vdisplay, &f))
+		return 1;
+	draw_pattern(f.map, f.width, f.height, f.pitch, seed);
+	if (frame_add_fb(fd, &f, true) || frame_show(fd, &out, &f)) {
+		frame_destroy(fd, &f, false);
 		return 1;
 	}
-	if (size < sizeof(*info)) {
-		fprintf(stderr, "nova-lite-info: --draw: the device has no scanout\n");
-		free(info);
+	/*
+	 * The plane update's commands are posted and answer to the resource: once WAIT returns,
+	 * the device has copied the pattern and shows it (the host takes its screenshot once
+	 * "drew" is printed), and no transfer still in flight can carry the rewrite below to it.
+	 */
+	wait.handle = f.handle;
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_WAIT, &wait)) {
+		report("WAIT (the plane update's transfer, SET_SCANOUT and flush)", errno);
+		frame_destroy(fd, &f, false);
 		return 1;
 	}
-	width = info[0].width;
-	height = info[0].height;
-	if (!info[0].enabled || !width || !height) {
-		fprintf(stderr, "nova-lite-info: --draw: scanout 0 is %s %ux%u: no size to draw at\n",
-			info[0].enabled ? "enabled" : "disabled", width, height);
-		free(info);
-		return 1;
-	}
-	free(info);
-
-	if (fb_create(fd, width, height, &fb))
-		return 1;
-	draw_pattern(fb.map, width, height, fb.stride, seed);
-	if (!hold && munmap(fb.map, fb.map_size)) {
-		report("munmap", errno);
-		return 1;
-	}
-	if (fb_show(fd, &fb))
-		return 1;
-	if (hold && rewrite) {
-		/* The device does not see these pixels until a transfer; the mapping must keep them. */
-		draw_pattern(fb.map, width, height, fb.stride, seed2);
+	if (rewrite) {
+		/*
+		 * Nothing tells the device (no DIRTYFB, no transfer): its copy keeps the first
+		 * pattern, and the mapping must keep these pixels.
+		 */
+		draw_pattern(f.map, f.width, f.height, f.pitch, seed2);
 		seed = seed2;
 	}
-	printf("drew pattern %u on scanout 0: %ux%u, resource %u\n", seed, width, height,
-	       fb.resource_id);
+	printf("drew pattern %u on scanout 0: %ux%u, resource %u\n", seed, f.width, f.height,
+	       f.resource_id);
 	fflush(stdout);
 	if (hold) {
 		char line[256];
@@ -600,27 +736,24 @@ static int draw(int fd, uint32_t seed, int hold, int rewrite, uint32_t seed2)
 		 * The mapping, kept meanwhile, must still hold the pattern: whatever happened to
 		 * the device (a reset, an unbind), the pages are the client's.
 		 */
-		want = malloc(fb.map_size);
+		want = malloc(f.map_size);
 		if (!want) {
 			report("malloc", ENOMEM);
+			frame_destroy(fd, &f, true);
 			return 1;
 		}
-		memset(want, 0, fb.map_size);
-		draw_pattern(want, width, height, fb.stride, seed);
-		for (size_t i = 0; i < (size_t)fb.stride * height; i++)
-			changed += want[i] != ((unsigned char *)fb.map)[i];
+		memset(want, 0, f.map_size);
+		draw_pattern(want, f.width, f.height, f.pitch, seed);
+		for (size_t i = 0; i < (size_t)f.pitch * f.height; i++)
+			changed += want[i] != f.map[i];
 		free(want);
 		printf("mapping=%s", changed ? "changed" : "intact");
 		if (changed)
 			printf(" %zu bytes", changed);
 		printf("\n");
-		if (munmap(fb.map, fb.map_size)) {
-			report("munmap", errno);
-			return 1;
-		}
-		return changed != 0;
+		failed = changed != 0;
 	}
-	return 0;
+	return frame_destroy(fd, &f, hold) ? 1 : failed;
 }
 
 /* Parses a pattern seed (0 to UINT32_MAX) into *seed; says so and returns -1 if it is not one. */
@@ -659,25 +792,28 @@ static int draw_bench(int fd)
 	uint64_t ns[BENCH_ITERATIONS], map_ns, mem_ns;
 	unsigned char *src, *mem, *map;
 	double map_mib_s, mem_mib_s;
+	struct output out;
 	size_t map_size;
 	__u32 handle;
 
-	/* (a) The path of a frame: every step of it, BENCH_ITERATIONS times. */
+	/*
+	 * (a) The path of a frame through KMS, BENCH_ITERATIONS times: each ends with the commit
+	 * that shows it, at the CRTC's next vblank. Its removal, untimed, turns the CRTC off: the
+	 * next frame's SETCRTC turns it on again.
+	 */
+	if (kms_output(fd, &out))
+		return 1;
 	for (int i = 0; i < BENCH_ITERATIONS; i++) {
 		uint64_t start = now_ns();
-		struct fb fb;
+		struct frame f;
 		int err;
 
-		if (fb_create(fd, BENCH_DIM, BENCH_DIM, &fb))
+		if (frame_create(fd, out.mode.hdisplay, out.mode.vdisplay, &f))
 			return 1;
-		memset(fb.map, 0x40 + i, (size_t)fb.stride * BENCH_DIM);
-		err = fb_show(fd, &fb);
+		memset(f.map, 0x40 + i, f.map_size);
+		err = frame_add_fb(fd, &f, false) || frame_show(fd, &out, &f);
 		ns[i] = now_ns() - start;
-		if (!err)
-			err = scanout_disable(fd);
-		munmap(fb.map, fb.map_size);
-		gem_close(fd, fb.handle);
-		if (err)
+		if (frame_destroy(fd, &f, false) || err)
 			return 1;
 	}
 	qsort(ns, BENCH_ITERATIONS, sizeof(ns[0]), cmp_u64);
@@ -710,6 +846,7 @@ static int draw_bench(int fd)
 
 	map_mib_s = (double)BENCH_BW_PASSES * (map_size >> 20) * 1e9 / map_ns;
 	mem_mib_s = (double)BENCH_BW_PASSES * (BENCH_BW_SIZE >> 20) * 1e9 / mem_ns;
+	printf("draw_frame: %ux%u@%u\n", out.mode.hdisplay, out.mode.vdisplay, out.mode.vrefresh);
 	printf("draw_latency_us_median: %.0f\n",
 	       (ns[(BENCH_ITERATIONS - 1) / 2] + ns[BENCH_ITERATIONS / 2]) / 2000.0);
 	printf("mmap_write_mib_s: %.0f\n", map_mib_s);
@@ -825,8 +962,8 @@ int main(int argc, char **argv)
 		return check_pattern_vector(vector_file);
 
 	/*
-	 * SET_SCANOUT is for the DRM master only: the draw modes open the primary
-	 * node, whose first opener becomes master.
+	 * KMS changes are for the DRM master only, on the primary node: the draw modes open it,
+	 * and kms_output() makes the file master.
 	 */
 	type = do_draw || do_draw_bench ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
 	if (path)
@@ -901,7 +1038,7 @@ int main(int argc, char **argv)
 	if (nbench)
 		failed |= bench(fd, nbench);
 
-	/* The bench disables scanout 0 after each frame: draw last, so the picture stays. */
+	/* The bench turns scanout 0's CRTC off after each frame: draw last, the picture stays. */
 	if (do_draw_bench)
 		failed |= draw_bench(fd);
 	if (do_draw)

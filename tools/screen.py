@@ -14,6 +14,9 @@
       Exit 0 if the two images differ in at least one pixel, 1 if identical.
   screen.py png FILE.ppm OUT.png
       Converts a binary PPM to PNG (for a QEMU that cannot write PNG).
+  screen.py side-by-side LEFT.ppm RIGHT.ppm OUT.png
+      Writes the two binary PPMs as one PNG, LEFT then RIGHT, the shorter
+      padded below with black (`make demo`: the console, then modetest).
   screen.py smpte FILE.ppm [--width W --height H]
       Compares a binary PPM with modetest's SMPTE pattern on an XRGB8888
       buffer of the image's size (libdrm's tests/util/pattern.c,
@@ -29,7 +32,8 @@
   screen.py kms-selftest FONT.c
       Checks smpte's and fbcon's references against hand-computed pixels (the
       boundaries of libdrm's formulas, glyphs of the kernel's font) and that
-      each comparison fails on an image one pixel off. Exit 0 if all hold.
+      each comparison fails on an image one pixel off; and that side-by-side
+      puts each image, pixel for pixel, where it belongs. Exit 0 if all hold.
   screen.py selftest [VECTOR]
       Checks the pattern compare uses against the test vector VECTOR
       (default tests/screen-pattern-vector.txt): "x y seed r g b" lines,
@@ -326,23 +330,80 @@ def png_chunk(kind, body):
             struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
 
 
-def cmd_png(args):
-    width, height, pixels = read_ppm(args.file)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def write_png(path, width, height, pixels):
+    """Writes RGB bytes as an 8-bit RGB PNG, every row unfiltered."""
     stride = 3 * width
     raw = bytearray()
     for y in range(height):
         raw += b"\0"  # filter type 0 (None) for every row
         raw += pixels[y * stride:(y + 1) * stride]
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    png = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) +
+    png = (PNG_MAGIC + png_chunk(b"IHDR", ihdr) +
            png_chunk(b"IDAT", zlib.compress(bytes(raw), 6)) +
            png_chunk(b"IEND", b""))
     try:
-        with open(args.out, "wb") as f:
+        with open(path, "wb") as f:
             f.write(png)
     except OSError as e:
-        raise Error(f"cannot write {args.out}: {e}") from e
-    print(f"{args.out}: {width}x{height} PNG")
+        raise Error(f"cannot write {path}: {e}") from e
+    print(f"{path}: {width}x{height} PNG")
+
+
+def read_png(path):
+    """Returns (width, height, RGB bytes) of a PNG as write_png writes it
+    (8-bit RGB, not interlaced, every row unfiltered): the self-test's reader,
+    not a general one."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise Error(f"cannot read {path}: {e}") from e
+    if not data.startswith(PNG_MAGIC):
+        raise Error(f"{path}: not a PNG")
+    pos, ihdr, idat = len(PNG_MAGIC), None, b""
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+    if ihdr is None or ihdr[2:] != (8, 2, 0, 0, 0):
+        raise Error(f"{path}: not an 8-bit RGB PNG as write_png writes it")
+    width, height = ihdr[:2]
+    raw = zlib.decompress(idat)
+    stride = 3 * width + 1
+    if len(raw) != stride * height or any(raw[y * stride] for y in range(height)):
+        raise Error(f"{path}: rows not as write_png writes them")
+    return width, height, b"".join(raw[y * stride + 1:(y + 1) * stride] for y in range(height))
+
+
+def cmd_png(args):
+    width, height, pixels = read_ppm(args.file)
+    write_png(args.out, width, height, pixels)
+    return 0
+
+
+def side_by_side(left, right):
+    """Two (width, height, RGB bytes) images as one, left then right, the
+    shorter one padded below with black. Returns (width, height, RGB bytes)."""
+    (wl, hl, pl), (wr, hr, pr) = left, right
+    height = max(hl, hr)
+    pad_l, pad_r = bytes(3 * wl), bytes(3 * wr)
+    out = bytearray()
+    for y in range(height):
+        out += pl[3 * wl * y:3 * wl * (y + 1)] if y < hl else pad_l
+        out += pr[3 * wr * y:3 * wr * (y + 1)] if y < hr else pad_r
+    return wl + wr, height, out
+
+
+def cmd_side_by_side(args):
+    width, height, pixels = side_by_side(read_ppm(args.left), read_ppm(args.right))
+    write_png(args.out, width, height, pixels)
     return 0
 
 
@@ -650,6 +711,28 @@ def cmd_kms_selftest(args):
         write_ppm(ppm, 800, 600, image(800, 600, Smpte(800, 600).row))
         rc, out = run(smpte_cmd)
         expect(rc == 1, f"smpte fails on an 800x600 screenshot (exit {rc}: {out})")
+
+        # `make demo`'s picture: fbcon's screen (1024x768) left, an 800x600
+        # SMPTE screen right (a shorter one, padded with black), read back
+        # from the PNG: each pixel where it belongs.
+        print("side-by-side (make demo's picture):")
+        right = os.path.join(tmp, "right.ppm")
+        png = os.path.join(tmp, "both.png")
+        write_ppm(ppm, 1024, 768, fbcon)
+        small = image(800, 600, Smpte(800, 600).row)
+        write_ppm(right, 800, 600, small)
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = main(["side-by-side", ppm, right, png])
+        w, h, both = read_png(png)
+        expect(rc == 0 and (w, h) == (1824, 768),
+               f"1024x768 and 800x600 make 1824x768 (exit {rc}, {w}x{h})")
+
+        def row_ok(y):
+            left = fbcon[3 * 1024 * y:3 * 1024 * (y + 1)]
+            right = small[3 * 800 * y:3 * 800 * (y + 1)] if y < 600 else bytes(3 * 800)
+            return both[3 * w * y:3 * w * (y + 1)] == left + right
+        expect((w, h) == (1824, 768) and all(row_ok(y) for y in range(h)),
+               "every row: the left image, then the right one (black below its end)")
     print(f"{len(failures)} failed")
     return 0 if not failures else 1
 
@@ -697,6 +780,12 @@ def main(argv):
     p.add_argument("file")
     p.add_argument("out")
     p.set_defaults(func=cmd_png)
+
+    p = sub.add_parser("side-by-side", help="two PPMs as one PNG, left and right")
+    p.add_argument("left")
+    p.add_argument("right")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_side_by_side)
 
     p = sub.add_parser("smpte", help="compare a PPM with modetest's SMPTE pattern")
     p.add_argument("file")

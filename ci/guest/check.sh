@@ -166,7 +166,29 @@ versions() {
 check "guest: IGT >= $GUEST_MIN_IGT and libdrm >= $GUEST_MIN_LIBDRM (versions recorded)" versions
 
 # 1. Hand-off and probe.
+# The iommu boot's GPU is a virtio-vga whose VGA BAR holds the VESA mode set at boot (vga=), which
+# simpledrm, a firmware framebuffer driver, drives with fbcon on it until nova-lite takes the
+# display: nova-lite must remove it (the aperture helpers: kernel patch 0026), and fbcon moves to
+# nova-lite's fbdev emulation.
+simpledrm_dev=/sys/bus/platform/devices/simple-framebuffer.0
+if [ "$mode" = iommu ]; then
+	firmware_fb() {
+		[ "$(basename "$(readlink $simpledrm_dev/driver)")" = simple-framebuffer ] ||
+			{ echo "no simple-framebuffer device bound to simpledrm: $(ls /sys/bus/platform/devices)"; return 1; }
+		dmesg | grep -q 'simpledrmdrmfb frame buffer device$' ||
+			{ echo "fbcon is not on simpledrm's framebuffer"; return 1; }
+	}
+	check "aperture: simpledrm drives the firmware's VESA mode on virtio-vga before the hand-off" firmware_fb
+fi
 check "handoff: nova-lite-bind binds the GPU" nova-lite-bind
+if [ "$mode" = iommu ]; then
+	firmware_fb_gone() {
+		[ ! -e $simpledrm_dev ] || { echo "$simpledrm_dev is still there"; return 1; }
+		dmesg | grep -q 'nova-litedrmfb frame buffer device$' ||
+			{ echo "fbcon did not move to nova-lite's fbdev emulation"; return 1; }
+	}
+	check "aperture: nova-lite removed simpledrm's framebuffer, fbcon moved to nova-lite" firmware_fb_gone
+fi
 check "virtio: $vdev bound to nova-lite" bound_to_nova_lite
 aux_bound() { # 7.3's Rust auxiliary abstraction names the driver <name>.<name>
 	local drv
@@ -239,26 +261,6 @@ sed 's/^/    /' /tmp/info.txt
 check "client: driver name is nova-lite" grep -qx 'driver=nova-lite' /tmp/info.txt
 check "client: num_scanouts = max_outputs ($max_outputs)" \
 	grep -qx "param.num_scanouts=$(printf '%#x' "$max_outputs")" /tmp/info.txt
-# The BAR sizes are the PCI parent's (sysfs); without a PCI parent (virtio-mmio) they are all 0.
-bars_match() {
-	local i start end flags size want info sizes=() res=/dev/null from=${pci:+PCI function $pci in sysfs}
-	info=$'\n'$(</tmp/info.txt)$'\n'
-	[ -z "$pci" ] || res=/sys/bus/pci/devices/$pci/resource
-	while [ ${#sizes[@]} -lt 6 ] && read -r start end flags; do
-		size=0
-		[ $((end)) -eq 0 ] || size=$((end - start + 1))
-		sizes+=($size)
-	done <"$res" || return 1
-	[ -z "$pci" ] || [ ${#sizes[@]} = 6 ] || { echo "$res has ${#sizes[@]} BARs"; return 1; }
-	for i in 0 1 2 3 4 5; do
-		printf -v want 'param.bar%d_size=%#x' $i "${sizes[i]:-0}"
-		[[ $info == *$'\n'"$want"$'\n'* ]] ||
-			{ echo "expected $want (${from:-no PCI parent})"; return 1; }
-	done
-}
-bars_what="sysfs"
-[ -n "$pci" ] || bars_what="0 (no PCI parent)"
-check "client: BAR sizes match $bars_what" bars_match
 check "client: GEM object of 5000 bytes is one of 8192" grep -qx 'gem.create.1=0x1388 handle=[0-9]* size=0x2000 flags=0' /tmp/info.txt
 check "client: scanout 0 is enabled at ${xres}x$yres" grep -qx "scanout.0=enabled ${xres}x$yres+0+0 flags=0" /tmp/info.txt
 if [ "$edid" = on ]; then
@@ -268,6 +270,16 @@ else
 	check "client: no EDID with edid=off (EOPNOTSUPP)" grep -qx 'edid.0=EOPNOTSUPP' /tmp/info.txt
 fi
 
+# feature_bit N: 1 if virtio feature bit N was negotiated for $vdev, else 0. The device's features
+# file in sysfs is one '0' or '1' character per feature bit, bit 0 first (drivers/virtio/virtio.c,
+# features_show).
+feature_bit() {
+	local f
+	f=$(cat "/sys/bus/virtio/devices/$vdev/features") || return 1
+	[[ ${f:$1:1} == [01] ]] ||
+		{ echo "no feature bit $1 in $vdev's features: '$f'" >&2; return 1; }
+	echo "${f:$1:1}"
+}
 # The GPU behind the virtual IOMMU (every boot but the virtio-mmio one): a translated DMA domain.
 # With iommu_platform=on (the iommu boot) a page the driver did not map for the device cannot be
 # read by it; with iommu_platform=off (the main boot) the device bypasses the IOMMU and must be
@@ -282,11 +294,11 @@ if [ "$mode" != swiotlb ]; then
 		case $type in DMA|DMA-FQ) ;; *) echo "not translated"; return 1 ;; esac
 		# VIRTIO_F_ACCESS_PLATFORM (bit 33): the device uses the DMA addresses the driver maps;
 		# negotiated exactly when the device offers it (iommu_platform=on).
-		local f want
+		local ap want
 		want=$([ "$iommu_platform" = on ] && echo 1 || echo 0)
-		f=$(nova-lite-info | sed -n 's/^param.driver_features=//p')
-		echo "driver features: $f"
-		[ $(((f >> 33) & 1)) = "$want" ] ||
+		ap=$(feature_bit 33) || return 1
+		echo "ACCESS_PLATFORM (virtio feature bit 33) negotiated: $ap"
+		[ "$ap" = "$want" ] ||
 			{ echo "ACCESS_PLATFORM $([ $want = 1 ] && echo not) negotiated, iommu_platform=$iommu_platform"; return 1; }
 	}
 	check "iommu: $vdev (PCI function ${pci:-none}) is behind a translating IOMMU" behind_iommu
@@ -296,12 +308,12 @@ fi
 # below then see the pixels only if the driver syncs the backing before each transfer.
 if [ "$mode" = swiotlb ]; then
 	bounces() {
-		local f
+		local ap
 		grep -Eq '(^| )swiotlb=([0-9]+,)?force( |$)' /proc/cmdline ||
 			{ echo "no swiotlb=force: $(cat /proc/cmdline)"; return 1; }
-		f=$(nova-lite-info | sed -n 's/^param.driver_features=//p')
-		echo "driver features: $f"
-		[ $(((f >> 33) & 1)) = 1 ] || { echo "ACCESS_PLATFORM not negotiated"; return 1; }
+		ap=$(feature_bit 33) || return 1
+		echo "ACCESS_PLATFORM (virtio feature bit 33) negotiated: $ap"
+		[ "$ap" = 1 ] || { echo "ACCESS_PLATFORM not negotiated"; return 1; }
 	}
 	check "swiotlb: bouncing forced and ACCESS_PLATFORM negotiated (the DMA API is used)" bounces
 	# This boot is also the virtio-mmio one (ci/check.sh): QEMU's microvm, the GPU a
@@ -315,13 +327,19 @@ if [ "$mode" = swiotlb ]; then
 	check "virtio-mmio: $vdev is on the virtio-mmio transport (no PCI function)" on_mmio
 fi
 
-# 2b. The display: a pattern drawn through a mapping, transferred, shown and flushed; the host
-# takes a screenshot while it is shown (ci/vm.sh) and compares it (ci/check.sh). Two patterns,
-# so that a screenshot that does not change shows.
+# 2b. The display: a pattern drawn through a mapping and shown on scanout 0 through KMS
+# (nova-lite-info --draw: a resource made a framebuffer and set on the first CRTC, as DRM master;
+# the plane update transfers it, sets the scanout and flushes); the host takes a screenshot while
+# it is shown (ci/vm.sh) and compares it (ci/check.sh). Two patterns, so that a screenshot that
+# does not change shows. A drawing client must be able to become DRM master: no other KMS client
+# may hold the device then (fbcon is the kernel's fbdev client, not a master). Once it has exited,
+# the fbdev emulation restores the console's mode.
 . /srv/ci/guest/screen.sh
 resets_now() { ctrlq_value resets; }
 # hold_start SEED [ARGS...]: draws pattern SEED on scanout 0 and keeps it (the client keeps its
-# file and its mapping) until hold_stop, which fails unless the mapping still holds the pattern.
+# file, so DRM master, its framebuffer on the CRTC and its mapping) until hold_stop, which fails
+# unless the mapping still holds the pattern and the client then removes its framebuffer (or
+# finds the device unplugged, ENODEV: it says so and does not fail).
 hold_start() {
 	local i
 	rm -f /tmp/hold && mkfifo /tmp/hold
@@ -342,70 +360,15 @@ hold_stop() {
 	cat /tmp/hold.txt
 	return $rc
 }
-# 2c. KMS clients on head 0 (the main boot), before the draws below (which show buffers through
-# nova-lite's own ioctls) and before IGT (whose kms tests may leave the console in graphics mode):
+# 2c. KMS clients on head 0 (the main boot), before the draws below (nova-lite-info, which must
+# become DRM master: modetest has exited by then, and dropped master before) and before IGT (whose
+# kms tests may leave the console in graphics mode):
 # fbcon, the kernel's fbdev client, shows a line written to tty1; modetest (libdrm's) sets 1024x768
 # with its SMPTE pattern; once it has exited, fbcon's line is back. The host takes each screenshot
 # of the GPU's head 0 until it shows what is expected (or 10 s have passed) and judges it after the
 # boot (ci/check.sh): the line in the kernel's VGA 8x16 font, 170,170,170 on black
 # (fbcon=font:VGA8x16 and no cursor: ci/vm.sh), every pixel of the SMPTE pattern.
-# fbcon_line NAME: clears tty1 (fbcon's console on nova-lite's fbdev) and writes one line with this
-# boot's id on it (a picture left from another boot cannot pass), then asks for screenshot NAME; the
-# host renders the line from /mnt/screen-NAME.txt.
-fbcon_line() {
-	local text
-	text="NOVA-LITE fbcon $(cat /proc/sys/kernel/random/boot_id)" || return 1
-	# The kernel has no fbdev device nodes (FB_DEVICE): the emulation reports itself in the log.
-	dmesg | grep -q 'fb[0-9]*: nova-litedrmfb frame buffer device$' ||
-		{ echo "nova-lite's fbdev emulation (nova-litedrmfb) did not start"; return 1; }
-	[ "$(cat /sys/class/tty/tty0/active)" = tty1 ] ||
-		{ echo "the foreground console is $(cat /sys/class/tty/tty0/active), not tty1"; return 1; }
-	echo 0 >/sys/class/graphics/fbcon/cursor_blink || return 1
-	printf '\033[?25l\033[H\033[2J%s' "$text" >/dev/tty1 || return 1
-	echo "$text" >"/mnt/screen-$1.txt"
-	echo "tty1: $text"
-	shoot "$1" fbcon
-}
-# modetest_smpte NAME: modetest, on the legacy API, sets 1024x768 on the first connected connector
-# (by the name it lists, e.g. Virtual-1) with its SMPTE pattern on a dumb buffer, drops master and
-# waits on its stdin, a fifo this shell holds open: it keeps the mode until screenshot NAME is
-# taken; then the fifo is closed and on EOF modetest removes its framebuffer and exits. Its output
-# must be the "opened device" and "setting mode" lines alone (it reports a failed mode set, then
-# waits all the same).
-modetest_smpte() {
-	local con pid fifo i rc=0
-	modetest -M nova-lite -c >/tmp/modetest-c.txt 2>&1 || { cat /tmp/modetest-c.txt; return 1; }
-	con=$(awk '$1 ~ /^[0-9]+$/ && $3 == "connected" { print $4; exit }' /tmp/modetest-c.txt)
-	[ -n "$con" ] || { cat /tmp/modetest-c.txt; echo "modetest lists no connected connector"; return 1; }
-	rm -f /tmp/modetest && mkfifo /tmp/modetest
-	# Read-write: opening it never blocks; once this end is closed (modetest does not inherit it),
-	# modetest reads EOF. Line-buffered: the "setting mode" line shows while modetest waits.
-	exec {fifo}<>/tmp/modetest
-	stdbuf -oL modetest -M nova-lite -d -s "$con:1024x768" </tmp/modetest >/tmp/modetest.txt 2>&1 {fifo}>&- &
-	pid=$!
-	for i in $(seq 300); do
-		grep -q '^setting mode' /tmp/modetest.txt && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-	done
-	if grep -q "^setting mode 1024x768-.* on connectors $con, crtc [0-9]*\$" /tmp/modetest.txt; then
-		shoot "$1" smpte || rc=1
-	else
-		echo "modetest did not set 1024x768 on $con"; rc=1
-	fi
-	exec {fifo}>&-
-	for i in $(seq 300); do
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 $pid 2>/dev/null && { echo "modetest did not exit on EOF within 30 s"; kill $pid; rc=1; }
-	wait $pid || { echo "modetest: exit $?"; rc=1; }
-	cat /tmp/modetest.txt
-	if grep -Ev '^(opened device|setting mode)' /tmp/modetest.txt | grep -q .; then
-		echo "modetest reported errors"; rc=1
-	fi
-	return $rc
-}
+# fbcon_line and modetest_smpte are ci/guest/screen.sh's (`make demo` ends with them too).
 # fbcon_back NAME: screenshot NAME must show fbcon's line again (nothing written since): the fbdev
 # client restores its mode when modetest, the last client, has closed the device.
 fbcon_back() {
@@ -424,9 +387,11 @@ if [ -f /mnt/screen-watch ]; then
 	for pattern in 1 2; do
 		check "display: pattern $pattern drawn, shown and captured" draw $pattern "$mode-$pattern"
 	done
-	# Measurements: printed and kept in out/: the latency of create + map + write 1 MiB +
-	# transfer + scanout + flush, and mmap write bandwidth against memcpy. The figures are not
-	# judged here (`make bench` measures); every operation must succeed.
+	# Measurements: printed and kept in out/: the latency of a frame of scanout 0's mode through
+	# KMS (create + map + write + ADDFB2 + SETCRTC, whose commit waits for the next vblank), and
+	# mmap write bandwidth against memcpy. The figures are not judged here (`make bench`
+	# measures); every operation must succeed. It runs between the draws and IGT: no other
+	# client is DRM master then.
 	check "display: nova-lite-info --draw-bench runs" sh -c \
 		"nova-lite-info --draw-bench >/mnt/draw-bench-$mode-$flavour.txt 2>&1; rc=\$?; cat /mnt/draw-bench-$mode-$flavour.txt; exit \$rc"
 fi
@@ -538,12 +503,14 @@ cat "$ctrlq" >/mnt/ctrlq-$mode-$flavour.txt 2>/dev/null
 check "ctrlq: every command completed, no timeout, nothing malformed (after IGT)" ctrlq_quiet
 # unbind_held: a client draws pattern 1 and holds it on scanout 0, then writes pattern 2 through
 # its mapping (not transferred: the device's copy, a bounce buffer under swiotlb, still holds
-# pattern 1). nova-lite is unbound and bound again, then the transport's device (virtio_pci's PCI
-# function, or the virtio-mmio platform device) is unbound from its driver and bound again: the
-# object's DMA mapping, made for that device, goes while the client still maps the object. The
+# pattern 1: the client waited for the plane update's transfer before writing, and tells the
+# device nothing). nova-lite is unbound and bound again, then the transport's device (virtio_pci's
+# PCI function, or the virtio-mmio platform device) is unbound from its driver and bound again:
+# the object's DMA mapping, made for that device, goes while the client still maps the object. The
 # client's mapping must still hold pattern 2 (an unmap that copies the bounce buffer back, as a
-# bidirectional one does, would revert it to pattern 1), and nova-lite must bind the virtio device
-# the transport makes again.
+# bidirectional one does, would revert it to pattern 1); its DRM device, and so its master and
+# framebuffer, went with the first unbind (its RMFB fails with ENODEV, which it accepts); and
+# nova-lite must bind the virtio device the transport makes again.
 unbind_held() {
 	local transport tdrv i
 	transport=$(basename "$(readlink -f "/sys/bus/virtio/devices/$vdev/..")")

@@ -1,8 +1,12 @@
-# Sourced by the guest scripts: drawing on scanout 0 and asking the host (ci/vm.sh's watcher,
-# with NOVA_LITE_SCREEN=1, which creates /mnt/screen-watch) for a screenshot while it is shown.
+# Sourced by the guest scripts (check.sh, demo.sh): drawing on scanout 0, fbcon's line and
+# modetest's SMPTE pattern on head 0, and asking the host (ci/vm.sh's watcher, with
+# NOVA_LITE_SCREEN=1, which creates /mnt/screen-watch) for a screenshot while each is shown.
+# Each function handles its own failures (returns non-zero, never exits) and is written for a
+# shell without errexit: callers run them as a condition (check.sh's check, demo.sh's `|| rc=1`),
+# where `set -e` (demo.sh's) does not apply.
 # shoot NAME [CHECK]: asks the host for a screenshot, saved as /mnt/screen-NAME.ppm. With CHECK
 # (fbcon or smpte: ci/lib.sh's screen_check) it is of the GPU's head 0, taken again until it passes
-# that check or 10 s have passed; the host judges it after the boot (ci/check.sh).
+# that check or 10 s have passed; the host judges it after the boot (ci/check.sh, ci/demo.sh).
 shoot() {
 	local i
 	rm -f /mnt/screen-done
@@ -15,6 +19,8 @@ shoot() {
 	return 1
 }
 # draw SEED NAME: draws pattern SEED on scanout 0 and keeps it shown until the screenshot NAME.
+# The client sets it through KMS as DRM master (no other client may be master meanwhile), and
+# prints its "drew" line once the device has shown it: the screenshot is taken then, once.
 draw() {
 	local seed=$1 name=$2 i rc=1
 	rm -f /tmp/hold && mkfifo /tmp/hold
@@ -30,5 +36,62 @@ draw() {
 	echo 1<>/tmp/hold
 	wait $pid || rc=1
 	cat /tmp/draw.txt
+	return $rc
+}
+# fbcon_line NAME: clears tty1 (fbcon's console on nova-lite's fbdev) and writes one line with this
+# boot's id on it (a picture left from another boot cannot pass), then asks for screenshot NAME; the
+# host renders the line from /mnt/screen-NAME.txt.
+fbcon_line() {
+	local text
+	text="NOVA-LITE fbcon $(cat /proc/sys/kernel/random/boot_id)" || return 1
+	# The kernel has no fbdev device nodes (FB_DEVICE): the emulation reports itself in the log.
+	dmesg | grep -q 'fb[0-9]*: nova-litedrmfb frame buffer device$' ||
+		{ echo "nova-lite's fbdev emulation (nova-litedrmfb) did not start"; return 1; }
+	[ "$(cat /sys/class/tty/tty0/active)" = tty1 ] ||
+		{ echo "the foreground console is $(cat /sys/class/tty/tty0/active), not tty1"; return 1; }
+	echo 0 >/sys/class/graphics/fbcon/cursor_blink || return 1
+	printf '\033[?25l\033[H\033[2J%s' "$text" >/dev/tty1 || return 1
+	echo "$text" >"/mnt/screen-$1.txt"
+	echo "tty1: $text"
+	shoot "$1" fbcon
+}
+# modetest_smpte NAME: modetest, on the legacy API, sets 1024x768 on the first connected connector
+# (by the name it lists, e.g. Virtual-1) with its SMPTE pattern on a dumb buffer, drops master and
+# waits on its stdin, a fifo this shell holds open: it keeps the mode until screenshot NAME is
+# taken; then the fifo is closed and on EOF modetest removes its framebuffer and exits. Its output
+# must be the "opened device" and "setting mode" lines alone (it reports a failed mode set, then
+# waits all the same).
+modetest_smpte() {
+	local con pid fifo i rc=0
+	modetest -M nova-lite -c >/tmp/modetest-c.txt 2>&1 || { cat /tmp/modetest-c.txt; return 1; }
+	con=$(awk '$1 ~ /^[0-9]+$/ && $3 == "connected" { print $4; exit }' /tmp/modetest-c.txt)
+	[ -n "$con" ] || { cat /tmp/modetest-c.txt; echo "modetest lists no connected connector"; return 1; }
+	rm -f /tmp/modetest && mkfifo /tmp/modetest
+	# Read-write: opening it never blocks; once this end is closed (modetest does not inherit it),
+	# modetest reads EOF. Line-buffered: the "setting mode" line shows while modetest waits.
+	exec {fifo}<>/tmp/modetest
+	stdbuf -oL modetest -M nova-lite -d -s "$con:1024x768" </tmp/modetest >/tmp/modetest.txt 2>&1 {fifo}>&- &
+	pid=$!
+	for i in $(seq 300); do
+		grep -q '^setting mode' /tmp/modetest.txt && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if grep -q "^setting mode 1024x768-.* on connectors $con, crtc [0-9]*\$" /tmp/modetest.txt; then
+		shoot "$1" smpte || rc=1
+	else
+		echo "modetest did not set 1024x768 on $con"; rc=1
+	fi
+	exec {fifo}>&-
+	for i in $(seq 300); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && { echo "modetest did not exit on EOF within 30 s"; kill $pid; rc=1; }
+	wait $pid || { echo "modetest: exit $?"; rc=1; }
+	cat /tmp/modetest.txt
+	if grep -Ev '^(opened device|setting mode)' /tmp/modetest.txt | grep -q .; then
+		echo "modetest reported errors"; rc=1
+	fi
 	return $rc
 }

@@ -22,6 +22,7 @@ use kernel::{
 
 use super::{
     gem::{
+        virtio_format,
         NovaLiteObject,
         ObjResource,
         Object,
@@ -62,13 +63,6 @@ impl File {
         req.value = match param {
             uapi::drm_nova_lite_param_NOVA_LITE_PARAM_NUM_SCANOUTS => gpu.num_scanouts().into(),
             uapi::drm_nova_lite_param_NOVA_LITE_PARAM_NUM_CAPSETS => gpu.num_capsets().into(),
-            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_DEVICE_FEATURES => gpu.device_features(),
-            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_DRIVER_FEATURES => gpu.driver_features(),
-            uapi::drm_nova_lite_param_NOVA_LITE_PARAM_BAR0_SIZE
-                ..=uapi::drm_nova_lite_param_NOVA_LITE_PARAM_BAR5_SIZE => {
-                let bar = param - uapi::drm_nova_lite_param_NOVA_LITE_PARAM_BAR0_SIZE;
-                gpu.bar_size(usize::try_from(bar)?).ok_or(EINVAL)?
-            }
             uapi::drm_nova_lite_param_NOVA_LITE_PARAM_GEM_MAX_SIZE => GEM_MAX_SIZE.try_into()?,
             _ => return Err(EINVAL),
         };
@@ -135,8 +129,9 @@ impl File {
         if req.pad != 0 {
             return Err(EINVAL);
         }
+        let format = virtio_format(req.format)?;
         let obj = Object::lookup_handle(file, req.handle)?;
-        let res = NovaLiteObject::make_resource(&obj, gpu, req.format, req.width, req.height)?;
+        let res = NovaLiteObject::make_resource(&obj, gpu, format, req.width, req.height)?;
         req.stride = res.stride();
         req.resource_id = res.id;
         Ok(0)
@@ -170,47 +165,6 @@ impl File {
         Ok(0)
     }
 
-    /// `DRM_IOCTL_NOVA_LITE_SET_SCANOUT`: shows a rectangle of a resource on a scanout, or
-    /// disables the scanout (handle 0).
-    pub(crate) fn set_scanout(
-        _dev: &NovaLiteDevice<Registered>,
-        gpu: &&Gpu<'_>,
-        req: &mut uapi::drm_nova_lite_set_scanout,
-        file: &drm::File<File>,
-    ) -> Result<u32> {
-        if req.scanout >= gpu.num_scanouts() {
-            return Err(EINVAL);
-        }
-        let r = &req.rect;
-        if req.handle == 0 {
-            if [r.x, r.y, r.width, r.height] != [0; 4] {
-                return Err(EINVAL);
-            }
-            gpu.set_scanout(req.scanout, 0, None, Rect::default())?;
-            return Ok(0);
-        }
-        let obj = Object::lookup_handle(file, req.handle)?;
-        let (res, rect) = resource_rect(&obj, r)?;
-        gpu.set_scanout(req.scanout, res.res.id, Some(&res.fence), rect)?;
-        Ok(0)
-    }
-
-    /// `DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH`: makes the host redraw a rectangle of a resource.
-    pub(crate) fn resource_flush(
-        _dev: &NovaLiteDevice<Registered>,
-        gpu: &&Gpu<'_>,
-        req: &mut uapi::drm_nova_lite_flush,
-        file: &drm::File<File>,
-    ) -> Result<u32> {
-        if req.pad != 0 {
-            return Err(EINVAL);
-        }
-        let obj = Object::lookup_handle(file, req.handle)?;
-        let (res, rect) = resource_rect(&obj, &req.rect)?;
-        gpu.flush(res.res.id, &res.fence, rect)?;
-        Ok(0)
-    }
-
     /// `DRM_IOCTL_NOVA_LITE_WAIT`: waits for the commands posted for a resource of this file and
     /// returns the first error the device answered to one of them. Without the no-wait flag,
     /// the time left is written back, so that a wait restarted after a signal goes on where it
@@ -241,7 +195,7 @@ impl File {
     }
 
     /// `DRM_IOCTL_NOVA_LITE_QUERY`: reads variable-size information from the device, in the
-    /// size-probe pattern documented in the uAPI header.
+    /// size-probe pattern documented in the uAPI header: copies at most the caller's size.
     pub(crate) fn query(
         _dev: &NovaLiteDevice<Registered>,
         gpu: &&Gpu<'_>,
@@ -283,16 +237,15 @@ impl File {
             _ => return Err(EINVAL),
         }
 
+        // The caller gets as much as its buffer holds, and the whole size: an answer that grows
+        // at its end in a later version does not break an older caller.
         let needed = u32::try_from(answer.len())?;
         if req.data != 0 {
-            if req.size < needed {
-                req.size = needed;
-                return Err(ENOSPC);
-            }
+            let copied = answer.len().min(usize::try_from(req.size)?);
             let ptr = UserPtr::from_addr(usize::try_from(req.data).map_err(|_| EFAULT)?);
-            UserSlice::new(ptr, answer.len())
+            UserSlice::new(ptr, copied)
                 .writer()
-                .write_slice(&answer)?;
+                .write_slice(&answer[..copied])?;
         }
         req.size = needed;
         Ok(0)

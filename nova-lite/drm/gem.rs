@@ -29,7 +29,8 @@ use kernel::{
         },
         Ioctl, //
     },
-    new_spinlock, page,
+    new_spinlock,
+    page,
     prelude::*,
     sync::{
         aref::ARef,
@@ -37,6 +38,7 @@ use kernel::{
         SetOnce,
         SpinLock, //
     },
+    uapi, //
 };
 
 use super::{
@@ -65,8 +67,53 @@ pub(crate) const RESOURCE_MAX_DIM: u32 = 16384;
 /// The bytes per pixel of every 2D format.
 const BYTES_PER_PIXEL: u32 = 4;
 
-/// The virtio-gpu 2D formats (`enum drm_nova_lite_format` has the same values).
-const FORMATS: [u32; 8] = [1, 2, 3, 4, 67, 68, 121, 134];
+/// The virtio-gpu 2D formats and the DRM fourcc code of each (`RESOURCE_CREATE` takes the
+/// latter). Both name bytes in memory, whatever the CPU's byte order: `XRGB8888` is a
+/// little-endian word x:R:G:B, so bytes B, G, R, x, which is `B8G8R8X8_UNORM`.
+const FORMATS: [(&[u8; 4], u32); 8] = [
+    (
+        b"XR24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+    ),
+    (
+        b"AR24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_B8G8R8A8_UNORM,
+    ),
+    (
+        b"BX24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_X8R8G8B8_UNORM,
+    ),
+    (
+        b"BA24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_A8R8G8B8_UNORM,
+    ),
+    (
+        b"XB24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_R8G8B8X8_UNORM,
+    ),
+    (
+        b"AB24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_R8G8B8A8_UNORM,
+    ),
+    (
+        b"RX24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_X8B8G8R8_UNORM,
+    ),
+    (
+        b"RA24",
+        uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_A8B8G8R8_UNORM,
+    ),
+];
+
+/// The virtio-gpu format of DRM fourcc code `fourcc`, if the 2D protocol has one: `EINVAL`
+/// otherwise (other layouts, and codes with `DRM_FORMAT_BIG_ENDIAN`).
+pub(crate) fn virtio_format(fourcc: u32) -> Result<u32> {
+    FORMATS
+        .iter()
+        .find(|(code, _)| u32::from_le_bytes(**code) == fourcc)
+        .map(|(_, format)| *format)
+        .ok_or(EINVAL)
+}
 
 /// The GEM object type of the driver.
 pub(crate) type Object = shmem::Object<NovaLiteObject>;
@@ -258,7 +305,7 @@ impl NovaLiteObject {
         width: u32,
         height: u32,
     ) -> Result<Resource> {
-        if !FORMATS.contains(&format)
+        if !FORMATS.iter().any(|(_, f)| *f == format)
             || !(1..=RESOURCE_MAX_DIM).contains(&width)
             || !(1..=RESOURCE_MAX_DIM).contains(&height)
         {

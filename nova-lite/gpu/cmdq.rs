@@ -26,8 +26,7 @@
 //!   the device has completed the command and every command before it, or is reset. Commands
 //!   that undo what the driver made ([`ControlQueue::post_or_park`]) never wait: without room in
 //!   the ring, or while the device is reset, they wait in a backlog, sent first when room comes;
-//!   so do a `SET_SCANOUT` posted under the table's lock once room was waited for, and KMS's
-//!   scanout updates, whose room is waited for before the commit that posts them
+//!   so do KMS's scanout updates, whose room is waited for before the commit that posts them
 //!   ([`crate::gpu::ScanoutUpdate`]).
 //!
 //! The virtio core signals returned commands in interrupt context; the queue set calls the

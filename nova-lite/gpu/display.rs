@@ -56,6 +56,17 @@ pub(crate) trait DisplayListener: Send + Sync {
     ///
     /// [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
     fn displays_changed(&self);
+
+    /// The device is about to be reset (a system sleep, a reset of its PCI function): the
+    /// listener turns its outputs off, keeping what they showed. Called from the core's freeze
+    /// before the control queue is quiesced (commands still reach the device), with the same
+    /// lock and rules as [`DisplayListener::displays_changed`].
+    fn suspend(&self);
+
+    /// The device was reset and its resources re-created (the core's restore, once commands are
+    /// sent again): the listener turns its outputs on again as they were before
+    /// [`DisplayListener::suspend`]. Same lock and rules as [`DisplayListener::displays_changed`].
+    fn resume(&self);
 }
 
 /// The registration of a [`DisplayListener`] ([`Gpu::on_display_change`]). Dropping it
@@ -168,6 +179,21 @@ impl Displays {
         let listener = self.listener.lock();
         if let Some(listener) = listener.as_ref() {
             listener.displays_changed();
+        }
+    }
+
+    /// Before a reset of the device (the core's freeze): the listener turns its outputs off.
+    pub(super) fn suspend(&self) {
+        if let Some(listener) = self.listener.lock().as_ref() {
+            listener.suspend();
+        }
+    }
+
+    /// After a reset of the device, its resources restored (the core's restore): the listener
+    /// turns its outputs on again.
+    pub(super) fn resume(&self) {
+        if let Some(listener) = self.listener.lock().as_ref() {
+            listener.resume();
         }
     }
 

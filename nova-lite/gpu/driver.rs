@@ -143,6 +143,9 @@ impl virtio::Driver for CoreDriver {
         _vdev: &'bound virtio::Device<Bound>,
         this: Pin<&Self::Data<'bound>>,
     ) -> Result {
+        // The DRM driver turns its outputs off while commands still reach the device (KMS's
+        // helpers keep the state the restore commits again).
+        this.displays.suspend();
         // Commands wait for the restore; those the device holds fail (the reset drops them).
         if let Some(control) = this.queues.queue(CONTROL_QUEUE) {
             this.queues.handler().quiesce(control);
@@ -167,6 +170,8 @@ impl virtio::Driver for CoreDriver {
             Err(e) => dev_err!(vdev, "resources not restored after a reset: {:?}\n", e),
         }
         this.queues.handler().resume(control);
+        // The outputs again as they were before the freeze: a full update of each.
+        this.displays.resume();
         dev_info!(vdev, "device reset and restored\n");
         Ok(())
     }

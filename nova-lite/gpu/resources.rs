@@ -368,24 +368,6 @@ impl<'bound> Gpu<'bound> {
         result
     }
 
-    /// Makes the host redraw `rect` of resource `id` where it is shown: posts
-    /// `RESOURCE_FLUSH`. Errors: the first error of `fence` (the resource's); those of
-    /// [`ControlQueue::post`].
-    ///
-    /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
-    pub(crate) fn flush(&self, id: u32, fence: &Arc<Fence>, rect: Rect) -> Result {
-        fence.error()?;
-        let flush = Prepared::new(
-            &protocol::ResourceFlush {
-                resource_id: id,
-                rect,
-            },
-            KVec::new(),
-            Some(fence.clone()),
-        )?;
-        self.post([flush])
-    }
-
     /// Waits until every command posted for a resource (whose fence is `fence`) has completed,
     /// at most `timeout` (`None`: does not wait), which is decreased by the time waited, and
     /// returns the first error the device answered to one of them. Errors: those of

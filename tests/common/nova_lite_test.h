@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
 #include <xf86drm.h>
 
 #include "nova_lite_drm.h"
@@ -181,12 +182,13 @@ static inline const char *nlt_node_search_describe(const struct nlt_node_search 
 
 /* --- formats -------------------------------------------------------------- */
 
-/* Every value of the uAPI's enum drm_nova_lite_format, in its order. */
+/*
+ * Every DRM fourcc code RESOURCE_CREATE accepts (the uAPI header lists them): the 4-byte
+ * layouts of the virtio-gpu 2D protocol. XRGB8888 first: the one framebuffers can be made of.
+ */
 static const uint32_t nlt_formats[] = {
-	NOVA_LITE_FORMAT_B8G8R8A8_UNORM, NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
-	NOVA_LITE_FORMAT_A8R8G8B8_UNORM, NOVA_LITE_FORMAT_X8R8G8B8_UNORM,
-	NOVA_LITE_FORMAT_R8G8B8A8_UNORM, NOVA_LITE_FORMAT_X8B8G8R8_UNORM,
-	NOVA_LITE_FORMAT_A8B8G8R8_UNORM, NOVA_LITE_FORMAT_R8G8B8X8_UNORM,
+	DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_BGRX8888, DRM_FORMAT_BGRA8888,
+	DRM_FORMAT_XBGR8888, DRM_FORMAT_ABGR8888, DRM_FORMAT_RGBX8888, DRM_FORMAT_RGBA8888,
 };
 #define NLT_NFORMATS (sizeof(nlt_formats) / sizeof(nlt_formats[0]))
 

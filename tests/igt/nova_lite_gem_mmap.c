@@ -68,21 +68,17 @@ static void mmap_offset_err(int fd, uint32_t handle, uint32_t pad, int err)
 /* Every nova-lite ioctl that takes a handle refuses @handle, an object it did not create. */
 static void refused_by_driver(int fd, uint32_t handle)
 {
-	const struct drm_nova_lite_rect rect = { 0, 0, 64, 64 };
 	struct drm_nova_lite_resource_create create = {
-		.handle = handle, .format = NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
-		.width = 64, .height = 64,
+		.handle = handle, .format = DRM_FORMAT_XRGB8888, .width = 64, .height = 64,
 	};
-	struct drm_nova_lite_transfer transfer = { .handle = handle, .rect = rect };
-	struct drm_nova_lite_set_scanout scanout = { .scanout = 0, .handle = handle, .rect = rect };
-	struct drm_nova_lite_flush flush = { .handle = handle, .rect = rect };
+	struct drm_nova_lite_transfer transfer = { .handle = handle, .rect = { 0, 0, 64, 64 } };
+	struct drm_nova_lite_wait wait = { .handle = handle, .flags = NOVA_LITE_WAIT_NOWAIT };
 
 	info_err(fd, handle, EINVAL);
 	mmap_offset_err(fd, handle, 0, EINVAL);
 	igt_assert_eq(__nova_lite_resource_create(fd, &create), -EINVAL);
 	igt_assert_eq(__nova_lite_transfer_to_host(fd, &transfer), -EINVAL);
-	igt_assert_eq(__nova_lite_set_scanout(fd, &scanout), -EINVAL);
-	igt_assert_eq(__nova_lite_resource_flush(fd, &flush), -EINVAL);
+	igt_assert_eq(__nova_lite_wait(fd, &wait), -EINVAL);
 }
 
 igt_main
@@ -281,7 +277,7 @@ igt_main
 
 		dumb = dumb_create_64x64(vgem);
 		dmabuf = prime_handle_to_fd(vgem, dumb.handle);
-		/* The primary node, as DRM master: SET_SCANOUT is refused for the object. */
+		/* The primary node: the file's handles then also name dumb buffers. */
 		primary = drm_open_driver(DRIVER_NOVA_LITE);
 		handle = prime_fd_to_handle(primary, dmabuf);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * DRM_IOCTL_NOVA_LITE_GETPARAM: every parameter, its consistency with what
- * the device and sysfs say, and the rejection of unknown parameters.
+ * the device says, and the rejection of unknown parameters, the ids of those
+ * the uAPI dropped among them.
  */
 
 #include <unistd.h>
@@ -9,10 +10,15 @@
 #include "igt.h"
 #include "igt_nova_lite.h"
 
-#define VIRTIO_F_VERSION_1 (1ull << 32)
 #define VIRTIO_GPU_MAX_SCANOUTS 16
 #define PARAM_FIRST NOVA_LITE_PARAM_NUM_SCANOUTS
 #define PARAM_LAST NOVA_LITE_PARAM_GEM_MAX_SIZE
+/*
+ * The last id before issue 18 took the virtio features and the BAR sizes out of the uAPI:
+ * DEVICE_FEATURES was 3 (now GEM_MAX_SIZE), DRIVER_FEATURES 4, BAR0..5_SIZE 5 to 10, and
+ * GEM_MAX_SIZE 11.
+ */
+#define OLD_PARAM_LAST 11
 
 static void getparam_err(int fd, uint64_t param, int err)
 {
@@ -55,31 +61,6 @@ igt_main
 			     (unsigned long long)n);
 	}
 
-	igt_describe("The negotiated features are a subset of the offered ones and "
-		     "include VIRTIO_F_VERSION_1.");
-	igt_subtest("features") {
-		uint64_t dev = nova_lite_getparam(render, NOVA_LITE_PARAM_DEVICE_FEATURES);
-		uint64_t drv = nova_lite_getparam(render, NOVA_LITE_PARAM_DRIVER_FEATURES);
-
-		igt_assert_eq_u64(drv & ~dev, 0);
-		igt_assert_eq_u64(drv & VIRTIO_F_VERSION_1, VIRTIO_F_VERSION_1);
-	}
-
-	igt_describe("Each BAR size matches the resources in sysfs of the PCI function behind the "
-		     "virtio device; without a PCI transport (virtio-mmio) every BAR size is 0.");
-	igt_subtest("bar-sizes-match-sysfs") {
-		for (int bar = 0; bar < 6; bar++) {
-			uint64_t sysfs = 0;
-			int ret = nova_lite_pci_resource_size(render, bar, &sysfs);
-
-			/* -ENODEV: the virtio device's parent is not a PCI function. */
-			igt_assert_f(ret == 0 || ret == -ENODEV, "BAR %d in sysfs: %s\n", bar,
-				     strerror(-ret));
-			igt_assert_eq_u64(nova_lite_getparam(render, NOVA_LITE_PARAM_BAR0_SIZE + bar),
-					  ret ? 0 : sysfs);
-		}
-	}
-
 	igt_describe("The GEM size limit is a non-zero multiple of the page size.");
 	igt_subtest("gem-max-size") {
 		uint64_t max = nova_lite_getparam(render, NOVA_LITE_PARAM_GEM_MAX_SIZE);
@@ -99,6 +80,14 @@ igt_main
 			igt_assert_eq_u64(a.value, b.value);
 			igt_assert_eq_u64(a.param, p);
 		}
+	}
+
+	igt_describe("The ids of the parameters the uAPI dropped (the virtio features and the "
+		     "BAR sizes), past GEM_MAX_SIZE up to its old id, are EINVAL, value "
+		     "untouched.");
+	igt_subtest("removed-params") {
+		for (uint64_t p = PARAM_LAST + 1; p <= OLD_PARAM_LAST; p++)
+			getparam_err(render, p, EINVAL);
 	}
 
 	igt_describe("Parameter 0 is not defined: EINVAL, value untouched.");

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * DRM_IOCTL_NOVA_LITE_QUERY: the display information and EDIDs read from the
- * device match how the VM started it, the size-probe pattern and its errors,
- * and many threads querying at once, checked against the control queue's
- * debugfs counters.
+ * device match how the VM started it, the size probe, the copy of the first
+ * bytes of an answer into a buffer too small for it, the errors, and many
+ * threads querying at once, checked against the control queue's debugfs
+ * counters.
  *
  * What the device must answer comes from the environment, set by the script
  * that started the VM (ci/guest/check.sh): NOVA_LITE_EXPECT_MODE (scanout 0's
@@ -71,6 +72,28 @@ static void check_edid(const unsigned char *e, uint32_t size, unsigned int w, un
 	igt_assert_f(nlt_edid_preferred(e, &pw, &ph), "no preferred timing\n");
 	igt_assert_eq(pw, w);
 	igt_assert_eq(ph, h);
+}
+
+/*
+ * Queries @type (scanout 0) into a buffer of @len bytes, @len below the size @full of the answer
+ * @whole read before: the buffer gets the answer's first @len bytes and nothing after them, and
+ * size says @full.
+ */
+static void truncated_copy(int fd, uint32_t type, const unsigned char *whole, uint32_t full,
+			   uint32_t len)
+{
+	static unsigned char buf[NLT_EDID_MAX];
+	uint32_t size = len;
+
+	memset(buf, 0xa5, sizeof(buf));
+	igt_assert_eq(query(fd, type, 0, buf, &size), 0);
+	igt_assert_f(size == full, "query %u into %u bytes: size %u, the whole answer is %u\n",
+		     type, len, size, full);
+	igt_assert_f(!memcmp(buf, whole, len), "query %u into %u bytes: not the answer's first "
+		     "bytes\n", type, len);
+	for (size_t i = len; i < sizeof(buf); i++)
+		igt_assert_f(buf[i] == 0xa5, "query %u into %u bytes wrote byte %zu\n", type, len,
+			     i);
 }
 
 struct thread {
@@ -175,17 +198,25 @@ igt_main
 		}
 	}
 
-	igt_describe("A buffer one byte short fails with ENOSPC, gets the size needed and "
-		     "is not written.");
-	igt_subtest("short-buffer") {
-		unsigned char buf[16 * INFO_SIZE];
-		uint32_t needed = nscanouts * INFO_SIZE, size = needed - 1;
+	igt_describe("A buffer smaller than the answer (none, one byte, half, one byte short) gets "
+		     "exactly the answer's first bytes, those after them are not written, and size "
+		     "is set to the whole answer's size; for the display information and, with "
+		     "edid=on, the EDID.");
+	igt_subtest("truncated-copy") {
+		for (uint32_t type = NOVA_LITE_QUERY_DISPLAY_INFO; type <= NOVA_LITE_QUERY_EDID;
+		     type++) {
+			static unsigned char whole[NLT_EDID_MAX];
+			uint32_t full = sizeof(whole);
 
-		memset(buf, 0xa5, sizeof(buf));
-		igt_assert_eq(query(fd, NOVA_LITE_QUERY_DISPLAY_INFO, 0, buf, &size), -ENOSPC);
-		igt_assert_eq_u32(size, needed);
-		for (size_t i = 0; i < sizeof(buf); i++)
-			igt_assert_eq(buf[i], 0xa5);
+			if (type == NOVA_LITE_QUERY_EDID && !expect_edid)
+				continue;
+			igt_assert_eq(query(fd, type, 0, whole, &full), 0);
+			igt_assert(full >= 2 && full <= sizeof(whole));
+			truncated_copy(fd, type, whole, full, 0);
+			truncated_copy(fd, type, whole, full, 1);
+			truncated_copy(fd, type, whole, full, full / 2);
+			truncated_copy(fd, type, whole, full, full - 1);
+		}
 	}
 
 	igt_describe("A pointer to unmapped or read-only memory fails with EFAULT.");

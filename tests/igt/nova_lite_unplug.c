@@ -136,7 +136,7 @@ static void busy_resources(int fd, uint32_t *handles, int n)
 
 	for (int i = 0; i < n; i++) {
 		handles[i] = nova_lite_gem_create(fd, 4 << 20);
-		nova_lite_resource_create(fd, handles[i], NOVA_LITE_FORMAT_B8G8R8X8_UNORM,
+		nova_lite_resource_create(fd, handles[i], DRM_FORMAT_XRGB8888,
 					  1024, 1024);
 	}
 	for (int round = 0; round < 4; round++)
@@ -264,7 +264,7 @@ igt_main
 		igt_assert_f(after == before, "DMA-API debugging counted %d error(s) at the unbind\n",
 			     after - before);
 		h = nova_lite_gem_create(fd, 4 << 20);
-		nova_lite_resource_create(fd, h, NOVA_LITE_FORMAT_B8G8R8X8_UNORM, 1024, 1024);
+		nova_lite_resource_create(fd, h, DRM_FORMAT_XRGB8888, 1024, 1024);
 		nova_lite_transfer_to_host(fd, h, all);
 		igt_assert_eq(nova_lite_wait(fd, h), 0);
 		gem_close(fd, h);
@@ -279,24 +279,16 @@ igt_main
 	igt_subtest("aux-unbind-in-flight") {
 		struct drm_nova_lite_wait w = { .timeout_ns = 1000000000 };
 		struct drm_nova_lite_rect all = { 0, 0, 1024, 1024 };
-		struct timespec delay = { 0, 50 * 1000 * 1000 };
-		uint64_t before, now = 0;
+		uint64_t before, now;
 		uint32_t handles[4], h;
 		char adev[80];
-		int same = 0;
 
 		igt_assert(strncmp(vdev, "virtio", 6) == 0);
 		/*
 		 * The baseline, once settled: the resources earlier subtests freed go when the
 		 * device answers their RESOURCE_UNREF, after the close returned.
 		 */
-		before = nova_lite_live_count("host_resources");
-		for (int i = 0; i < 100 && same < 3; i++) {
-			nanosleep(&delay, NULL);
-			now = nova_lite_live_count("host_resources");
-			same = now == before ? same + 1 : 0;
-			before = now;
-		}
+		before = nova_lite_live_settled("host_resources");
 		snprintf(adev, sizeof(adev), "nova_lite.drm.%s", vdev + 6);
 		busy_resources(fd, handles, 4);
 		sysfs_write(AUX_DRIVER "/unbind", adev);
@@ -304,19 +296,14 @@ igt_main
 		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_WAIT, &w, ENODEV);
 		drm_close_driver(fd);
 		/* The core, still bound, destroys them: the host holds what it held before. */
-		for (int i = 0; i < 100; i++) {
-			now = nova_lite_live_count("host_resources");
-			if (now == before)
-				break;
-			nanosleep(&delay, NULL);
-		}
+		now = nova_lite_live_wait("host_resources", before);
 
 		fd = bind_and_open(AUX_DRIVER "/bind", adev);
 		igt_assert_f(now == before, "host resources: %llu before, %llu after closing the "
 			     "file without a DRM device\n", (unsigned long long)before,
 			     (unsigned long long)now);
 		h = nova_lite_gem_create(fd, 4 << 20);
-		nova_lite_resource_create(fd, h, NOVA_LITE_FORMAT_B8G8R8X8_UNORM, 1024, 1024);
+		nova_lite_resource_create(fd, h, DRM_FORMAT_XRGB8888, 1024, 1024);
 		nova_lite_transfer_to_host(fd, h, all);
 		igt_assert_eq(nova_lite_wait(fd, h), 0);
 		gem_close(fd, h);

@@ -19,9 +19,15 @@ extern "C" {
 /**
  * DOC: nova-lite uAPI overview
  *
- * nova-lite is a render-only DRM driver: it exposes a primary node
- * (``/dev/dri/cardN``) and a render node (``/dev/dri/renderDN``) and does no
- * modesetting. Its ioctls are:
+ * This uAPI is not stable: nova-lite has no open-source userspace beyond its
+ * own tests and tools yet, and until it has one, any part of this header may
+ * change or go without notice. Do not build a product on it.
+ *
+ * nova-lite drives the display through KMS alone (the primary node,
+ * ``/dev/dri/cardN``: a CRTC, a primary plane, an encoder and a connector per
+ * scanout, dumb buffers, the fbdev emulation); its own ioctls, on the render
+ * node (``/dev/dri/renderDN``) and the primary node, neither set nor flush a
+ * scanout. They are:
  *
  * - &DRM_IOCTL_NOVA_LITE_GETPARAM: read a device or driver parameter
  *   (&struct drm_nova_lite_getparam). Allowed on the render node and on the
@@ -40,10 +46,6 @@ extern "C" {
  *   host (&struct drm_nova_lite_resource_create).
  * - &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST: copy a rectangle of a resource's
  *   object to the host (&struct drm_nova_lite_transfer).
- * - &DRM_IOCTL_NOVA_LITE_SET_SCANOUT: show a rectangle of a resource on a
- *   scanout, or disable the scanout (&struct drm_nova_lite_set_scanout).
- * - &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH: make the host redraw a rectangle of
- *   a resource shown on a scanout (&struct drm_nova_lite_flush).
  * - &DRM_IOCTL_NOVA_LITE_WAIT: wait for the commands posted for a resource and
  *   read the first error the device answered to one of them
  *   (&struct drm_nova_lite_wait).
@@ -51,65 +53,66 @@ extern "C" {
  * GEM objects are backed by shmem pages, allocated when the object is first
  * mapped or made a resource (then all of them, and they stay until the object
  * is freed: the DRM shmem helper pins an object's pages while it is mapped). An
- * object lives as long as a handle, a mapping or a host use of it does: a
- * mapping outlives &DRM_IOCTL_GEM_CLOSE of the last handle and still works
- * after the device is unplugged. Only a file that holds a handle to an
+ * object lives as long as a handle, a mapping, a framebuffer or a host use of
+ * it does: a mapping outlives &DRM_IOCTL_GEM_CLOSE of the last handle and still
+ * works after the device is unplugged. Only a file that holds a handle to an
  * object may map it: mmap() of another object's offset fails with EACCES.
  *
- * A file's handles may also name objects the DRM core created for it:
- * dumb buffers (&DRM_IOCTL_MODE_CREATE_DUMB, primary node) and buffers
- * imported with &DRM_IOCTL_PRIME_FD_TO_HANDLE from another driver. The core
- * maps, exports and closes them, but the driver's ioctls refuse them with
- * EINVAL. A buffer exported by nova-lite and imported into the same device
- * is the same object, and every ioctl accepts it. Importing a nova-lite
- * buffer into another device (or another nova-lite device) allocates and pins
- * all its pages for as long as the import lives; when they cannot be
- * allocated, the import fails with ENOMEM.
+ * Dumb buffers (&DRM_IOCTL_MODE_CREATE_DUMB, primary node, 32 bits per pixel)
+ * are nova-lite objects too, and every ioctl here accepts them. A file's
+ * handles may also name buffers imported with &DRM_IOCTL_PRIME_FD_TO_HANDLE
+ * from another driver: the core maps, exports and closes them, but the
+ * driver's ioctls refuse them with EINVAL, and so does &DRM_IOCTL_MODE_ADDFB2.
+ * A buffer exported by nova-lite and imported into the same device is the
+ * same object, and every ioctl accepts it. Importing a nova-lite buffer into
+ * another device (or another nova-lite device) allocates and pins all its
+ * pages for as long as the import lives; when they cannot be allocated, the
+ * import fails with ENOMEM.
  *
- * Host resources: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE creates a 2D resource
- * on the host and attaches the object's pages to it as its backing; the
- * resource is the object's for the object's life. Pixels are linear,
- * 4 bytes each, with a stride of 4 * width bytes. A client draws into the
- * object through a mapping, copies a rectangle to the host with
- * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST, shows the resource with
- * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT and makes the host redraw with
- * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH. When the object is freed, the driver
- * disables the scanouts that show it and destroys the host resource, which
- * drops its backing (unless the device is gone, which frees everything); the
- * object's pages are released once the device has answered, and freeing
- * never waits for the device.
+ * Host resources: an object becomes a 2D resource of the host when it first
+ * becomes a framebuffer (&DRM_IOCTL_MODE_ADDFB2: XRGB8888 at the
+ * framebuffer's pitch) or through &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, which
+ * creates the resource and attaches the object's pages to it as its backing;
+ * the resource is the object's for the object's life. A framebuffer of an
+ * object that already is a resource must match it (XRGB8888 or ARGB8888 on a
+ * B8G8R8X8 resource of the framebuffer's pitch, at least as high). A client
+ * draws into the object through a mapping, and copies a rectangle to the
+ * host with &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST; the screen shows it through
+ * KMS (a plane update transfers the framebuffer's damage, sets the scanout
+ * and flushes: &DRM_IOCTL_MODE_DIRTYFB or the FB_DAMAGE_CLIPS property tell
+ * it what changed). When the object is freed, the driver destroys the host
+ * resource, which drops its backing (unless the device is gone, which frees
+ * everything); the object's pages are released once the device has answered,
+ * and freeing never waits for the device.
  *
- * Posted commands: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE,
- * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST and &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
- * return once their commands are queued to the device, without waiting for
- * its answer. QEMU's virtio-gpu carries out the commands in the order they
- * were queued, so a flush after a transfer shows it (virtio does not promise
- * it; WAIT does not rely on it). An error the device answers to a command posted for a resource
- * (ENOMEM beyond the host's memory for resources, for example) is recorded on
- * the resource as its first error: every later TRANSFER_TO_HOST,
- * SET_SCANOUT and RESOURCE_FLUSH of the resource fails with it at once, and
- * &DRM_IOCTL_NOVA_LITE_WAIT returns it once the commands have completed. A
- * client that must know that the host holds a resource, or that a transfer
- * reached it, waits with &DRM_IOCTL_NOVA_LITE_WAIT.
+ * Posted commands: &DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE and
+ * &DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST return once their commands are queued
+ * to the device, without waiting for its answer; so do the commands of a
+ * plane update. QEMU's virtio-gpu carries out the commands in the order they
+ * were queued (virtio does not promise it; WAIT does not rely on it). An
+ * error the device answers to a command posted for a resource (ENOMEM beyond
+ * the host's memory for resources, for example) is recorded on the resource
+ * as its first error: every later TRANSFER_TO_HOST of the resource fails with
+ * it at once, and &DRM_IOCTL_NOVA_LITE_WAIT returns it once the commands have
+ * completed. A client that must know that the host holds a resource, or that
+ * a transfer reached it, waits with &DRM_IOCTL_NOVA_LITE_WAIT.
  *
  * The GEM and resource ioctls are allowed on the render node, and on the
  * primary node only for authenticated clients (DRM_AUTH), as for every driver
- * that allocates memory on behalf of a client. &DRM_IOCTL_NOVA_LITE_SET_SCANOUT
- * changes what the display shows: it is allowed only on the primary node, for
- * the DRM master (EACCES otherwise, from the DRM core). A GEM object is released with the core
- * &DRM_IOCTL_GEM_CLOSE; handles belong to the file that created them.
+ * that allocates memory on behalf of a client. A GEM object is released with
+ * the core &DRM_IOCTL_GEM_CLOSE; handles belong to the file that created
+ * them.
  *
  * Every reserved field (``pad``) and every flag not defined here must be 0 on
  * input, otherwise the ioctl fails with EINVAL. Reserved fields are 0 on
  * output. A device that has been unplugged makes every ioctl fail with ENODEV.
  *
- * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY and
- * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT sleep until it answers; the posted ones
- * sleep until the device has room for their commands) may also fail with the
- * errors below; for a posted ioctl, the device's answers (ENOMEM, ENOENT,
- * EINVAL, EIO, EPROTO) come through the resource's first error instead, and
- * posting itself fails only with ENODEV, ETIMEDOUT, EINTR, EIO (a broken
- * device) or ENOMEM:
+ * Ioctls that ask the device (&DRM_IOCTL_NOVA_LITE_QUERY sleeps until it
+ * answers; the posted ones sleep until the device has room for their
+ * commands) may also fail with the errors below; for a posted ioctl, the
+ * device's answers (ENOMEM, ENOENT, EINVAL, EIO, EPROTO) come through the
+ * resource's first error instead, and posting itself fails only with ENODEV,
+ * ETIMEDOUT, EINTR, EIO (a broken device) or ENOMEM:
  *
  * - ENODEV: the device was unbound or removed while the ioctl waited;
  * - ETIMEDOUT: the device did not answer within 5 seconds, or had no room for
@@ -133,8 +136,6 @@ extern "C" {
  *   content (an EDID size that is not a multiple of 128 bytes);
  * - EINTR: a signal interrupted the wait (the ioctl is restarted when the
  *   signal handler allows it). Every wait of these ioctls is interruptible.
- *   A signal during the wait of &DRM_IOCTL_NOVA_LITE_SET_SCANOUT for the
- *   device's answer leaves the change queued.
  */
 
 /**
@@ -142,43 +143,21 @@ extern "C" {
  *
  * Every value is read from the device at probe time or is a limit of the
  * driver; none is a constant of the uAPI. An id not listed here is EINVAL.
+ * (The virtio transport's details are not parameters: the negotiated virtio
+ * features are in ``/sys/bus/virtio/devices/virtioN/features``, the PCI
+ * function's BARs in its ``resource`` file.)
  *
  * @NOVA_LITE_PARAM_NUM_SCANOUTS: ``num_scanouts`` of the virtio-gpu device
  *	configuration: the number of outputs the device offers.
  * @NOVA_LITE_PARAM_NUM_CAPSETS: ``num_capsets`` of the virtio-gpu device
  *	configuration: the number of 3D capability sets.
- * @NOVA_LITE_PARAM_DEVICE_FEATURES: the 64 virtio feature bits the device
- *	offers (bit N is feature N of the virtio specification).
- * @NOVA_LITE_PARAM_DRIVER_FEATURES: the virtio feature bits negotiated with
- *	the device (the driver's and the ring and transport features the virtio
- *	core handles): a subset of @NOVA_LITE_PARAM_DEVICE_FEATURES.
- * @NOVA_LITE_PARAM_BAR0_SIZE: size in bytes of BAR 0 of the virtio transport's PCI
- *	function, 0 if unused or if the transport is not PCI.
- * @NOVA_LITE_PARAM_BAR1_SIZE: size in bytes of BAR 1 of the virtio transport's PCI
- *	function, 0 if unused or if the transport is not PCI.
- * @NOVA_LITE_PARAM_BAR2_SIZE: size in bytes of BAR 2 of the virtio transport's PCI
- *	function, 0 if unused or if the transport is not PCI.
- * @NOVA_LITE_PARAM_BAR3_SIZE: size in bytes of BAR 3 of the virtio transport's PCI
- *	function, 0 if unused or if the transport is not PCI.
- * @NOVA_LITE_PARAM_BAR4_SIZE: size in bytes of BAR 4 of the virtio transport's PCI
- *	function, 0 if unused or if the transport is not PCI.
- * @NOVA_LITE_PARAM_BAR5_SIZE: size in bytes of BAR 5 of the virtio transport's PCI
- *	function, 0 if unused or if the transport is not PCI.
  * @NOVA_LITE_PARAM_GEM_MAX_SIZE: the largest size in bytes that
  *	&DRM_IOCTL_NOVA_LITE_GEM_CREATE accepts for one object.
  */
 enum drm_nova_lite_param {
 	NOVA_LITE_PARAM_NUM_SCANOUTS = 1,
 	NOVA_LITE_PARAM_NUM_CAPSETS = 2,
-	NOVA_LITE_PARAM_DEVICE_FEATURES = 3,
-	NOVA_LITE_PARAM_DRIVER_FEATURES = 4,
-	NOVA_LITE_PARAM_BAR0_SIZE = 5,
-	NOVA_LITE_PARAM_BAR1_SIZE = 6,
-	NOVA_LITE_PARAM_BAR2_SIZE = 7,
-	NOVA_LITE_PARAM_BAR3_SIZE = 8,
-	NOVA_LITE_PARAM_BAR4_SIZE = 9,
-	NOVA_LITE_PARAM_BAR5_SIZE = 10,
-	NOVA_LITE_PARAM_GEM_MAX_SIZE = 11,
+	NOVA_LITE_PARAM_GEM_MAX_SIZE = 3,
 };
 
 /**
@@ -280,17 +259,17 @@ struct drm_nova_lite_display_info {
  *
  * Reads information whose size is only known at run time, in two steps: a
  * call with @data 0 sets @size to the number of bytes the answer needs and
- * copies nothing; a call with a buffer of at least that size gets the answer
- * and @size set to its length. Each call asks the device again, so the size
- * may change between the two (for example after a display change): a caller
- * retries on ENOSPC.
+ * copies nothing; a call with a buffer gets the first @size bytes of the
+ * answer (all of it if @size is large enough) and @size set to the answer's
+ * whole size. A caller compares the two to see that it got all: each call
+ * asks the device again, so the size may grow between the two calls (after a
+ * display change, for example). Answers only grow at their end in later
+ * versions of this header, so an older caller gets what it knows of.
  *
  * Errors: EINVAL if @type is not an &enum drm_nova_lite_query_type, if @pad
- * is not 0, or if @index is not valid for @type; ENOSPC if @data is not 0 and
- * @size is smaller than the answer (@size is then set to the size needed);
- * EFAULT if @data points to memory that cannot be written; EOPNOTSUPP as
- * listed for @type; and the errors of an ioctl that asks the device (see the
- * overview).
+ * is not 0, or if @index is not valid for @type; EFAULT if @data points to
+ * memory that cannot be written; EOPNOTSUPP as listed for @type; and the
+ * errors of an ioctl that asks the device (see the overview).
  */
 struct drm_nova_lite_query {
 	/** @type: in, the &enum drm_nova_lite_query_type to read. */
@@ -299,7 +278,8 @@ struct drm_nova_lite_query {
 	__u32 index;
 	/**
 	 * @size: in, the size of the buffer at @data in bytes; out, the size of
-	 * the answer in bytes.
+	 * the whole answer in bytes (more than was copied if the buffer was
+	 * smaller).
 	 */
 	__u32 size;
 	/** @pad: in, reserved, must be 0. */
@@ -327,32 +307,6 @@ struct drm_nova_lite_gem_mmap_offset {
 	__u32 pad;
 	/** @offset: out, the offset to pass to mmap(). */
 	__u64 offset;
-};
-
-/**
- * enum drm_nova_lite_format - pixel formats of 2D resources
- *
- * The virtio-gpu formats (``enum virtio_gpu_formats``), with the same values;
- * each pixel is 4 bytes, named from the lowest address up.
- *
- * @NOVA_LITE_FORMAT_B8G8R8A8_UNORM: blue, green, red, alpha.
- * @NOVA_LITE_FORMAT_B8G8R8X8_UNORM: blue, green, red, unused.
- * @NOVA_LITE_FORMAT_A8R8G8B8_UNORM: alpha, red, green, blue.
- * @NOVA_LITE_FORMAT_X8R8G8B8_UNORM: unused, red, green, blue.
- * @NOVA_LITE_FORMAT_R8G8B8A8_UNORM: red, green, blue, alpha.
- * @NOVA_LITE_FORMAT_X8B8G8R8_UNORM: unused, blue, green, red.
- * @NOVA_LITE_FORMAT_A8B8G8R8_UNORM: alpha, blue, green, red.
- * @NOVA_LITE_FORMAT_R8G8B8X8_UNORM: red, green, blue, unused.
- */
-enum drm_nova_lite_format {
-	NOVA_LITE_FORMAT_B8G8R8A8_UNORM = 1,
-	NOVA_LITE_FORMAT_B8G8R8X8_UNORM = 2,
-	NOVA_LITE_FORMAT_A8R8G8B8_UNORM = 3,
-	NOVA_LITE_FORMAT_X8R8G8B8_UNORM = 4,
-	NOVA_LITE_FORMAT_R8G8B8A8_UNORM = 67,
-	NOVA_LITE_FORMAT_X8B8G8R8_UNORM = 68,
-	NOVA_LITE_FORMAT_A8B8G8R8_UNORM = 121,
-	NOVA_LITE_FORMAT_R8G8B8X8_UNORM = 134,
 };
 
 /** NOVA_LITE_RESOURCE_MAX_DIM - the largest width or height of a resource. */
@@ -389,7 +343,13 @@ struct drm_nova_lite_rect {
  * the host answers is the resource's first error (see the overview), which
  * &DRM_IOCTL_NOVA_LITE_WAIT returns.
  *
- * Errors: EINVAL if @format is not an &enum drm_nova_lite_format, if @width
+ * @format is a DRM fourcc code (``DRM_FORMAT_*`` of drm_fourcc.h) of 4 bytes
+ * per pixel: XRGB8888, ARGB8888, XBGR8888, ABGR8888, RGBX8888, RGBA8888,
+ * BGRX8888 or BGRA8888 (the formats of the virtio-gpu 2D protocol; the
+ * others, and the big-endian flag, are refused). A framebuffer can only be
+ * made of a resource in XRGB8888 (see the overview).
+ *
+ * Errors: EINVAL if @format is not one of those formats, if @width
  * or @height is 0 or above %NOVA_LITE_RESOURCE_MAX_DIM, if the object is
  * smaller than @stride * @height bytes, if @pad is not 0, or if @handle
  * names an object the driver did not create; ENOENT if @handle does not name
@@ -404,7 +364,7 @@ struct drm_nova_lite_rect {
 struct drm_nova_lite_resource_create {
 	/** @handle: in, the object. */
 	__u32 handle;
-	/** @format: in, an &enum drm_nova_lite_format. */
+	/** @format: in, a DRM fourcc code (see above). */
 	__u32 format;
 	/** @width: in, width in pixels. */
 	__u32 width;
@@ -441,52 +401,6 @@ struct drm_nova_lite_transfer {
 	/** @pad: in, reserved, must be 0. */
 	__u32 pad;
 	/** @rect: in, the rectangle to copy. */
-	struct drm_nova_lite_rect rect;
-};
-
-/**
- * struct drm_nova_lite_set_scanout - argument of
- * &DRM_IOCTL_NOVA_LITE_SET_SCANOUT
- *
- * Shows the rectangle @rect of the resource of object @handle on scanout
- * @scanout (VIRTIO_GPU_CMD_SET_SCANOUT), or disables the scanout if @handle
- * is 0 (@rect must then be all 0). The scanout shows the resource until it
- * is set again or disabled, or the object is freed. The ioctl waits for the
- * device's answer, after the commands queued before it.
- *
- * Errors: EINVAL if @scanout is not below %NOVA_LITE_PARAM_NUM_SCANOUTS, if
- * @rect is not valid for the resource (or not all 0 with @handle 0), if the
- * host refuses the rectangle (QEMU wants at least 16 x 16), or if @handle
- * names an object the driver did not create; ENOENT if @handle does not name
- * an object of the calling file; ENXIO if the object is not a resource; the
- * resource's first error (see the overview); and the errors of an ioctl that
- * asks the device.
- */
-struct drm_nova_lite_set_scanout {
-	/** @scanout: in, the scanout's index. */
-	__u32 scanout;
-	/** @handle: in, the resource's object, or 0 to disable the scanout. */
-	__u32 handle;
-	/** @rect: in, the rectangle of the resource to show. */
-	struct drm_nova_lite_rect rect;
-};
-
-/**
- * struct drm_nova_lite_flush - argument of
- * &DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH
- *
- * Makes the host redraw the rectangle @rect of the resource on the scanouts
- * that show it (VIRTIO_GPU_CMD_RESOURCE_FLUSH). The command is posted, after
- * the transfers queued before it.
- *
- * Errors: as for &struct drm_nova_lite_transfer.
- */
-struct drm_nova_lite_flush {
-	/** @handle: in, the resource's object. */
-	__u32 handle;
-	/** @pad: in, reserved, must be 0. */
-	__u32 pad;
-	/** @rect: in, the rectangle to redraw. */
 	struct drm_nova_lite_rect rect;
 };
 
@@ -548,9 +462,7 @@ struct drm_nova_lite_wait {
 #define DRM_NOVA_LITE_GEM_MMAP_OFFSET	0x04
 #define DRM_NOVA_LITE_RESOURCE_CREATE	0x05
 #define DRM_NOVA_LITE_TRANSFER_TO_HOST	0x06
-#define DRM_NOVA_LITE_SET_SCANOUT	0x07
-#define DRM_NOVA_LITE_RESOURCE_FLUSH	0x08
-#define DRM_NOVA_LITE_WAIT		0x09
+#define DRM_NOVA_LITE_WAIT		0x07
 
 /*
  * The ioctl numbers are an enum, not macros, so that bindgen can evaluate them
@@ -578,12 +490,6 @@ enum {
 	DRM_IOCTL_NOVA_LITE_TRANSFER_TO_HOST =
 		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_TRANSFER_TO_HOST,
 			struct drm_nova_lite_transfer),
-	DRM_IOCTL_NOVA_LITE_SET_SCANOUT =
-		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_SET_SCANOUT,
-			struct drm_nova_lite_set_scanout),
-	DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH =
-		DRM_IOW(DRM_COMMAND_BASE + DRM_NOVA_LITE_RESOURCE_FLUSH,
-			struct drm_nova_lite_flush),
 	DRM_IOCTL_NOVA_LITE_WAIT =
 		DRM_IOWR(DRM_COMMAND_BASE + DRM_NOVA_LITE_WAIT,
 			 struct drm_nova_lite_wait),

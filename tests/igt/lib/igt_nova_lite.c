@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 #include "igt.h"
 #include "igt_nova_lite.h"
@@ -95,65 +96,11 @@ int nova_lite_core_device(int fd, char *name, size_t len)
 	return 0;
 }
 
-/*
- * Writes the sysfs directory of the PCI function behind DRM node @fd (the virtio device's
- * parent) to @path; -ENODEV if that parent is not a PCI device (virtio-mmio), or -errno.
- */
-static int pci_function_dir(int fd, char *path, size_t len)
-{
-	char dir[128], subsystem[192], real[PATH_MAX];
-	const char *base;
-	int ret;
-
-	ret = core_device_dir(fd, dir, sizeof(dir));
-	if (ret)
-		return ret;
-	snprintf(path, len, "%s/..", dir);
-	snprintf(subsystem, sizeof(subsystem), "%s/subsystem", path);
-	if (!realpath(subsystem, real))
-		return errno == ENOENT ? -ENODEV : -errno;
-	base = strrchr(real, '/');
-	return base && !strcmp(base, "/pci") ? 0 : -ENODEV;
-}
-
-/*
- * Reads the size of PCI BAR @bar of the PCI function behind DRM node @fd from sysfs; -ENODEV
- * when the virtio transport is not PCI (then the device has no BAR).
- */
-int nova_lite_pci_resource_size(int fd, int bar, uint64_t *size)
-{
-	unsigned long long start, end, flags;
-	char dir[160], path[192];
-	FILE *f;
-	int i, ret;
-
-	ret = pci_function_dir(fd, dir, sizeof(dir));
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/resource", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	for (i = 0; i <= bar; i++) {
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3) {
-			fclose(f);
-			return -EIO;
-		}
-	}
-	fclose(f);
-	*size = end ? end - start + 1 : 0;
-	return 0;
-}
-
 int __nova_lite_query(int fd, struct drm_nova_lite_query *query)
 {
 	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_QUERY, query) ? -errno : 0;
 }
 
-/*
- * Reads counter @name of the control queue from debugfs
- * (nova-lite/<virtio device>/ctrlq), found from DRM node @fd as above.
- */
 /* Reads the "name: value" line @name of debugfs file @path. */
 static uint64_t debugfs_count(const char *path, const char *name)
 {
@@ -173,6 +120,10 @@ static uint64_t debugfs_count(const char *path, const char *name)
 	return 0;
 }
 
+/*
+ * Reads counter @name of the control queue from debugfs
+ * (nova-lite/<virtio device>/ctrlq), found from DRM node @fd as above.
+ */
 uint64_t nova_lite_ctrlq_counter(int fd, const char *name)
 {
 	char path[256], vdev[64];
@@ -271,27 +222,6 @@ void nova_lite_transfer_to_host(int fd, uint32_t handle, struct drm_nova_lite_re
 	igt_assert_eq(__nova_lite_transfer_to_host(fd, &arg), 0);
 }
 
-int __nova_lite_set_scanout(int fd, struct drm_nova_lite_set_scanout *arg)
-{
-	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_SET_SCANOUT, arg) ? -errno : 0;
-}
-
-void nova_lite_set_scanout(int fd, uint32_t scanout, uint32_t handle,
-			   struct drm_nova_lite_rect rect)
-{
-	struct drm_nova_lite_set_scanout arg = {
-		.scanout = scanout, .handle = handle, .rect = rect,
-	};
-
-	igt_assert_eq(__nova_lite_set_scanout(fd, &arg), 0);
-}
-
-/* Disables @scanout: SET_SCANOUT with handle 0 and an all-0 rectangle. */
-void nova_lite_disable_scanout(int fd, uint32_t scanout)
-{
-	nova_lite_set_scanout(fd, scanout, 0, (struct drm_nova_lite_rect){ 0 });
-}
-
 /*
  * vgem's primary node, for foreign dma-bufs. The one skip of the tests that use it: no vgem node
  * at all, the module is not loaded (ci/guest/check.sh loads it). A node that does not open fails.
@@ -319,18 +249,6 @@ struct drm_mode_create_dumb dumb_create_64x64(int fd)
 	return dumb;
 }
 
-int __nova_lite_resource_flush(int fd, struct drm_nova_lite_flush *arg)
-{
-	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_FLUSH, arg) ? -errno : 0;
-}
-
-void nova_lite_resource_flush(int fd, uint32_t handle, struct drm_nova_lite_rect rect)
-{
-	struct drm_nova_lite_flush arg = { .handle = handle, .rect = rect };
-
-	igt_assert_eq(__nova_lite_resource_flush(fd, &arg), 0);
-}
-
 int __nova_lite_wait(int fd, struct drm_nova_lite_wait *arg)
 {
 	return igt_ioctl(fd, DRM_IOCTL_NOVA_LITE_WAIT, arg) ? -errno : 0;
@@ -347,4 +265,296 @@ int nova_lite_wait(int fd, uint32_t handle)
 uint64_t nova_lite_live_count(const char *name)
 {
 	return debugfs_count("/sys/kernel/debug/nova-lite/live", name);
+}
+
+/*
+ * How often and how long the live counts are polled: a freed resource goes when the device has
+ * answered its RESOURCE_UNREF, after the ioctl that freed it returned.
+ */
+#define LIVE_POLL_NS (50 * 1000 * 1000)
+#define LIVE_POLLS 100
+
+static void live_pause(void)
+{
+	struct timespec delay = { 0, LIVE_POLL_NS };
+
+	nanosleep(&delay, NULL);
+}
+
+uint64_t nova_lite_live_settled(const char *name)
+{
+	uint64_t before = nova_lite_live_count(name), now;
+	int same = 0;
+
+	for (int i = 0; i < LIVE_POLLS && same < 3; i++) {
+		live_pause();
+		now = nova_lite_live_count(name);
+		same = now == before ? same + 1 : 0;
+		before = now;
+	}
+	return before;
+}
+
+uint64_t nova_lite_live_wait(const char *name, uint64_t want)
+{
+	uint64_t now = nova_lite_live_count(name);
+
+	for (int i = 0; i < LIVE_POLLS && now != want; i++) {
+		live_pause();
+		now = nova_lite_live_count(name);
+	}
+	return now;
+}
+
+/* The id of property @name of KMS object @id of @type; asserts that it has one. */
+static uint32_t prop_id(int fd, uint32_t id, uint32_t type, const char *name)
+{
+	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, id, type);
+	uint32_t found = 0;
+
+	igt_assert_f(props, "cannot read the properties of KMS object %u: %m\n", id);
+	for (uint32_t i = 0; i < props->count_props && !found; i++) {
+		drmModePropertyPtr prop = drmModeGetProperty(fd, props->props[i]);
+
+		if (prop && !strcmp(prop->name, name))
+			found = prop->prop_id;
+		drmModeFreeProperty(prop);
+	}
+	drmModeFreeObjectProperties(props);
+	igt_assert_f(found, "KMS object %u has no property %s\n", id, name);
+	return found;
+}
+
+/* The value of property @prop of KMS object @id of @type; asserts that it has it. */
+static uint64_t prop_value(int fd, uint32_t id, uint32_t type, uint32_t prop)
+{
+	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, id, type);
+	bool found = false;
+	uint64_t value = 0;
+
+	igt_assert_f(props, "cannot read the properties of KMS object %u: %m\n", id);
+	for (uint32_t i = 0; i < props->count_props && !found; i++) {
+		found = props->props[i] == prop;
+		value = props->prop_values[i];
+	}
+	drmModeFreeObjectProperties(props);
+	igt_assert_f(found, "KMS object %u lacks property %u\n", id, prop);
+	return value;
+}
+
+/* A CRTC that @connector's encoders can drive (the lowest index). */
+static uint32_t connector_crtc(int fd, drmModeResPtr res, drmModeConnectorPtr connector)
+{
+	uint32_t crtcs = 0;
+
+	for (int i = 0; i < connector->count_encoders; i++) {
+		drmModeEncoderPtr enc = drmModeGetEncoder(fd, connector->encoders[i]);
+
+		if (enc)
+			crtcs |= enc->possible_crtcs;
+		drmModeFreeEncoder(enc);
+	}
+	for (int i = 0; i < res->count_crtcs; i++)
+		if (crtcs & (1u << i))
+			return res->crtcs[i];
+	igt_assert_f(false, "no CRTC for connector %u\n", connector->connector_id);
+	return 0;
+}
+
+/* The primary plane of the CRTC of index @pipe. */
+static uint32_t primary_plane(int fd, int pipe)
+{
+	drmModePlaneResPtr planes = drmModeGetPlaneResources(fd);
+	uint32_t found = 0;
+
+	igt_assert_f(planes, "cannot list the planes: %m\n");
+	for (uint32_t i = 0; i < planes->count_planes && !found; i++) {
+		drmModePlanePtr plane = drmModeGetPlane(fd, planes->planes[i]);
+		uint32_t type;
+
+		igt_assert(plane);
+		type = prop_id(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type");
+		if ((plane->possible_crtcs & (1u << pipe)) &&
+		    prop_value(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, type) ==
+		    DRM_PLANE_TYPE_PRIMARY)
+			found = plane->plane_id;
+		drmModeFreePlane(plane);
+	}
+	drmModeFreePlaneResources(planes);
+	igt_assert_f(found, "no primary plane for CRTC %d\n", pipe);
+	return found;
+}
+
+void nova_lite_kms_init(int fd, struct nova_lite_kms *kms)
+{
+	drmModeResPtr res;
+	int pipe = -1;
+
+	memset(kms, 0, sizeof(*kms));
+	kms->fd = fd;
+	/* A test shows framebuffers: the display must be its own, not another client's. */
+	igt_assert_f(drmSetMaster(fd) == 0, "cannot be DRM master of the primary node: %m\n");
+	igt_assert_f(drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0,
+		     "atomic modesetting refused: %m\n");
+	res = drmModeGetResources(fd);
+	igt_assert_f(res, "cannot read the KMS resources: %m\n");
+	for (int i = 0; i < res->count_connectors && !kms->connector; i++) {
+		drmModeConnectorPtr connector = drmModeGetConnector(fd, res->connectors[i]);
+
+		igt_assert(connector);
+		if (connector->connection == DRM_MODE_CONNECTED && connector->count_modes) {
+			kms->connector = connector->connector_id;
+			kms->mode = connector->modes[0];
+			for (int m = 0; m < connector->count_modes; m++) {
+				if (connector->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
+					kms->mode = connector->modes[m];
+					break;
+				}
+			}
+			kms->crtc = connector_crtc(fd, res, connector);
+		}
+		drmModeFreeConnector(connector);
+	}
+	igt_assert_f(kms->connector, "no connected connector with a mode among %d\n",
+		     res->count_connectors);
+	for (int i = 0; i < res->count_crtcs; i++)
+		if (res->crtcs[i] == kms->crtc)
+			pipe = i;
+	drmModeFreeResources(res);
+	kms->plane = primary_plane(fd, pipe);
+	igt_assert_eq(drmModeCreatePropertyBlob(fd, &kms->mode, sizeof(kms->mode),
+						&kms->mode_blob), 0);
+
+	kms->connector_prop.crtc_id = prop_id(fd, kms->connector, DRM_MODE_OBJECT_CONNECTOR,
+					      "CRTC_ID");
+	kms->crtc_prop.mode_id = prop_id(fd, kms->crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID");
+	kms->crtc_prop.active = prop_id(fd, kms->crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE");
+#define PLANE_PROP(field, name) \
+	kms->plane_prop.field = prop_id(fd, kms->plane, DRM_MODE_OBJECT_PLANE, name)
+	PLANE_PROP(fb_id, "FB_ID");
+	PLANE_PROP(crtc_id, "CRTC_ID");
+	PLANE_PROP(src_x, "SRC_X");
+	PLANE_PROP(src_y, "SRC_Y");
+	PLANE_PROP(src_w, "SRC_W");
+	PLANE_PROP(src_h, "SRC_H");
+	PLANE_PROP(crtc_x, "CRTC_X");
+	PLANE_PROP(crtc_y, "CRTC_Y");
+	PLANE_PROP(crtc_w, "CRTC_W");
+	PLANE_PROP(crtc_h, "CRTC_H");
+#undef PLANE_PROP
+	igt_debug("KMS: connector %u, CRTC %u, plane %u, mode %s (%ux%u@%u)\n", kms->connector,
+		  kms->crtc, kms->plane, kms->mode.name, kms->mode.hdisplay, kms->mode.vdisplay,
+		  kms->mode.vrefresh);
+}
+
+/* Commits @req, blocking, modeset allowed: 0 or -errno. */
+static int commit(struct nova_lite_kms *kms, drmModeAtomicReqPtr req)
+{
+	int ret = drmModeAtomicCommit(kms->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET, NULL);
+
+	drmModeAtomicFree(req);
+	return ret ? -errno : 0;
+}
+
+/* Adds the plane off to @req: no framebuffer, no CRTC. */
+static void plane_off(struct nova_lite_kms *kms, drmModeAtomicReqPtr req)
+{
+	drmModeAtomicAddProperty(req, kms->plane, kms->plane_prop.fb_id, 0);
+	drmModeAtomicAddProperty(req, kms->plane, kms->plane_prop.crtc_id, 0);
+}
+
+void nova_lite_kms_fini(struct nova_lite_kms *kms)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+
+	igt_assert(req);
+	plane_off(kms, req);
+	drmModeAtomicAddProperty(req, kms->connector, kms->connector_prop.crtc_id, 0);
+	drmModeAtomicAddProperty(req, kms->crtc, kms->crtc_prop.mode_id, 0);
+	drmModeAtomicAddProperty(req, kms->crtc, kms->crtc_prop.active, 0);
+	igt_assert_eq(commit(kms, req), 0);
+	igt_assert_eq(drmModeDestroyPropertyBlob(kms->fd, kms->mode_blob), 0);
+}
+
+int __nova_lite_kms_show_rect(struct nova_lite_kms *kms, uint32_t fb, uint32_t src_w,
+			      uint32_t src_h, uint32_t crtc_w, uint32_t crtc_h)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	const uint32_t p = kms->plane;
+
+	igt_assert(req);
+	if (!fb) {
+		plane_off(kms, req);
+		return commit(kms, req);
+	}
+	drmModeAtomicAddProperty(req, kms->connector, kms->connector_prop.crtc_id, kms->crtc);
+	drmModeAtomicAddProperty(req, kms->crtc, kms->crtc_prop.mode_id, kms->mode_blob);
+	drmModeAtomicAddProperty(req, kms->crtc, kms->crtc_prop.active, 1);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.fb_id, fb);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.crtc_id, kms->crtc);
+	/* The source rectangle is in 16.16 fixed point. */
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.src_x, 0);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.src_y, 0);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.src_w, (uint64_t)src_w << 16);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.src_h, (uint64_t)src_h << 16);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.crtc_x, 0);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.crtc_y, 0);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.crtc_w, crtc_w);
+	drmModeAtomicAddProperty(req, p, kms->plane_prop.crtc_h, crtc_h);
+	return commit(kms, req);
+}
+
+void nova_lite_kms_show(struct nova_lite_kms *kms, uint32_t fb)
+{
+	const uint32_t w = kms->mode.hdisplay, h = kms->mode.vdisplay;
+	int ret = __nova_lite_kms_show_rect(kms, fb, w, h, w, h);
+
+	igt_assert_f(ret == 0, "showing framebuffer %u on CRTC %u (%ux%u): %s\n", fb, kms->crtc,
+		     w, h, strerror(-ret));
+}
+
+uint32_t nova_lite_kms_shown(struct nova_lite_kms *kms)
+{
+	drmModePlanePtr plane = drmModeGetPlane(kms->fd, kms->plane);
+	uint32_t fb;
+
+	igt_assert_f(plane, "cannot read plane %u: %m\n", kms->plane);
+	fb = plane->fb_id;
+	drmModeFreePlane(plane);
+	return fb;
+}
+
+int __nova_lite_addfb(int fd, uint32_t handle, uint32_t width, uint32_t height, uint32_t pitch,
+		      uint32_t format, uint32_t *fb)
+{
+	uint32_t handles[4] = { handle }, pitches[4] = { pitch }, offsets[4] = { 0 };
+
+	*fb = 0;
+	return drmModeAddFB2(fd, width, height, format, handles, pitches, offsets, fb, 0) ?
+	       -errno : 0;
+}
+
+uint32_t nova_lite_addfb(int fd, uint32_t handle, uint32_t width, uint32_t height,
+			 uint32_t pitch, uint32_t format)
+{
+	uint32_t fb;
+	int ret = __nova_lite_addfb(fd, handle, width, height, pitch, format, &fb);
+
+	igt_assert_f(ret == 0, "ADDFB2 of handle %u, %ux%u, pitch %u, format %.4s: %s\n", handle,
+		     width, height, pitch, (const char *)&format, strerror(-ret));
+	igt_assert_neq_u32(fb, 0);
+	return fb;
+}
+
+void nova_lite_rmfb(int fd, uint32_t fb)
+{
+	igt_assert_f(drmModeRmFB(fd, fb) == 0, "RMFB of %u: %m\n", fb);
+}
+
+void nova_lite_dirtyfb(int fd, uint32_t fb, uint32_t x, uint32_t y, uint32_t width,
+		       uint32_t height)
+{
+	drmModeClip clip = { .x1 = x, .y1 = y, .x2 = x + width, .y2 = y + height };
+
+	igt_assert_f(drmModeDirtyFB(fd, fb, &clip, 1) == 0, "DIRTYFB of %u: %m\n", fb);
 }
