@@ -5,20 +5,166 @@
 # (ci/guest/bench.sh); its table is printed, its results are kept in out/bench/results.json and
 # drawn in out/bench/bench.png (tools/bench_chart.py). The guest has 8 GiB: a million live GEM
 # objects of either driver take about 2 GiB of kernel memory (see README).
-# Benchmarks report: the exit status is non-zero only if the run itself failed.
-# NOVA_LITE_BENCH_ONLY=PAIR,... runs only those pairs (no scaling runs, no results, no chart).
+# Then the guest runs IGT's kms subtests of tests/igt/test-list.txt against each driver
+# (out/bench/igt-kms-DRIVER/results.json); the host prints both results subtest by subtest
+# (kept in out/bench/igt-kms.txt) and judges them (kms_compare).
+# Benchmarks report: their ratios never fail a run. The exit status is non-zero if the run itself
+# failed, or if virtio_gpu passes a kms subtest that nova-lite does not and
+# tests/igt/bench-kms-exceptions.txt does not say why.
+# NOVA_LITE_BENCH_ONLY=PAIR,... runs only those pairs (no scaling runs, no results, no chart, no
+# IGT).
 . "$(dirname "$0")/lib.sh"
+
+# kms_compare DIR: IGT's kms subtests against both drivers (ci/guest/bench.sh's two igt_runner
+# runs, DIR/igt-kms-DRIVER/results.json): one line per subtest as IGT reports them (a dynamic
+# subtest on a line of its own, after its parent), each driver's totals, then the verdict. Fails
+# if a run is missing, did not finish, has no result for a line of the list or opened a node of
+# another driver, or if virtio_gpu passes a subtest that nova-lite does not pass and
+# tests/igt/bench-kms-exceptions.txt does not give the reason.
+kms_compare() {
+	local dir=$1 d json status node bad=0
+	local -A secs=()
+	if [ ! -s "$dir/igt-kms-list.txt" ]; then
+		echo "error: IGT did not run (no ${dir#"$REPO"/}/igt-kms-list.txt)"
+		echo "verdict: FAILED: no comparison"
+		return 1
+	fi
+	for d in nova-lite virtio_gpu; do
+		json=$dir/igt-kms-$d/results.json
+		# A runner that stopped early (overall timeout, abort) or never started is a failure.
+		status=$(cat "$dir/igt-kms-$d/runner-exit" 2>/dev/null || echo "not recorded")
+		if [ "$status" != 0 ]; then
+			echo "error: igt_runner on $d did not finish: exit status $status" \
+				"(${dir#"$REPO"/}/igt-kms-$d/runner.log)"
+			bad=1
+		fi
+		if ! jq -e '.tests | type == "object"' "$json" >/dev/null 2>&1; then
+			echo "error: igt_runner on $d wrote no results (${json#"$REPO"/})"
+			bad=1
+			continue
+		fi
+		secs[$d]=$(jq '.time_elapsed.end - .time_elapsed.start | floor' "$json" 2>/dev/null || echo '?')
+		# IGT_FORCE_DRIVER chose the card: every node IGT opened must be that driver's.
+		node=$(jq -r '[.tests[].out // "" | scan("Opened device: (\\S+)")[]] | unique | .[]' "$json")
+		[ -n "$node" ] || { echo "error: the run on $d logged no opened device"; bad=1; }
+		for node in $node; do
+			grep -Eq "^$d( .*)? $node( |\$)" "$dir/igt-kms-nodes.txt" 2>/dev/null ||
+				{ echo "error: the run on $d opened $node, which is not $d's" \
+					"($(grep "^$d " "$dir/igt-kms-nodes.txt" 2>/dev/null || echo 'none recorded'))"; bad=1; }
+		done
+	done
+	# Results are IGT's (pass, skip, fail, warn, dmesg-warn, crash, timeout, incomplete, notrun,
+	# abort); "-" where a run has no result for a subtest.
+	awk -v bad=$bad -v secs1="${secs[nova-lite]:-?}" -v secs2="${secs[virtio_gpu]:-?}" '
+		# entry_of(NAME): the line of the list NAME belongs to (itself, its parent for a
+		# dynamic subtest, or its binary), "" if none.
+		function entry_of(name) {
+			while (!(name in rank)) if (!sub(/@[^@]*$/, "", name)) return ""
+			return name
+		}
+		# reason_for(NAME): the exception for NAME or for its parent, "" if none.
+		function reason_for(name) {
+			while (!(name in why)) if (!sub(/@[^@]*$/, "", name)) return ""
+			used[name] = 1
+			return why[name]
+		}
+		# totals(COUNT): "N pass, N skip, ..." in a fixed order.
+		function totals(count,   order, k, i, s) {
+			k = split("pass skip fail warn dmesg-warn dmesg-fail crash timeout incomplete notrun abort -", order)
+			for (i = 1; i <= k; i++) if (order[i] in count)
+				s = s ", " count[order[i]] " " (order[i] == "-" ? "without a result" : order[i])
+			return substr(s, 3)
+		}
+		# some(LIST, N): the first ten names of LIST (N of them in all).
+		function some(list, n) { return list (n > 10 ? " ... (" n " in all)" : "") }
+		part == "list" { if (!/^(#|$)/) { rank[$1] = ++nlist; entry[nlist] = $1 }; next }
+		part == "exceptions" {
+			if (/^[[:space:]]*(#|$)/) next
+			reason = $0; sub(/^[[:space:]]*[^[:space:]]+[[:space:]]*/, "", reason)
+			if (reason == "") { print "error: tests/igt/bench-kms-exceptions.txt: " $1 " has no reason"; bad = 1 }
+			why[$1] = reason; next
+		}
+		part == "nova-lite" { r1[$1] = $2; names[$1]; next }
+		part == "virtio_gpu" { r2[$1] = $2; names[$1]; next }
+		END {
+			for (name in names) { e = entry_of(name); if (name in r1) has1[e]; if (name in r2) has2[e] }
+			# A line of the list without a result in a run: its binary stopped early.
+			for (i = 1; i <= nlist; i++) if (!(entry[i] in has1) || !(entry[i] in has2)) {
+				names[entry[i]]; bad = 1
+				if (++missing <= 10) missed = missed " " substr(entry[i], 5)
+			}
+			# The rows in the order of the list (insertion sort), a dynamic subtest after its parent.
+			n = 0; w = length("subtest")
+			for (name in names) {
+				e = entry_of(name)
+				key = sprintf("%06d %s", e == "" ? 999999 : rank[e], name)
+				for (i = ++n; i > 1 && keys[i - 1] > key; i--) { keys[i] = keys[i - 1]; row[i] = row[i - 1] }
+				keys[i] = key; row[i] = name
+				if (length(name) - 4 > w) w = length(name) - 4
+			}
+			fmt = "%-" w "s  %-10s  %-10s  %s"
+			line = sprintf(fmt, "subtest", "nova-lite", "virtio_gpu", ""); sub(/ +$/, "", line); print line
+			for (i = 1; i <= n; i++) {
+				name = row[i]; note = ""
+				a = (name in r1) ? r1[name] : "-"; b = (name in r2) ? r2[name] : "-"
+				count1[a]++; count2[b]++
+				if (b == "pass") pass2++
+				if (b == "pass" && a != "pass") {
+					reason = reason_for(name)
+					if (reason != "") { note = "exception: " reason; excepted++ }
+					else {
+						note = "<- unexplained"
+						if (++unexplained <= 10) list = list " " substr(name, 5)
+					}
+				} else if (a == "pass" && b != "pass") only1++
+				line = sprintf(fmt, substr(name, 5), a, b, note); sub(/ +$/, "", line); print line
+			}
+			printf "nova-lite:  %s (%s s)\nvirtio_gpu: %s (%s s)\n", totals(count1), secs1, totals(count2), secs2
+			printf "nova-lite passes %d subtests that virtio_gpu does not pass\n", only1
+			for (e in why) if (!(e in used)) stale = stale " " e
+			if (stale != "") print "exceptions not needed in this run:" stale
+			if (missing) print "error: lines of the list without a result in a run:" some(missed, missing)
+			# A reference that passes nothing did not run: nothing would be compared.
+			if (!pass2) { print "error: virtio_gpu passes no subtest"; bad = 1 }
+			if (unexplained)
+				printf "verdict: FAILED: virtio_gpu passes %d subtests that nova-lite does not, with no reason in tests/igt/bench-kms-exceptions.txt:%s\n", unexplained, some(list, unexplained)
+			else if (bad)
+				print "verdict: FAILED: the comparison is incomplete (errors above)"
+			else if (excepted)
+				printf "verdict: ok: nova-lite passes %d of the %d subtests virtio_gpu passes; the other %d are exceptions, with their reasons above\n", pass2 - excepted, pass2, excepted
+			else
+				printf "verdict: ok: nova-lite passes all %d subtests virtio_gpu passes\n", pass2
+			exit (bad || unexplained)
+		}' part=list "$dir/igt-kms-list.txt" part=exceptions "$REPO/tests/igt/bench-kms-exceptions.txt" \
+		part=nova-lite <(jq -r '.tests // {} | to_entries[] | [.key, .value.result] | @tsv' \
+			"$dir/igt-kms-nova-lite/results.json" 2>/dev/null) \
+		part=virtio_gpu <(jq -r '.tests // {} | to_entries[] | [.key, .value.result] | @tsv' \
+			"$dir/igt-kms-virtio_gpu/results.json" 2>/dev/null) || bad=1
+	return $bad
+}
 
 only=${NOVA_LITE_BENCH_ONLY:-}
 [[ $only =~ ^[a-z0-9,-]*$ ]] || die "NOVA_LITE_BENCH_ONLY: pair names separated by commas, not '$only'"
 prepare release
-# A run of some pairs keeps the last full run's results and chart.
+# A run of some pairs keeps the last full run's results, chart and IGT results.
 [ -n "$only" ] || rm -rf "$OUT/bench"
 mkdir -p "$OUT/bench"
+# The boot's failure is reported after what it left (the chart, the kms comparison).
+status=0
 NOVA_LITE_VM_NAME=bench NOVA_LITE_VM_MEMORY=8G NOVA_LITE_VM_TIMEOUT=1800 NOVA_LITE_GPU_OPTS=max_outputs=1 \
 	NOVA_LITE_QEMU_EXTRA="-device virtio-gpu-pci,max_outputs=1" \
-	"$REPO/ci/vm.sh" release ci/guest/bench.sh ${only:+--only "$only"}
-[ -z "$only" ] || exit 0
-step "drawing the chart"
-/usr/bin/python3 "$REPO/tools/bench_chart.py" "$OUT/bench/results.json" "$OUT/bench/bench.png"
-echo "results: $OUT/bench/results.json, chart: $OUT/bench/bench.png"
+	"$REPO/ci/vm.sh" release ci/guest/bench.sh ${only:+--only "$only"} || status=$?
+[ -z "$only" ] || exit $status
+if [ -s "$OUT/bench/results.json" ]; then
+	step "drawing the chart"
+	/usr/bin/python3 "$REPO/tools/bench_chart.py" "$OUT/bench/results.json" "$OUT/bench/bench.png"
+	echo "results: $OUT/bench/results.json, chart: $OUT/bench/bench.png"
+fi
+# A boot that failed before IGT has no comparison to show.
+[ $status = 0 ] || [ -e "$OUT/bench/igt-kms-list.txt" ] || die "the bench boot failed (exit status $status)"
+step "IGT kms subtests: nova-lite against virtio_gpu"
+kms=0
+kms_compare "$OUT/bench" | tee "$OUT/bench/igt-kms.txt" || kms=$?
+[ $status = 0 ] || die "the bench boot failed (exit status $status)"
+[ $kms = 0 ] || die "IGT kms: nova-lite does not pass what virtio_gpu passes, or a run is missing (see above; out/bench/igt-kms.txt)"
+echo "IGT kms: out/bench/igt-kms.txt; each run's results in out/bench/igt-kms-nova-lite/ and out/bench/igt-kms-virtio_gpu/"

@@ -72,6 +72,7 @@ pub(crate) struct DrmData<'bound> {
 /// the outputs off and on again around the core's resets of the device.
 #[pin_data]
 struct Outputs {
+    /// The DRM device, registered when the listener is.
     drm: ARef<NovaLiteDevice>,
     /// The outputs' state, kept by a suspend until the resume commits it again.
     #[pin]
@@ -84,20 +85,28 @@ impl DisplayListener for Outputs {
     }
 
     fn suspend(&self) {
+        let mut suspended = self.suspended.lock();
+        // A restore that did not run (it failed before the core's) left the outputs off, their
+        // state kept: keep that one.
+        if suspended.is_some() {
+            return;
+        }
         match self.drm.suspend_modeset() {
-            Ok(suspended) => *self.suspended.lock() = Some(suspended),
+            Ok(outputs) => *suspended = Some(outputs),
             // The reset goes on: the core's restore shows again what the scanouts showed.
-            Err(e) => pr_warn!("nova-lite: outputs not turned off for a reset: {:?}\n", e),
+            Err(e) => {
+                let adev: &auxiliary::Device = self.drm.as_ref();
+                dev_warn!(adev, "outputs not turned off for a reset: {:?}\n", e);
+            }
         }
     }
 
     fn resume(&self) {
-        let Some(suspended) = self.suspended.lock().take() else {
+        let Some(outputs) = self.suspended.lock().take() else {
             return;
         };
-        if let Err(e) = suspended.resume() {
-            pr_warn!("nova-lite: outputs not turned on after a reset: {:?}\n", e);
-        }
+        // The DRM core logs a failed commit; the outputs stay off until the next one.
+        let _ = outputs.resume();
     }
 }
 

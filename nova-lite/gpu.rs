@@ -131,7 +131,8 @@ pub(crate) struct Gpu<'bound> {
     num_capsets: u32,
     /// The feature bits negotiated with the device.
     driver_features: u64,
-    /// The transport's device (the PCI function of virtio-pci).
+    /// The transport's device (the PCI function of virtio-pci), for what only PCI has.
+    #[cfg(CONFIG_PCI)]
     transport: &'bound Device<Bound>,
     /// The device memory the GPU reads is mapped for (the transport's device).
     dma_dev: &'bound Device<Bound>,
@@ -198,6 +199,7 @@ impl<'bound> Gpu<'bound> {
             num_scanouts,
             num_capsets,
             driver_features,
+            #[cfg(CONFIG_PCI)]
             transport: bound.parent(),
             dma_dev,
             dma_api,
@@ -268,14 +270,26 @@ impl<'bound> Gpu<'bound> {
         self.num_capsets
     }
 
-    /// Removes the firmware framebuffers (efifb, vesafb, simpledrm, the VGA console) that use the
-    /// memory of the transport's PCI function, as the DRM driver takes the display over: a
-    /// virtio-vga device's VGA BAR holds the firmware's console until then, a virtio-gpu-pci
-    /// device has no such memory (nothing is removed). Does nothing on other transports.
+    /// Removes the firmware framebuffers (efifb, vesafb, simpledrm, the VGA console) of a
+    /// virtio-vga device, as the DRM driver takes the display over: its VGA BAR holds the
+    /// firmware's console until then. Other devices (virtio-gpu-pci, virtio-mmio) have no such
+    /// memory, and a firmware framebuffer elsewhere (ramfb, say) is not theirs to remove: as the
+    /// C driver, nothing is removed for them.
     pub(crate) fn remove_firmware_framebuffers(&self) -> Result {
         #[cfg(CONFIG_PCI)]
-        if let Ok(pdev) = <&kernel::pci::Device<Bound>>::try_from(self.transport) {
-            kernel::aperture::remove_conflicting_pci_devices(pdev, crate::MODULE_NAME)?;
+        {
+            use kernel::pci::{
+                self,
+                Class,
+                ClassMask, //
+            };
+            if let Ok(pdev) = <&pci::Device<Bound>>::try_from(self.transport) {
+                // Base class and subclass: a VGA-compatible display controller, any interface.
+                let vga = ClassMask::ClassSubclass as u32;
+                if pdev.pci_class().as_raw() & vga == Class::DISPLAY_VGA.as_raw() & vga {
+                    kernel::aperture::remove_conflicting_pci_devices(pdev, crate::MODULE_NAME)?;
+                }
+            }
         }
         Ok(())
     }

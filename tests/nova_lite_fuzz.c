@@ -197,6 +197,13 @@
 #define MAX_DIM NOVA_LITE_RESOURCE_MAX_DIM
 #define PARAM_FIRST NOVA_LITE_PARAM_NUM_SCANOUTS
 #define PARAM_LAST NOVA_LITE_PARAM_GEM_MAX_SIZE
+/* The parameter ids issue 18 retired (the virtio features, the BAR sizes): never reused. */
+#define PARAM_RETIRED_FIRST 3
+#define PARAM_RETIRED_LAST 10
+/* Whether @p is a parameter id the uAPI defines. */
+#define PARAM_DEFINED(p) \
+	((p) >= PARAM_FIRST && (p) <= PARAM_LAST && \
+	 ((p) < PARAM_RETIRED_FIRST || (p) > PARAM_RETIRED_LAST))
 #define PAGE 4096ull
 /*
  * The DRM core gives out fake mmap offsets from DRM_FILE_PAGE_OFFSET_START
@@ -951,13 +958,14 @@ static void do_getparam(struct thread *t, struct file *f)
 	int err;
 
 	if (chance(t, 80))
+		/* Every id up to the last, the retired ones among them. */
 		p.param = PARAM_FIRST + below(t, PARAM_LAST - PARAM_FIRST + 1);
 	else if (chance(t, 50))
-		/* 0, or the ids of the parameters the uAPI dropped (4 to 11). */
+		/* 0, or the first ids past the last. */
 		p.param = chance(t, 20) ? 0 : PARAM_LAST + 1 + below(t, 8);
 	else
 		p.param = rnd(t);
-	valid = p.param >= PARAM_FIRST && p.param <= PARAM_LAST;
+	valid = PARAM_DEFINED(p.param);
 	err = xioctl(f->fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &p);
 	expect(t, OP_GETPARAM, err, valid ? OK : E(EINVAL), "param %#" PRIx64, (uint64_t)p.param);
 	if (!err && valid && p.value != cfg.params[p.param])
@@ -1755,12 +1763,16 @@ static void do_bad_pointer(struct thread *t, struct file *f)
 	note_err(f, err);
 }
 
-/* Driver ioctl numbers nova-lite does not define. */
+/*
+ * Driver ioctl numbers nova-lite does not define: the retired ones (0x07 and 0x08, SET_SCANOUT and
+ * RESOURCE_FLUSH), which fail as the ones past the last.
+ */
 static void do_bad_ioctl(struct thread *t, struct file *f)
 {
 	uint8_t arg[64] = { 0 };
 	unsigned int first = DRM_COMMAND_BASE + DRM_NOVA_LITE_WAIT + 1;
-	unsigned int nr = first + below(t, DRM_COMMAND_END - first);
+	unsigned int nr = chance(t, 30) ? DRM_COMMAND_BASE + 0x07 + below(t, 2) :
+					  first + below(t, DRM_COMMAND_END - first);
 	unsigned long req = DRM_IOWR(nr, struct drm_nova_lite_gem_info);
 	int err;
 
@@ -4929,6 +4941,8 @@ int main(int argc, char **argv)
 	for (uint64_t p = PARAM_FIRST; p <= PARAM_LAST; p++) {
 		struct drm_nova_lite_getparam g = { .param = p };
 
+		if (!PARAM_DEFINED(p))
+			continue;
 		if (xioctl(fd, DRM_IOCTL_NOVA_LITE_GETPARAM, &g)) {
 			fprintf(stderr, "nova_lite_fuzz: GETPARAM %" PRIu64 " failed\n", p);
 			return 2;

@@ -1,10 +1,12 @@
 #!/bin/bash
 # The in-guest part of `make bench`: the first virtio-gpu device to nova-lite, the second to
-# the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c).
+# the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c), then
+# IGT's kms subtests once against each driver (below).
 # Both drivers match every virtio-gpu device, and the module loaded first binds all the unbound
 # ones: virtio_gpu is loaded first (no udev in the guest: by hand) and takes both, then the first
 # is moved to nova-lite (nova-lite-bind: unbind from virtio_gpu, modprobe nova-lite, bind).
-# Its arguments go to nova_lite_bench (`--only PAIR,...`: see ci/bench.sh).
+# Its arguments go to nova_lite_bench (`--only PAIR,...`: see ci/bench.sh); with them, IGT does
+# not run.
 set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
 mapfile -t gpus < <(nova-lite-bind --list)
@@ -22,5 +24,67 @@ done
 [ "$nova_driver" = nova-lite ] || { echo "bench: ${gpus[0]} is not bound to nova-lite"; exit 1; }
 [ "$c_driver" = virtio_gpu ] || { echo "bench: ${gpus[1]} is not bound to virtio_gpu"; exit 1; }
 # With --only, nothing is written to results.json (the last full run's stays).
-if [ $# = 0 ]; then nova_lite_bench --require-references --json /mnt/bench/results.json
-else nova_lite_bench --require-references "$@"; fi
+if [ $# != 0 ]; then
+	nova_lite_bench --require-references "$@"
+	exit
+fi
+nova_lite_bench --require-references --json /mnt/bench/results.json
+
+# IGT's kms subtests, the kms_* and dumb_buffer lines of `make check`'s list, through igt_runner
+# once against each driver; the host prints both results side by side and judges them
+# (ci/bench.sh). After the bench, so that what IGT leaves set (modes, framebuffers) cannot touch
+# its figures.
+# A card is chosen by IGT_FORCE_DRIVER: IGT's drm_open_driver(DRIVER_ANY) skips every node whose
+# DRM driver (DRM_IOCTL_VERSION's name) is not that one (vgem's too), whatever the card numbers;
+# a --device filter would need them, and they depend on the order of the binds. Each run's
+# results.json (and the runner's exit status and output) go to /mnt/bench/igt-kms-DRIVER/, the
+# nodes of each device to igt-kms-nodes.txt: the host checks that each run opened only its
+# driver's (IGT logs "Opened device: PATH").
+kms_list=/mnt/bench/igt-kms-list.txt
+grep -E '^igt@(kms_[a-z0-9_]+|dumb_buffer)(@|$)' /srv/tests/igt/test-list.txt >"$kms_list" ||
+	{ echo "bench: no kms_* or dumb_buffer line in tests/igt/test-list.txt"; exit 1; }
+# nodes_of DEV: the /dev/dri nodes whose DRM device is below DEV's transport device (the PCI
+# function): virtio_gpu's DRM device hangs off the virtio device, nova-lite's off its auxiliary
+# device; both are below the function.
+nodes_of() {
+	local transport n
+	transport=$(dirname "$(readlink -f "/sys/bus/virtio/devices/$1")")
+	for n in /sys/class/drm/*; do
+		[[ ${n##*/} =~ ^(card|renderD)[0-9]+$ ]] || continue
+		case $(readlink -f "$n") in "$transport"/*) printf ' /dev/dri/%s' "${n##*/}" ;; esac
+	done
+}
+: >/mnt/bench/igt-kms-nodes.txt
+for i in 0 1; do
+	driver=$([ $i = 0 ] && echo nova-lite || echo virtio_gpu)
+	nodes=$(nodes_of "${gpus[i]}")
+	echo "$driver$nodes" | tee -a /mnt/bench/igt-kms-nodes.txt
+	[[ $nodes == *card* ]] || { echo "bench: no DRM card below ${gpus[i]} ($driver)"; exit 1; }
+done
+# The first debugfs access logs a deprecation warning (as in ci/guest/check.sh): before IGT, so
+# that the runner does not count it as a subtest's dmesg-warn.
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+ls /sys/kernel/debug/tracing >/dev/null 2>&1 || true
+# The runner's test root: a link to each binary (igt-gpu-tools-tests) and their list.
+root=/tmp/igt-kms-root
+binaries=$(cut -d@ -f2 "$kms_list" | awk '!seen[$0]++')
+rm -rf "$root" && mkdir -p "$root"
+{ echo TESTLIST; echo "$binaries"; echo END TESTLIST; } >"$root/test-list.txt"
+for t in $binaries; do ln -s "/usr/libexec/igt-gpu-tools/$t" "$root/"; done
+for driver in nova-lite virtio_gpu; do
+	dest=/mnt/bench/igt-kms-$driver
+	start=$SECONDS status=0
+	echo "IGT kms on $driver: $(wc -l <"$kms_list") subtests of tests/igt/test-list.txt"
+	# As in ci/guest/check.sh: -m runs a binary's subtests in one execution, and the runner,
+	# which syncs its journal line by line, writes to tmpfs (the results are copied).
+	rm -rf /tmp/igt-results
+	IGT_FORCE_DRIVER=$driver igt_runner -m --test-list "$kms_list" --per-test-timeout 120 \
+		--overall-timeout 600 "$root" /tmp/igt-results >/tmp/igt-kms.log 2>&1 || status=$?
+	rm -rf "$dest" && mkdir -p "$dest"
+	[ ! -d /tmp/igt-results ] || cp -r /tmp/igt-results/. "$dest/"
+	cp /tmp/igt-kms.log "$dest/runner.log"
+	# A runner that did not finish is a failure on the host, not a pass: its status is kept.
+	echo "$status" >"$dest/runner-exit"
+	echo "    igt_runner: exit status $status after $((SECONDS - start)) s"
+	[ "$status" = 0 ] || tail -n 3 /tmp/igt-kms.log | sed 's/^/    /'
+done

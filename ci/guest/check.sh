@@ -173,10 +173,10 @@ check "guest: IGT >= $GUEST_MIN_IGT and libdrm >= $GUEST_MIN_LIBDRM (versions re
 simpledrm_dev=/sys/bus/platform/devices/simple-framebuffer.0
 if [ "$mode" = iommu ]; then
 	firmware_fb() {
-		[ "$(basename "$(readlink $simpledrm_dev/driver)")" = simple-framebuffer ] ||
+		[ "$(basename "$(readlink "$simpledrm_dev/driver")")" = simple-framebuffer ] ||
 			{ echo "no simple-framebuffer device bound to simpledrm: $(ls /sys/bus/platform/devices)"; return 1; }
-		dmesg | grep -q 'simpledrmdrmfb frame buffer device$' ||
-			{ echo "fbcon is not on simpledrm's framebuffer"; return 1; }
+		dmesg | grep -q 'fb0: simpledrmdrmfb frame buffer device$' ||
+			{ echo "simpledrm's fbdev is not fb0 (fbcon's)"; return 1; }
 	}
 	check "aperture: simpledrm drives the firmware's VESA mode on virtio-vga before the hand-off" firmware_fb
 fi
@@ -184,10 +184,12 @@ check "handoff: nova-lite-bind binds the GPU" nova-lite-bind
 if [ "$mode" = iommu ]; then
 	firmware_fb_gone() {
 		[ ! -e $simpledrm_dev ] || { echo "$simpledrm_dev is still there"; return 1; }
-		dmesg | grep -q 'nova-litedrmfb frame buffer device$' ||
-			{ echo "fbcon did not move to nova-lite's fbdev emulation"; return 1; }
+		# fb0 is free again only if simpledrm's fbdev went: then nova-lite's takes it, and
+		# fbcon with it.
+		dmesg | grep -q 'fb0: nova-litedrmfb frame buffer device$' ||
+			{ echo "nova-lite's fbdev emulation is not fb0"; return 1; }
 	}
-	check "aperture: nova-lite removed simpledrm's framebuffer, fbcon moved to nova-lite" firmware_fb_gone
+	check "aperture: nova-lite removed simpledrm's framebuffer, its fbdev took fb0" firmware_fb_gone
 fi
 check "virtio: $vdev bound to nova-lite" bound_to_nova_lite
 aux_bound() { # 7.3's Rust auxiliary abstraction names the driver <name>.<name>

@@ -13,8 +13,10 @@
 //! cancels that work item, waiting for it, before the core is unbound and before each reset of
 //! the device: no read runs and no listener is called once the core is being unbound.
 //!
-//! A reset (recovery, system sleep) does not re-read the EDIDs nor call the listener: the control
-//! queue re-reads the display information after it without waiting, and stores it.
+//! A reset (recovery, system sleep, a reset of the transport) does not re-read the EDIDs: the
+//! control queue re-reads the display information after it without waiting, and stores it. The
+//! listener is told before the reset ([`DisplayListener::suspend`], from the core's freeze) and
+//! after it ([`DisplayListener::resume`], from the restore).
 //!
 //! [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
 
@@ -57,10 +59,11 @@ pub(crate) trait DisplayListener: Send + Sync {
     /// [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
     fn displays_changed(&self);
 
-    /// The device is about to be reset (a system sleep, a reset of its PCI function): the
-    /// listener turns its outputs off, keeping what they showed. Called from the core's freeze
-    /// before the control queue is quiesced (commands still reach the device), with the same
-    /// lock and rules as [`DisplayListener::displays_changed`].
+    /// The device is about to be reset (a system sleep, a reset of its PCI function, a stall):
+    /// the listener turns its outputs off, keeping what they showed. Called from the core's
+    /// freeze before the control queue is quiesced (commands are still posted; a stalled device
+    /// does not carry them out, and the reset drops them), with the same lock and rules as
+    /// [`DisplayListener::displays_changed`].
     fn suspend(&self);
 
     /// The device was reset and its resources re-created (the core's restore, once commands are

@@ -157,7 +157,8 @@ extern "C" {
 enum drm_nova_lite_param {
 	NOVA_LITE_PARAM_NUM_SCANOUTS = 1,
 	NOVA_LITE_PARAM_NUM_CAPSETS = 2,
-	NOVA_LITE_PARAM_GEM_MAX_SIZE = 3,
+	/* 3 to 10 are retired (raw feature bits, BAR sizes): never reused. */
+	NOVA_LITE_PARAM_GEM_MAX_SIZE = 11,
 };
 
 /**
@@ -264,7 +265,9 @@ struct drm_nova_lite_display_info {
  * whole size. A caller compares the two to see that it got all: each call
  * asks the device again, so the size may grow between the two calls (after a
  * display change, for example). Answers only grow at their end in later
- * versions of this header, so an older caller gets what it knows of.
+ * versions of this header, so an older caller gets what it knows of: an
+ * EDID is the device's blob, and &struct drm_nova_lite_display_info never
+ * grows (new information comes as a new query type).
  *
  * Errors: EINVAL if @type is not an &enum drm_nova_lite_query_type, if @pad
  * is not 0, or if @index is not valid for @type; EFAULT if @data points to
@@ -452,8 +455,9 @@ struct drm_nova_lite_wait {
 };
 
 /*
- * Command numbers, relative to DRM_COMMAND_BASE. They start at 0 and have no
- * gaps: the kernel's ioctl table is indexed by them.
+ * Command numbers, relative to DRM_COMMAND_BASE. A retired number is never
+ * reused, and fails with EINVAL: 0x07 and 0x08 were SET_SCANOUT and
+ * RESOURCE_FLUSH (KMS owns the display).
  */
 #define DRM_NOVA_LITE_GETPARAM		0x00
 #define DRM_NOVA_LITE_GEM_CREATE	0x01
@@ -462,7 +466,7 @@ struct drm_nova_lite_wait {
 #define DRM_NOVA_LITE_GEM_MMAP_OFFSET	0x04
 #define DRM_NOVA_LITE_RESOURCE_CREATE	0x05
 #define DRM_NOVA_LITE_TRANSFER_TO_HOST	0x06
-#define DRM_NOVA_LITE_WAIT		0x07
+#define DRM_NOVA_LITE_WAIT		0x09
 
 /*
  * The ioctl numbers are an enum, not macros, so that bindgen can evaluate them
