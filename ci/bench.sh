@@ -21,6 +21,14 @@
 # if a run is missing, did not finish, has no result for a line of the list or opened a node of
 # another driver, or if virtio_gpu passes a subtest that nova-lite does not pass and
 # tests/igt/bench-kms-exceptions.txt does not give the reason.
+# kms_results JSON: "name<TAB>result" for each result of a run, a dynamic subtest named by its
+# pipe alone: the connector in its name differs between the two devices (pipe-a-virtual-1 or
+# a-virtual1 on one, pipe-a-virtual-2 or a-virtual2 on the other), the pipe does not.
+kms_results() {
+	jq -r '.tests // {} | to_entries[] | [(.key | sub("-virtual-?[0-9]+$"; "")), .value.result] | @tsv' \
+		"$1" 2>/dev/null
+}
+
 kms_compare() {
 	local dir=$1 d json status node bad=0
 	local -A secs=()
@@ -84,12 +92,17 @@ kms_compare() {
 			if (reason == "") { print "error: tests/igt/bench-kms-exceptions.txt: " $1 " has no reason"; bad = 1 }
 			why[$1] = reason; next
 		}
+		part == "skips" {
+			if (/^[[:space:]]*(#|$)/) next
+			reason = $0; sub(/^[[:space:]]*[^[:space:]]+[[:space:]]*/, "", reason)
+			skip[$1] = reason; next
+		}
 		part == "nova-lite" { r1[$1] = $2; names[$1]; next }
 		part == "virtio_gpu" { r2[$1] = $2; names[$1]; next }
 		END {
 			for (name in names) { e = entry_of(name); if (name in r1) has1[e]; if (name in r2) has2[e] }
 			# A line of the list without a result in a run: its binary stopped early.
-			for (i = 1; i <= nlist; i++) if (!(entry[i] in has1) || !(entry[i] in has2)) {
+			for (i = 1; i <= nlist; i++) if (!(entry[i] in has1) || !(entry[i] in has2 || entry[i] in skip)) {
 				names[entry[i]]; bad = 1
 				if (++missing <= 10) missed = missed " " substr(entry[i], 5)
 			}
@@ -107,7 +120,14 @@ kms_compare() {
 			for (i = 1; i <= n; i++) {
 				name = row[i]; note = ""
 				a = (name in r1) ? r1[name] : "-"; b = (name in r2) ? r2[name] : "-"
+				if (b == "-" && entry_of(name) in skip) { b = "not run"; note = "not run on virtio_gpu: " skip[entry_of(name)] }
 				count1[a]++; count2[b]++
+				# A run that broke (a binary that crashed, hung or aborted the runner, the
+				# subtests it then did not run) or a result outside the list compares nothing.
+				if (a b ~ /incomplete|timeout|notrun|abort|crash/ || entry_of(name) == "") {
+					bad = 1
+					if (++broken <= 10) brk = brk " " substr(name, 5) " (" a ", " b ")"
+				}
 				if (b == "pass") pass2++
 				if (b == "pass" && a != "pass") {
 					reason = reason_for(name)
@@ -124,6 +144,7 @@ kms_compare() {
 			for (e in why) if (!(e in used)) stale = stale " " e
 			if (stale != "") print "exceptions not needed in this run:" stale
 			if (missing) print "error: lines of the list without a result in a run:" some(missed, missing)
+			if (broken) print "error: results of a broken run, or outside the list:" some(brk, broken)
 			# A reference that passes nothing did not run: nothing would be compared.
 			if (!pass2) { print "error: virtio_gpu passes no subtest"; bad = 1 }
 			if (unexplained)
@@ -136,10 +157,9 @@ kms_compare() {
 				printf "verdict: ok: nova-lite passes all %d subtests virtio_gpu passes\n", pass2
 			exit (bad || unexplained)
 		}' part=list "$dir/igt-kms-list.txt" part=exceptions "$REPO/tests/igt/bench-kms-exceptions.txt" \
-		part=nova-lite <(jq -r '.tests // {} | to_entries[] | [.key, .value.result] | @tsv' \
-			"$dir/igt-kms-nova-lite/results.json" 2>/dev/null) \
-		part=virtio_gpu <(jq -r '.tests // {} | to_entries[] | [.key, .value.result] | @tsv' \
-			"$dir/igt-kms-virtio_gpu/results.json" 2>/dev/null) || bad=1
+		part=skips "$REPO/tests/igt/bench-kms-reference-skips.txt" \
+		part=nova-lite <(kms_results "$dir/igt-kms-nova-lite/results.json") \
+		part=virtio_gpu <(kms_results "$dir/igt-kms-virtio_gpu/results.json") || bad=1
 	return $bad
 }
 

@@ -105,8 +105,14 @@ impl DisplayListener for Outputs {
         let Some(outputs) = self.suspended.lock().take() else {
             return;
         };
-        // The DRM core logs a failed commit; the outputs stay off until the next one.
-        let _ = outputs.resume();
+        // The outputs stay off until the next commit. An unplugged device has no outputs.
+        match outputs.resume() {
+            Ok(()) | Err(ENODEV) => {}
+            Err(e) => {
+                let adev: &auxiliary::Device = self.drm.as_ref();
+                dev_warn!(adev, "outputs not turned on after a reset: {:?}\n", e);
+            }
+        }
     }
 }
 

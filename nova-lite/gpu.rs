@@ -274,7 +274,7 @@ impl<'bound> Gpu<'bound> {
     /// virtio-vga device, as the DRM driver takes the display over: its VGA BAR holds the
     /// firmware's console until then. Other devices (virtio-gpu-pci, virtio-mmio) have no such
     /// memory, and a firmware framebuffer elsewhere (ramfb, say) is not theirs to remove: as the
-    /// C driver, nothing is removed for them.
+    /// C driver (`pci_is_vga()`), nothing is removed for them.
     pub(crate) fn remove_firmware_framebuffers(&self) -> Result {
         #[cfg(CONFIG_PCI)]
         {
@@ -284,9 +284,12 @@ impl<'bound> Gpu<'bound> {
                 ClassMask, //
             };
             if let Ok(pdev) = <&pci::Device<Bound>>::try_from(self.transport) {
-                // Base class and subclass: a VGA-compatible display controller, any interface.
-                let vga = ClassMask::ClassSubclass as u32;
-                if pdev.pci_class().as_raw() & vga == Class::DISPLAY_VGA.as_raw() & vga {
+                // A VGA-compatible display controller (any interface), or a pre-class-code VGA
+                // device, as `pci_is_vga()` says.
+                let mask = ClassMask::ClassSubclass as u32;
+                let class = pdev.pci_class().as_raw() & mask;
+                let vga = [Class::DISPLAY_VGA, Class::NOT_DEFINED_VGA];
+                if vga.iter().any(|c| c.as_raw() & mask == class) {
                     kernel::aperture::remove_conflicting_pci_devices(pdev, crate::MODULE_NAME)?;
                 }
             }

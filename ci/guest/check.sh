@@ -183,7 +183,7 @@ fi
 check "handoff: nova-lite-bind binds the GPU" nova-lite-bind
 if [ "$mode" = iommu ]; then
 	firmware_fb_gone() {
-		[ ! -e $simpledrm_dev ] || { echo "$simpledrm_dev is still there"; return 1; }
+		[ ! -e "$simpledrm_dev" ] || { echo "$simpledrm_dev is still there"; return 1; }
 		# fb0 is free again only if simpledrm's fbdev went: then nova-lite's takes it, and
 		# fbcon with it.
 		dmesg | grep -q 'fb0: nova-litedrmfb frame buffer device$' ||

@@ -101,6 +101,23 @@ igt_main
 			getparam_err(render, p, EINVAL);
 	}
 
+	igt_describe("The retired ioctl numbers 0x07 and 0x08 (SET_SCANOUT and RESOURCE_FLUSH) fail "
+		     "with EINVAL, whatever the argument; WAIT kept its number, 0x09 (a handle "
+		     "that names nothing: ENOENT, from WAIT itself).");
+	igt_subtest("retired-ioctls") {
+		struct drm_nova_lite_gem_info arg = { 0 };
+		struct drm_nova_lite_wait wait = { .handle = 0 };
+
+		igt_assert_eq(DRM_NOVA_LITE_WAIT, 0x09);
+		for (unsigned int nr = 0x07; nr <= 0x08; nr++) {
+			do_ioctl_err(render, DRM_IOWR(DRM_COMMAND_BASE + nr, struct drm_nova_lite_gem_info),
+				     &arg, EINVAL);
+			do_ioctl_err(fd, DRM_IOW(DRM_COMMAND_BASE + nr, struct drm_nova_lite_wait), &wait,
+				     EINVAL);
+		}
+		do_ioctl_err(render, DRM_IOCTL_NOVA_LITE_WAIT, &wait, ENOENT);
+	}
+
 	igt_describe("Parameter 0 is not defined: EINVAL, value untouched.");
 	igt_subtest("invalid-param-zero")
 		getparam_err(render, 0, EINVAL);
