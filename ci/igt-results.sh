@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Turns one boot's igt_runner results (out/DIR/<binary>/results.json, one run per binary, see
+# Turns one boot's igt_runner results (out/DIR/<list>/results.json, one run per list, see
 # ci/guest/check.sh) into result lines, one per subtest, prefixed with "BOOT: " if BOOT is given:
 # pass -> ok; skip -> skip if tests/igt/expected-skips.txt lists it (with its reason), else
 # not ok with the reason the test gave; anything else (fail, dmesg-warn, crash, timeout,

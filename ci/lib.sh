@@ -22,10 +22,11 @@ export PATH=$CACHE/tools/bin:$CACHE/venv/bin:/usr/bin:$PATH
 step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# screen_check fbcon|smpte NAME [ARGS...]: compares out/screen-NAME.ppm, a screenshot of the GPU's
-# head 0 that the guest asked for with that check (ci/guest/screen.sh's shoot), with what a KMS
-# client shows there (tools/screen.py, ARGS such as --width W --height H passed on): fbcon, the line
-# of out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE pattern.
+# screen_check fbcon|smpte|inactive NAME [ARGS...]: compares out/screen-NAME.ppm, a screenshot of
+# one of the GPU's heads that the guest asked for with that check (ci/guest/screen.sh's shoot), with
+# what a KMS client shows there (tools/screen.py, ARGS such as --width W --height H passed on):
+# fbcon, the line of out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE
+# pattern; inactive, QEMU's placeholder of a head whose scanout is off (no ARGS).
 screen_check() {
 	local kind=$1 name=$2
 	shift 2
@@ -33,7 +34,9 @@ screen_check() {
 	fbcon) python3 "$REPO/tools/screen.py" fbcon "$OUT/screen-$name.ppm" "$OUT/screen-$name.txt" \
 		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" "$@" ;;
 	smpte) python3 "$REPO/tools/screen.py" smpte "$OUT/screen-$name.ppm" "$@" ;;
-	*) echo "unknown screen check '$kind' (fbcon or smpte)"; return 2 ;;
+	inactive) python3 "$REPO/tools/screen.py" inactive "$OUT/screen-$name.ppm" \
+		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" ;;
+	*) echo "unknown screen check '$kind' (fbcon, smpte or inactive)"; return 2 ;;
 	esac
 }
 # screen_text_ok NAME: out/screen-NAME.txt is a line as ci/guest/screen.sh's fbcon_line writes it,

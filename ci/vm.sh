@@ -20,10 +20,10 @@
 # QEMU gets a QMP socket and a watcher takes screenshots for the guest: the guest writes a name to
 # out/screen-request, the watcher saves the display as out/screen-<name>.ppm (tools/screen.py)
 # and creates out/screen-done; out/screen-watch tells the guest that the watcher runs. A request
-# "<name> <check>" (fbcon or smpte, ci/lib.sh's screen_check) is for head 0 of the GPU (QEMU id
-# `gpu`): the watcher takes it again until it passes the check or 10 s have passed (a KMS client's
-# picture reaches the display some time after the client has drawn it); the run's verdict on it
-# is ci/check.sh's (ci/demo.sh's in `make demo`).
+# "<name> <check> [<head>]" (fbcon, smpte or inactive: ci/lib.sh's screen_check) is for that head
+# of the GPU (QEMU id `gpu`; head 0 if none is given): the watcher takes it again until it passes
+# the check or 10 s have passed (a KMS client's picture reaches the display some time after the
+# client has drawn it); the run's verdict on it is ci/check.sh's (ci/demo.sh's in `make demo`).
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}" "${NOVA_LITE_VM_MEMORY:=2G}"
@@ -121,7 +121,7 @@ watcher=
 if [ -n "$qmp" ]; then
 	while kill -0 $vm 2>/dev/null; do
 		if [ -s "$OUT/screen-request" ]; then
-			read -r name check <"$OUT/screen-request"
+			read -r name check head <"$OUT/screen-request"
 			rm -f "$OUT/screen-request"
 			if [ -z "$check" ]; then
 				python3 "$REPO/tools/screen.py" qmp "$qmp" screendump "$OUT/screen-$name.ppm" ppm >&2 ||
@@ -130,12 +130,13 @@ if [ -n "$qmp" ]; then
 				start=$SECONDS
 				while :; do
 					python3 "$REPO/tools/screen.py" qmp "$qmp" screendump "$OUT/screen-$name.ppm" ppm \
-						--device gpu --head 0 >/dev/null || { echo "error: screenshot $name failed" >&2; break; }
+						--device gpu --head "${head:-0}" >/dev/null ||
+						{ echo "error: screenshot $name failed" >&2; break; }
 					screen_check "$check" "$name" >/dev/null 2>&1 && break
 					[ $((SECONDS - start)) -lt 10 ] || break
 					sleep 0.2
 				done
-				echo "screenshot $name (head 0, until $check): after $((SECONDS - start)) s" >&2
+				echo "screenshot $name (head ${head:-0}, until $check): after $((SECONDS - start)) s" >&2
 			fi
 			touch "$OUT/screen-done"
 		fi

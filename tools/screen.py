@@ -583,6 +583,26 @@ def cmd_fbcon(args):
     return 0 if ndiff == 0 else 1
 
 
+# QEMU's picture of a head whose scanout is off (ui/console.c's placeholder surface, QEMU 8.1 and
+# later; ci/setup-host.sh installs 10.0): the size of the head's last picture, black, with this
+# line in the VGA 8x16 font in grey (fbcon's colours), centred on whole character cells.
+QEMU_PLACEHOLDER = "Display output is not active."
+
+
+def cmd_inactive(args):
+    width, height, pixels = read_ppm(args.file)
+    col = (width // FONT_WIDTH - len(QEMU_PLACEHOLDER)) // 2
+    top = (height // FONT_HEIGHT - 1) // 2 * FONT_HEIGHT
+    if col < 0 or top < 0:
+        raise Error(f"{width}x{height} is too small for QEMU's placeholder line")
+    line = FbconText(read_font(args.font), " " * col + QEMU_PLACEHOLDER, width)
+    print(f"text row {top // FONT_HEIGHT}, column {col}: {QEMU_PLACEHOLDER!r}")
+
+    def row(y):
+        return line.row(y - top) if top <= y < top + FONT_HEIGHT else line.black
+    return 0 if diff_rows(pixels, width, range(height), row) == 0 else 1
+
+
 # Hand-computed pixels of the SMPTE pattern: (width, height, x, y, rgb), on
 # each side of libdrm's boundaries (kms-tests.md section 4). 1024x768: rows
 # 512 and 597 start the middle and bottom bands; the bars change at x = 147,
@@ -801,6 +821,11 @@ def main(argv):
     p.add_argument("--height", type=int)
     p.add_argument("--rows", type=int, default=2, help="text rows compared (default 2)")
     p.set_defaults(func=cmd_fbcon)
+
+    p = sub.add_parser("inactive", help="compare a PPM with QEMU's picture of a head that is off")
+    p.add_argument("file")
+    p.add_argument("--font", required=True, help="the kernel's lib/fonts/font_8x16.c")
+    p.set_defaults(func=cmd_inactive)
 
     p = sub.add_parser("kms-selftest", help="check the smpte and fbcon references")
     p.add_argument("font")

@@ -2,7 +2,7 @@
 # The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
 # Usage: check.sh GPU_OPTIONS normal|long|quick|iommu|swiotlb debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
-# driver exposes, runs IGT through igt_runner (one run per binary), the fuzzer (random calls, then
+# driver exposes, runs IGT through igt_runner (one run per list), the fuzzer (random calls, then
 # fault injection), unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and
 # finally a kmemleak scan. `normal` (`make check`) gives the fuzzer and the load cycles a time
 # budget with a floor of calls and cycles; `long` runs their whole counts (10,000,000 calls, 1000
@@ -25,8 +25,8 @@
 # GPU_OPTIONS are the virtio-gpu-pci properties the VM was started with (max_outputs=2,xres=...),
 # from which the checks know what the device must report.
 # Writes one "ok NAME" / "not ok NAME: why" line per check to /mnt/guest-results.txt, IGT's
-# results to /mnt/igt/<binary>/ (/mnt/igt-iommu/, /mnt/igt-swiotlb/ in the short boots) and
-# /mnt/igt-hotunplug/<binary>/, the fuzzer's output to /mnt/fuzz-*.txt, the kmemleak report to
+# results to /mnt/igt/<list>/ (/mnt/igt-iommu/, /mnt/igt-swiotlb/ in the short boots) and
+# /mnt/igt-hotunplug/<list>/, the fuzzer's output to /mnt/fuzz-*.txt, the kmemleak report to
 # /mnt/kmemleak.txt, the kernel log to /mnt/guest-dmesg.txt and its error lines to
 # /mnt/guest-dmesg-err.txt (however the script ends), each stage's start to
 # /mnt/guest-stages-MODE.txt and the guest's IGT, libdrm and kernel versions to
@@ -362,25 +362,32 @@ hold_stop() {
 	cat /tmp/hold.txt
 	return $rc
 }
-# 2c. KMS clients on head 0 (the main boot), before the draws below (nova-lite-info, which must
+# 2c. KMS clients on each head (the main boot), before the draws below (nova-lite-info, which must
 # become DRM master: modetest has exited by then, and dropped master before) and before IGT (whose
 # kms tests may leave the console in graphics mode):
 # fbcon, the kernel's fbdev client, shows a line written to tty1; modetest (libdrm's) sets 1024x768
-# with its SMPTE pattern; once it has exited, fbcon's line is back. The host takes each screenshot
-# of the GPU's head 0 until it shows what is expected (or 10 s have passed) and judges it after the
-# boot (ci/check.sh): the line in the kernel's VGA 8x16 font, 170,170,170 on black
-# (fbcon=font:VGA8x16 and no cursor: ci/vm.sh), every pixel of the SMPTE pattern.
-# fbcon_line and modetest_smpte are ci/guest/screen.sh's (`make demo` ends with them too).
+# with its SMPTE pattern on head 0, then on head 1 (second_head: its connector forced on, then
+# detected again, which turns scanout 1 off); once it has exited, fbcon's line is back. The host
+# takes each screenshot of the GPU's head until it shows what is expected (or 10 s have passed) and
+# judges it after the boot (ci/check.sh): the line in the kernel's VGA 8x16 font, 170,170,170 on
+# black (fbcon=font:VGA8x16 and no cursor: ci/vm.sh), every pixel of the SMPTE pattern, every pixel
+# of QEMU's picture of an inactive output.
+# fbcon_line, modetest_smpte and second_head are ci/guest/screen.sh's (`make demo` ends with the
+# first two).
 # fbcon_back NAME: screenshot NAME must show fbcon's line again (nothing written since): the fbdev
 # client restores its mode when modetest, the last client, has closed the device.
 fbcon_back() {
 	cp /mnt/screen-fbcon.txt "/mnt/screen-$1.txt" && shoot "$1" fbcon
 }
 if [ -f /mnt/screen-watch ] && [ $short = 0 ]; then
-	stage "display: fbcon's line, modetest's SMPTE pattern, fbcon again, on head 0"
+	stage "display: fbcon's line, modetest's SMPTE pattern on each head, fbcon again"
 	check "fbcon: a line with this boot's id written to tty1 (nova-lite's fbdev), screenshot taken" fbcon_line fbcon
 	check "modetest: 1024x768 with the SMPTE pattern set, held until the screenshot, exits on EOF" \
 		modetest_smpte modetest
+	if [ "$max_outputs" -ge 2 ]; then
+		check "modetest: the same on Virtual-2 forced on (scanout 1), which is off again once detected" \
+			second_head modetest-head1
+	fi
 	check "fbcon: back after modetest has exited, screenshot taken" fbcon_back fbcon-back
 fi
 
@@ -407,20 +414,19 @@ if [ $short = 0 ]; then
 		nova_lite_bench --quick
 fi
 
-# 3. IGT, through the real igt_runner: each of nova-lite's binaries in a run of its own, after
-# which what the driver holds must be back where it was (a leaked reference to an object, mapped
-# or not, shows here); IGT's generic tests, which make no nova-lite object, in one run together
-# (a runner's start costs seconds on the debug kernel).
-# run_igt LIST RESULTS: the binaries of LIST in RESULTS/<run>/ (ci/igt-results.sh), with one
-# result line per run for the runner and one for the live counts.
+# 3. IGT, through the real igt_runner, in one run (a runner's start and its results cost seconds
+# each on the debug kernel): the list's binaries in its order, each subtest of a binary in one
+# execution (-m). After it, what the driver holds must be back where it was (a leaked reference
+# to an object, mapped or not, shows here; which binary leaked is for the developer to find, with
+# `make quick`'s list or a shorter one).
+# run_igt LIST RESULTS: the binaries of LIST in RESULTS/<name of LIST>/ (ci/igt-results.sh), with
+# one result line for the runner and one for the live counts.
 run_igt() {
-	local list=$1 dest=$2 root=/tmp/igt-root t n=0 total binaries runs links
+	local list=$1 dest=$2 root=/tmp/igt-root run t binaries links
+	run=$(basename "$list" .txt)
 	binaries=$(grep -Ev '^(#|$)' "$list" | cut -d@ -f2 | awk '!seen[$0]++')
-	# The runs: nova_lite_* one each, in the list's order; the others as one run, "generic".
-	runs=$(echo "$binaries" | awk '/^nova_lite_/ { print; next } !g++ { print "generic" }')
-	total=$(echo "$runs" | wc -l)
 	# The runner's test root: a link to each binary and the list of them.
-	rm -rf "$root" "$dest" && mkdir -p "$root" "$dest"
+	rm -rf "$root" "$dest" /tmp/igt-results && mkdir -p "$root" "$dest"
 	{ echo TESTLIST; echo "$binaries"; echo END TESTLIST; } >"$root/test-list.txt"
 	links=()
 	for t in $binaries; do
@@ -428,26 +434,17 @@ run_igt() {
 		else links+=("/usr/libexec/igt-gpu-tools/$t"); fi
 	done
 	ln -s "${links[@]}" "$root/"
-	for t in $runs; do
-		n=$((n + 1))
-		progress "IGT $n/$total: $t"
-		if [ "$t" = generic ]; then
-			grep -Ev '^(#|$)' "$list" | grep -v '^igt@nova_lite_' >/tmp/igt-one-list.txt
-		else
-			grep -E "^igt@$t(@|\$)" "$list" >/tmp/igt-one-list.txt
-		fi
-		rm -rf /tmp/igt-results
-		# -m: the subtests of one binary run in one execution (a process start is slow here).
-		# The runner syncs its journal and logs line by line: it writes to tmpfs, the results
-		# are copied.
-		if IGT_FORCE_DRIVER=nova-lite igt_runner -m --test-list /tmp/igt-one-list.txt \
-			--per-test-timeout 120 --overall-timeout 600 "$root" /tmp/igt-results >/tmp/igt.log 2>&1
-		then ok "igt: igt_runner completes ${dest##*/}/$t"
-		else not_ok "igt: igt_runner completes ${dest##*/}/$t" "$(tail -n 2 /tmp/igt.log | tr '\n' ' ')"; fi
-		cp -r /tmp/igt-results "$dest/$t"
-		sed 's/^/    /' /tmp/igt.log
-		live_check "IGT's ${dest##*/}/$t"
-	done
+	grep -Ev '^(#|$)' "$list" >/tmp/igt-list.txt
+	# The runner's lines (one per binary: "[n/N] ... binary (subtests)") go to the console as they
+	# come, the progress of a run of minutes. It syncs its journal and logs line by line: it
+	# writes to tmpfs, the results are copied.
+	IGT_FORCE_DRIVER=nova-lite igt_runner -m --test-list /tmp/igt-list.txt \
+		--per-test-timeout 120 --overall-timeout 1500 "$root" /tmp/igt-results 2>&1 |
+		tee /tmp/igt.log | sed -u 's/^/    /'
+	if [ "${PIPESTATUS[0]}" = 0 ]; then ok "igt: igt_runner completes ${dest##*/}/$run"
+	else not_ok "igt: igt_runner completes ${dest##*/}/$run" "$(tail -n 2 /tmp/igt.log | tr '\n' ' ')"; fi
+	cp -r /tmp/igt-results "$dest/$run"
+	live_check "IGT's ${dest##*/}/$run"
 }
 live_check "the client, the display and the bench"
 stage "IGT: $igt_list"

@@ -1,16 +1,17 @@
-# Sourced by the guest scripts (check.sh, demo.sh): drawing on scanout 0, fbcon's line and
-# modetest's SMPTE pattern on head 0, and asking the host (ci/vm.sh's watcher, with
+# Sourced by the guest scripts (check.sh, demo.sh): drawing on scanout 0, fbcon's line on head 0,
+# modetest's SMPTE pattern on head 0 or on the second head, and asking the host (ci/vm.sh's watcher, with
 # NOVA_LITE_SCREEN=1, which creates /mnt/screen-watch) for a screenshot while each is shown.
 # Each function handles its own failures (returns non-zero, never exits) and is written for a
 # shell without errexit: callers run them as a condition (check.sh's check, demo.sh's `|| rc=1`),
 # where `set -e` (demo.sh's) does not apply.
-# shoot NAME [CHECK]: asks the host for a screenshot, saved as /mnt/screen-NAME.ppm. With CHECK
-# (fbcon or smpte: ci/lib.sh's screen_check) it is of the GPU's head 0, taken again until it passes
-# that check or 10 s have passed; the host judges it after the boot (ci/check.sh, ci/demo.sh).
+# shoot NAME [CHECK [HEAD]]: asks the host for a screenshot, saved as /mnt/screen-NAME.ppm. With
+# CHECK (fbcon, smpte or inactive: ci/lib.sh's screen_check) it is of the GPU's head HEAD (0 if not
+# given), taken again until it passes that check or 10 s have passed; the host judges it after the
+# boot (ci/check.sh, ci/demo.sh).
 shoot() {
 	local i
 	rm -f /mnt/screen-done
-	echo "$1${2:+ $2}" >/mnt/screen-request
+	echo "$1${2:+ $2}${3:+ $3}" >/mnt/screen-request
 	for i in $(seq 600); do
 		[ -f /mnt/screen-done ] && { rm -f /mnt/screen-done; return 0; }
 		sleep 0.1
@@ -55,17 +56,20 @@ fbcon_line() {
 	echo "tty1: $text"
 	shoot "$1" fbcon
 }
-# modetest_smpte NAME: modetest, on the legacy API, sets 1024x768 on the first connected connector
-# (by the name it lists, e.g. Virtual-1) with its SMPTE pattern on a dumb buffer, drops master and
-# waits on its stdin, a fifo this shell holds open: it keeps the mode until screenshot NAME is
-# taken; then the fifo is closed and on EOF modetest removes its framebuffer and exits. Its output
-# must be the "opened device" and "setting mode" lines alone (it reports a failed mode set, then
-# waits all the same).
+# modetest_smpte NAME [CONNECTOR HEAD]: modetest, on the legacy API, sets 1024x768 on CONNECTOR (by
+# the name it lists, e.g. Virtual-2; the first connected one if not given, on head 0) with its SMPTE
+# pattern on a dumb buffer, drops master and waits on its stdin, a fifo this shell holds open: it
+# keeps the mode until screenshot NAME of head HEAD is taken; then the fifo is closed and on EOF
+# modetest removes its framebuffer and exits. Its output must be the "opened device" and "setting
+# mode" lines alone (it reports a failed mode set, then waits all the same).
 modetest_smpte() {
-	local con pid fifo i rc=0
+	local con=${2:-} head=${3:-0} pid fifo i rc=0
 	modetest -M nova-lite -c >/tmp/modetest-c.txt 2>&1 || { cat /tmp/modetest-c.txt; return 1; }
-	con=$(awk '$1 ~ /^[0-9]+$/ && $3 == "connected" { print $4; exit }' /tmp/modetest-c.txt)
-	[ -n "$con" ] || { cat /tmp/modetest-c.txt; echo "modetest lists no connected connector"; return 1; }
+	[ -n "$con" ] ||
+		con=$(awk '$1 ~ /^[0-9]+$/ && $3 == "connected" { print $4; exit }' /tmp/modetest-c.txt)
+	awk -v c="$con" '$1 ~ /^[0-9]+$/ && $3 == "connected" && $4 == c { f = 1 } END { exit !f }' \
+		/tmp/modetest-c.txt ||
+		{ cat /tmp/modetest-c.txt; echo "modetest lists no connected connector${con:+ $con}"; return 1; }
 	rm -f /tmp/modetest && mkfifo /tmp/modetest
 	# Read-write: opening it never blocks; once this end is closed (modetest does not inherit it),
 	# modetest reads EOF. Line-buffered: the "setting mode" line shows while modetest waits.
@@ -78,7 +82,7 @@ modetest_smpte() {
 		sleep 0.1
 	done
 	if grep -q "^setting mode 1024x768-.* on connectors $con, crtc [0-9]*\$" /tmp/modetest.txt; then
-		shoot "$1" smpte || rc=1
+		shoot "$1" smpte "$head" || rc=1
 	else
 		echo "modetest did not set 1024x768 on $con"; rc=1
 	fi
@@ -93,5 +97,25 @@ modetest_smpte() {
 	if grep -Ev '^(opened device|setting mode)' /tmp/modetest.txt | grep -q .; then
 		echo "modetest reported errors"; rc=1
 	fi
+	return $rc
+}
+# second_head NAME: the second head. QEMU starts with scanout 1 off (its connector, Virtual-2, is
+# disconnected): the connector is forced on through sysfs (as video=Virtual-2:e would at boot, but
+# for this check alone: IGT's kms tests run on one pipe), the fbdev client then lights it too, and
+# modetest shows its SMPTE pattern on it (screenshot NAME of head 1). The connector then goes back
+# to detection: disconnected, the fbdev client turns the CRTC off, and nova-lite the scanout
+# (screenshot NAME-off of head 1: QEMU's picture of an inactive output).
+second_head() {
+	local status rc=0
+	status=$(echo /sys/class/drm/card[0-9]*-Virtual-2/status)
+	[ -f "$status" ] || { echo "no connector Virtual-2 in sysfs (${status})"; return 1; }
+	[ "$(cat "$status")" = disconnected ] ||
+		{ echo "Virtual-2 is $(cat "$status") before it is forced on, not disconnected"; return 1; }
+	echo on >"$status" || return 1
+	modetest_smpte "$1" Virtual-2 1 || rc=1
+	echo detect >"$status" || return 1
+	[ "$(cat "$status")" = disconnected ] ||
+		{ echo "Virtual-2 is $(cat "$status") after detection, not disconnected"; return 1; }
+	shoot "$1-off" inactive 1 || rc=1
 	return $rc
 }
