@@ -54,9 +54,12 @@ $(BIN)/nova-lite-info: tools/nova-lite-info.c $(UAPI) $(COMMON)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm -Itests $< $(DRM_LIBS) -o $@
 
-$(BIN)/nova_lite_fuzz: tests/nova_lite_fuzz.c $(UAPI) $(COMMON)
+# The fuzzer: tests/fuzz/, one concern a file, sharing tests/fuzz/fuzz.h.
+FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+
+$(BIN)/nova_lite_fuzz: $(FUZZ_SRC) tests/fuzz/fuzz.h $(UAPI) $(COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm -Itests $< $(DRM_LIBS) -lpthread -o $@
+	$(CC) $(CFLAGS) $(DRM_CFLAGS) -Iuapi/drm -Itests $(FUZZ_SRC) $(DRM_LIBS) -lpthread -o $@
 
 $(BIN)/nova_lite_bench: tests/nova_lite_bench.c $(UAPI) $(COMMON)
 	@mkdir -p $(@D)

@@ -3,9 +3,9 @@
  * What nova-lite's userspace programs share, so that it is written once: the
  * search for a DRM node by driver name, the uAPI's format list, the data
  * pattern written into objects, and the EDID checks. Included by
- * tools/nova-lite-info.c, tests/nova_lite_bench.c, tests/nova_lite_fuzz.c and,
- * through tests/igt/lib/igt_nova_lite.h, the IGT tests. Header-only (static
- * inline): every program still builds from its one source file.
+ * tools/nova-lite-info.c, tests/nova_lite_bench.c, tests/fuzz/ (the fuzzer,
+ * through tests/fuzz/fuzz.h) and, through tests/igt/lib/igt_nova_lite.h, the
+ * IGT tests. Header-only (static inline): no library to build or link.
  *
  * The screen pattern of `nova-lite-info --draw` is not here: its one C copy is
  * in tools/nova-lite-info.c, kept in step with tools/screen.py by the test
