@@ -26,7 +26,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # one of the GPU's heads that the guest asked for with that check (ci/guest/screen.sh's shoot), with
 # what a KMS client shows there (tools/screen.py, ARGS such as --width W --height H passed on):
 # fbcon, the line of out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE
-# pattern; inactive, QEMU's placeholder of a head whose scanout is off (no ARGS).
+# pattern; inactive, QEMU's placeholder of a head whose scanout is off.
 screen_check() {
 	local kind=$1 name=$2
 	shift 2
@@ -35,7 +35,7 @@ screen_check() {
 		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" "$@" ;;
 	smpte) python3 "$REPO/tools/screen.py" smpte "$OUT/screen-$name.ppm" "$@" ;;
 	inactive) python3 "$REPO/tools/screen.py" inactive "$OUT/screen-$name.ppm" \
-		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" ;;
+		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" "$@" ;;
 	*) echo "unknown screen check '$kind' (fbcon, smpte or inactive)"; return 2 ;;
 	esac
 }

@@ -65,6 +65,21 @@
  * reference makes, below it the reference misses them; what each side costs below that bound
  * shows in the commit-to-event latency and the CPU time.
  *
+ *   dumb-fb-64x64    CREATE_DUMB 64x64 + ADDFB2 + RMFB   the same on virtio_gpu's, then one
+ *                    + DESTROY_DUMB on the primary node,   RESOURCE_CREATE + WAIT
+ *                    then one QUERY (the resource pair
+ *                    through KMS)
+ *   dirty-1m         DIRTYFB of a 512x512 clip of the     the same on virtio_gpu's
+ *                    framebuffer shown (the transfer-1m
+ *                    pair through KMS)
+ *   dirty-pixel      DIRTYFB of a 1x1 clip               the same (diagnostic)
+ *
+ * The dirty pairs set the flip pair's mode with its first buffer shown. A DIRTYFB is a blocking
+ * commit of the plane with the clip as damage: its update transfers the clip and flushes it
+ * (both drivers post the two commands: virtio_gpu fences a primary plane's flush only for blob
+ * resources), and the commit returns at the CRTC's next vblank, so both are bounded by the
+ * refresh rate as flips are; the CPU time shows the rest.
+ *
  *   fault-vgem       create, mmap, write one byte a page, unmap, close 4 MiB: vgem's the same
  *   fault-anon       the same                            anonymous memory (the floor)
  *   write-vgem       memset of a 4 MiB mapping           vgem's mapping
@@ -124,6 +139,7 @@
 #define FLIP_H 768
 #define FLIP_REFRESH 60		/* its refresh rate, if the connector lists several */
 #define FLIPS 60		/* flips a sample: one second at 60 Hz */
+#define DIRTIES 30		/* DIRTYFBs a sample: half a second at 60 Hz */
 /* Waiting for a flip's event, which comes at the next vblank: longer is a broken flip. */
 #define FLIP_TIMEOUT_MS 5000
 
@@ -877,6 +893,53 @@ static int flip_frame(struct side *s)
 }
 
 /*
+ * The dirty pairs: a DIRTYFB of the framebuffer flip_start() shows, with one clip of @w x @h
+ * pixels at the top left. The DRM core makes it a blocking atomic commit of the plane with that
+ * damage (drm_atomic_helper_dirtyfb), whose update transfers the rectangle and flushes it, and
+ * which returns once the CRTC's next vblank has come.
+ */
+static int dirty_rect(struct side *s, unsigned short w, unsigned short h)
+{
+	struct flip *f = s->flip;
+	drmModeClip clip = { .x1 = 0, .y1 = 0, .x2 = w, .y2 = h };
+
+	return drmModeDirtyFB(f->fd, f->buf[f->front].fb, &clip, 1) ? errno : 0;
+}
+
+static int dirty_1m(struct side *s)
+{
+	return dirty_rect(s, XFER_W, XFER_H);
+}
+
+static int dirty_pixel(struct side *s)
+{
+	return dirty_rect(s, 1, 1);
+}
+
+/*
+ * A framebuffer of a new dumb buffer of RES_W x RES_H pixels, removed and its buffer destroyed:
+ * the host resource made and freed through KMS (posted by both drivers: the sample's drain
+ * waits for the host).
+ */
+static int dumb_fb(struct side *s)
+{
+	struct drm_mode_create_dumb d = { .width = RES_W, .height = RES_H, .bpp = 32 };
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 }, fb;
+	int err = xioctl(s->fd, DRM_IOCTL_MODE_CREATE_DUMB, &d);
+
+	if (err)
+		return err;
+	handles[0] = d.handle;
+	pitches[0] = d.pitch;
+	if (drmModeAddFB2(s->fd, RES_W, RES_H, DRM_FORMAT_XRGB8888, handles, pitches, offsets,
+			  &fb, 0))
+		err = errno;
+	else if (drmModeRmFB(s->fd, fb))
+		err = errno;
+	return dumb_destroy(s->fd, d.handle) ?: err;
+}
+
+/*
  * Undoes flip_start(), also one that failed half-way: puts the CRTC back as it was found (the
  * framebuffer it showed, or off if it showed none or that framebuffer is gone), then frees the
  * buffers. 0 or the first errno, said on stderr.
@@ -957,9 +1020,11 @@ static void print_side(const struct pair *p, const struct side *s)
 		printf("  %.0f ns/%s", st.median / p->per, p->unit);
 	if (p->unit)
 		printf(", %.0f faults/op", s->faults);
-	if (s->flip)
+	if (s->flip && s->op == flip_frame)
 		printf("  %.1f flips/s at %u Hz, commit to event %.0f us", 1e9 / st.median,
 		       s->flip->mode.vrefresh, flip_latency(s, quick ? 3 : p->iterations) / 1e3);
+	else if (s->flip)
+		printf("  %.1f commits/s at %u Hz", 1e9 / st.median, s->flip->mode.vrefresh);
 	printf(", cpu %.0f ns/op\n", s->cpu_ns);
 }
 
@@ -978,10 +1043,13 @@ static void json_side(FILE *f, const struct pair *p, const char *key, const stru
 	for (unsigned int i = 0; i < samples; i++)
 		fprintf(f, "%s%.1f", i ? ", " : "", s->ns[i]);
 	fprintf(f, "]");
-	if (s->flip)
+	if (s->flip && s->op == flip_frame)
 		fprintf(f, ", \"flips_per_s\": %.2f, \"refresh_hz\": %u, "
 			"\"commit_to_event_ns\": %.1f", 1e9 / st.median, s->flip->mode.vrefresh,
 			flip_latency(s, quick ? 3 : p->iterations));
+	else if (s->flip)
+		fprintf(f, ", \"commits_per_s\": %.2f, \"refresh_hz\": %u", 1e9 / st.median,
+			s->flip->mode.vrefresh);
 	fprintf(f, "}");
 }
 
@@ -1394,6 +1462,23 @@ int main(int argc, char **argv)
 			    .what = "write 3 MiB, atomic flip (all damage), event",
 			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip },
 		  .ref = REF("virtio_gpu: the same", virtgpu_card, flip_frame, .start = flip_start,
+			     .stop = flip_stop, .flip = &virtgpu_flip) },
+		{ .name = "dumb-fb-64x64", .goal = 1.0, .iterations = 500,
+		  .nova = { .label = "nova-lite", .fd = nova_card, .op = dumb_fb,
+			    .what = "CREATE_DUMB + ADDFB2 + RMFB + DESTROY_DUMB", .drain = nova_roundtrip },
+		  .ref = REF("virtio_gpu: the same, then CREATE+WAIT", virtgpu_card, dumb_fb,
+			     .drain = virtgpu_create_wait) },
+		{ .name = "dirty-1m", .goal = 1.0, .iterations = DIRTIES,
+		  .nova = { .label = "nova-lite", .fd = nova_card, .op = dirty_1m,
+			    .what = "DIRTYFB 512x512 of the shown fb (vblank)",
+			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip },
+		  .ref = REF("virtio_gpu: the same", virtgpu_card, dirty_1m, .start = flip_start,
+			     .stop = flip_stop, .flip = &virtgpu_flip) },
+		{ .name = "dirty-pixel", .iterations = DIRTIES,
+		  .nova = { .label = "nova-lite", .fd = nova_card, .op = dirty_pixel,
+			    .what = "DIRTYFB 1x1 of the shown fb (vblank)",
+			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip },
+		  .ref = REF("virtio_gpu: the same", virtgpu_card, dirty_pixel, .start = flip_start,
 			     .stop = flip_stop, .flip = &virtgpu_flip) },
 		{ .name = "fault-vgem", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",
 		  .nova = NOVA("create, map, touch 4 MiB, unmap, close", nova_fault,

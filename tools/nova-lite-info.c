@@ -22,6 +22,8 @@
  * by default (KMS changes need the DRM master); the bench runs before the
  * drawing, so that the picture stays. --resource-hold makes a resource, waits
  * for it, and closes it once stdin gives a line or EOF (nothing else runs).
+ * --crtc-off N turns the CRTC of scanout N off as DRM master, leaving the
+ * framebuffer it showed to its client (nothing else runs).
  *
  * --pattern-vector prints the test vector of the pattern (pixels of chosen
  * (x, y, seed), as tests/screen-pattern-vector.txt holds them), and
@@ -76,10 +78,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N] [--draw-bench]\n"
 		"                      [--draw SEED [--hold [--rewrite SEED2]]] [--resource-hold]\n"
+		"                      [--crtc-off N]\n"
 		"       nova-lite-info --pattern-vector | --pattern-vector-check FILE\n"
 		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
-		"                its primary node for --draw and --draw-bench, which set a\n"
-		"                mode through KMS and so must become DRM master)\n"
+		"                its primary node for --draw, --draw-bench and --crtc-off,\n"
+		"                which change modes through KMS and so must become DRM master)\n"
 		"  -c SIZE       create a GEM object of SIZE bytes and query it (repeatable)\n"
 		"  -b N          time N display information queries, print the median\n"
 		"  --draw SEED   draw the test pattern of SEED on scanout 0 (the first CRTC and\n"
@@ -93,6 +96,9 @@ static void usage(FILE *f)
 		"  --rewrite SEED2  with --hold: once shown, write pattern SEED2 through the\n"
 		"                mapping (the device is not told: no DIRTYFB, no transfer) and\n"
 		"                check for it at the end\n"
+		"  --crtc-off N  turn off the CRTC of scanout N (the Nth CRTC) with SETCRTC and\n"
+		"                no framebuffer, as DRM master (whoever showed a framebuffer there\n"
+		"                keeps it), print a \"crtc-off:\" line and exit\n"
 		"  --resource-hold  make a 256x256 resource, transfer it and WAIT for it, print\n"
 		"                resource=ID, then close it once stdin gives a line or EOF\n"
 		"  --draw-bench  median of %d frames on scanout 0, in --draw's mode: GEM_CREATE,\n"
@@ -105,8 +111,8 @@ static void usage(FILE *f)
 		"                print the test vector of the --draw pattern (no device)\n"
 		"  --pattern-vector-check FILE\n"
 		"                check a test vector file against the pattern (no device)\n"
-		"--draw, --draw-bench and --resource-hold skip the device, parameter and\n"
-		"display dump.\n",
+		"--draw, --draw-bench, --crtc-off and --resource-hold skip the device,\n"
+		"parameter and display dump.\n",
 		NLT_DRIVER_NAME, BENCH_ITERATIONS);
 }
 
@@ -757,6 +763,40 @@ static int draw(int fd, uint32_t seed, int hold, int rewrite, uint32_t seed2)
 }
 
 /* Parses a pattern seed (0 to UINT32_MAX) into *seed; says so and returns -1 if it is not one. */
+/*
+ * --crtc-off N: as DRM master, turns off the CRTC of scanout N (nova-lite makes one per scanout, in
+ * scanout order) with a legacy SETCRTC without framebuffer or mode. The framebuffer it showed stays
+ * alive as long as its client keeps it: the device must stop showing it because the CRTC is off.
+ */
+static int crtc_off(int fd, unsigned long n)
+{
+	drmModeResPtr res;
+	__u32 crtc_id;
+
+	if (drmSetMaster(fd)) {
+		report("SET_MASTER (EBUSY if another client is DRM master)", errno);
+		return 1;
+	}
+	res = drmModeGetResources(fd);
+	if (!res) {
+		report("GETRESOURCES", errno);
+		return 1;
+	}
+	if (n >= (unsigned long)res->count_crtcs) {
+		fprintf(stderr, "nova-lite-info: no CRTC %lu: %d CRTC(s)\n", n, res->count_crtcs);
+		drmModeFreeResources(res);
+		return 1;
+	}
+	crtc_id = res->crtcs[n];
+	drmModeFreeResources(res);
+	if (drmModeSetCrtc(fd, crtc_id, 0, 0, 0, NULL, 0, NULL)) {
+		report("SETCRTC (off)", errno);
+		return 1;
+	}
+	printf("crtc-off: CRTC %lu (id %u)\n", n, crtc_id);
+	return 0;
+}
+
 static int parse_seed(const char *arg, uint32_t *seed)
 {
 	unsigned long long v;
@@ -859,25 +899,26 @@ int main(int argc, char **argv)
 {
 	enum {
 		OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_REWRITE, OPT_VECTOR, OPT_VECTOR_CHECK,
-		OPT_RESOURCE_HOLD,
+		OPT_RESOURCE_HOLD, OPT_CRTC_OFF,
 	};
 	static const struct option longopts[] = {
 		{ "draw", required_argument, NULL, OPT_DRAW },
 		{ "draw-bench", no_argument, NULL, OPT_DRAW_BENCH },
 		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "resource-hold", no_argument, NULL, OPT_RESOURCE_HOLD },
+		{ "crtc-off", required_argument, NULL, OPT_CRTC_OFF },
 		{ "rewrite", required_argument, NULL, OPT_REWRITE },
 		{ "pattern-vector", no_argument, NULL, OPT_VECTOR },
 		{ "pattern-vector-check", required_argument, NULL, OPT_VECTOR_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long nbench = 0;
+	unsigned long nbench = 0, off_crtc = 0;
 	unsigned long long sizes[MAX_OBJECTS];
 	const char *path = NULL, *vector_file = NULL;
 	unsigned int nsizes = 0, i;
 	int do_draw = 0, do_draw_bench = 0, hold = 0, rewrite = 0, print_vector = 0;
-	int do_resource_hold = 0;
+	int do_resource_hold = 0, do_crtc_off = 0;
 	uint32_t seed2 = 0;
 	struct nlt_node_search search;
 	uint32_t seed = 0;
@@ -900,6 +941,18 @@ int main(int argc, char **argv)
 		case OPT_RESOURCE_HOLD:
 			do_resource_hold = 1;
 			break;
+		case OPT_CRTC_OFF: {
+			char *end;
+
+			errno = 0;
+			off_crtc = strtoul(optarg, &end, 0);
+			if (errno || *end || !*optarg) {
+				fprintf(stderr, "nova-lite-info: bad CRTC index '%s'\n", optarg);
+				return 2;
+			}
+			do_crtc_off = 1;
+			break;
+		}
 		case OPT_REWRITE:
 			if (parse_seed(optarg, &seed2))
 				return 2;
@@ -950,9 +1003,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || (hold && !do_draw) || (rewrite && !hold) ||
 	    (do_resource_hold && (do_draw || do_draw_bench)) ||
+	    (do_crtc_off && (do_draw || do_draw_bench || do_resource_hold || nsizes || nbench)) ||
 	    ((print_vector || vector_file) &&
 	     (print_vector + !!vector_file > 1 || path || nsizes || nbench || do_draw ||
-	      do_draw_bench))) {
+	      do_draw_bench || do_crtc_off))) {
 		usage(stderr);
 		return 2;
 	}
@@ -965,7 +1019,7 @@ int main(int argc, char **argv)
 	 * KMS changes are for the DRM master only, on the primary node: the draw modes open it,
 	 * and kms_output() makes the file master.
 	 */
-	type = do_draw || do_draw_bench ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
+	type = do_draw || do_draw_bench || do_crtc_off ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
 	if (path)
 		fd = open(path, O_RDWR | O_CLOEXEC);
 	else
@@ -982,8 +1036,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (do_resource_hold) {
-		failed = resource_hold(fd);
+	if (do_resource_hold || do_crtc_off) {
+		failed = do_crtc_off ? crtc_off(fd, off_crtc) : resource_hold(fd);
 		close(fd);
 		return failed;
 	}

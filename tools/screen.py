@@ -591,6 +591,8 @@ QEMU_PLACEHOLDER = "Display output is not active."
 
 def cmd_inactive(args):
     width, height, pixels = read_ppm(args.file)
+    if size_differs(args, width, height):
+        return 1
     col = (width // FONT_WIDTH - len(QEMU_PLACEHOLDER)) // 2
     top = (height // FONT_HEIGHT - 1) // 2 * FONT_HEIGHT
     if col < 0 or top < 0:
@@ -753,6 +755,32 @@ def cmd_kms_selftest(args):
             return both[3 * w * y:3 * w * (y + 1)] == left + right
         expect((w, h) == (1824, 768) and all(row_ok(y) for y in range(h)),
                "every row: the left image, then the right one (black below its end)")
+    # QEMU's placeholder on a 1024x768 head: the line in text row 23 from
+    # column 49 ((128 - 29) / 2), so pixels x 392..623, y 368..383.
+    print("inactive (QEMU's placeholder):")
+    with tempfile.TemporaryDirectory() as tmp:
+        ppm = os.path.join(tmp, "screen.ppm")
+        line = FbconText(font, " " * 49 + QEMU_PLACEHOLDER, 1024)
+        off = image(1024, 768, lambda y: line.row(y - 368) if 368 <= y < 384 else line.black)
+        lit = [(i % 1024, i // 1024) for i in range(len(off) // 3) if off[3 * i] != 0]
+        expect(lit and all(392 <= x < 624 and 368 <= y < 384 for x, y in lit),
+               f"{len(lit)} pixels lit, all in x 392..623, y 368..383")
+        inactive_cmd = ["inactive", ppm, "--font", args.font, "--width", "1024",
+                        "--height", "768"]
+        x0, y0 = lit[0] if lit else (0, 0)
+        for what, w, h, pixels, want in [
+                ("inactive passes on the placeholder", 1024, 768, off, 0),
+                (f"inactive fails on its first lit pixel dark ({x0}, {y0})", 1024, 768,
+                 poke(off, 1024, x0, y0, FBCON_BG), 1),
+                ("inactive fails on one pixel lit above the line (500, 100)", 1024, 768,
+                 poke(off, 1024, 500, 100, FBCON_FG), 1),
+                ("inactive fails on the SMPTE screen", 1024, 768,
+                 image(1024, 768, patterns[(1024, 768)].row), 1),
+                ("inactive fails on a 640x480 placeholder", 640, 480,
+                 image(640, 480, lambda y: bytes(3 * 640)), 1)]:
+            write_ppm(ppm, w, h, pixels)
+            rc, out = run(inactive_cmd)
+            expect(rc == want, f"{what} (exit {rc}: {out})")
     print(f"{len(failures)} failed")
     return 0 if not failures else 1
 
@@ -825,6 +853,8 @@ def main(argv):
     p = sub.add_parser("inactive", help="compare a PPM with QEMU's picture of a head that is off")
     p.add_argument("file")
     p.add_argument("--font", required=True, help="the kernel's lib/fonts/font_8x16.c")
+    p.add_argument("--width", type=int)
+    p.add_argument("--height", type=int)
     p.set_defaults(func=cmd_inactive)
 
     p = sub.add_parser("kms-selftest", help="check the smpte and fbcon references")

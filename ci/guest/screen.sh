@@ -56,14 +56,16 @@ fbcon_line() {
 	echo "tty1: $text"
 	shoot "$1" fbcon
 }
-# modetest_smpte NAME [CONNECTOR HEAD]: modetest, on the legacy API, sets 1024x768 on CONNECTOR (by
-# the name it lists, e.g. Virtual-2; the first connected one if not given, on head 0) with its SMPTE
-# pattern on a dumb buffer, drops master and waits on its stdin, a fifo this shell holds open: it
-# keeps the mode until screenshot NAME of head HEAD is taken; then the fifo is closed and on EOF
-# modetest removes its framebuffer and exits. Its output must be the "opened device" and "setting
-# mode" lines alone (it reports a failed mode set, then waits all the same).
+# modetest_smpte NAME [CONNECTOR HEAD [CMD...]]: modetest, on the legacy API, sets 1024x768 on
+# CONNECTOR (by the name it lists, e.g. Virtual-2; the first connected one if not given, on head 0)
+# with its SMPTE pattern on a dumb buffer, drops master and waits on its stdin, a fifo this shell
+# holds open: it keeps the mode until screenshot NAME of head HEAD is taken, and CMD (if given) has
+# run while modetest still holds its framebuffer; then the fifo is closed and on EOF modetest
+# removes its framebuffer and exits. Its output must be the "opened device" and "setting mode"
+# lines alone (it reports a failed mode set, then waits all the same).
 modetest_smpte() {
-	local con=${2:-} head=${3:-0} pid fifo i rc=0
+	local name=$1 con=${2:-} head=${3:-0} pid fifo i rc=0
+	shift $(($# < 3 ? $# : 3))
 	modetest -M nova-lite -c >/tmp/modetest-c.txt 2>&1 || { cat /tmp/modetest-c.txt; return 1; }
 	[ -n "$con" ] ||
 		con=$(awk '$1 ~ /^[0-9]+$/ && $3 == "connected" { print $4; exit }' /tmp/modetest-c.txt)
@@ -82,7 +84,8 @@ modetest_smpte() {
 		sleep 0.1
 	done
 	if grep -q "^setting mode 1024x768-.* on connectors $con, crtc [0-9]*\$" /tmp/modetest.txt; then
-		shoot "$1" smpte "$head" || rc=1
+		shoot "$name" smpte "$head" || rc=1
+		[ $# = 0 ] || "$@" || rc=1
 	else
 		echo "modetest did not set 1024x768 on $con"; rc=1
 	fi
@@ -101,10 +104,12 @@ modetest_smpte() {
 }
 # second_head NAME: the second head. QEMU starts with scanout 1 off (its connector, Virtual-2, is
 # disconnected): the connector is forced on through sysfs (as video=Virtual-2:e would at boot, but
-# for this check alone: IGT's kms tests run on one pipe), the fbdev client then lights it too, and
-# modetest shows its SMPTE pattern on it (screenshot NAME of head 1). The connector then goes back
-# to detection: disconnected, the fbdev client turns the CRTC off, and nova-lite the scanout
-# (screenshot NAME-off of head 1: QEMU's picture of an inactive output).
+# for this check alone: IGT's kms tests run on one pipe; the write re-probes the connector, and
+# sends no hot-plug event: nova-lite does not poll its connectors, so the fbdev client does not
+# follow) and modetest shows its SMPTE pattern on it (screenshot NAME of head 1). While modetest
+# still holds its framebuffer, nova-lite-info turns CRTC 1 off (screenshot NAME-off of head 1:
+# QEMU's picture of an inactive output, which only SET_SCANOUT without a resource gives then: the
+# resource is alive). The connector then goes back to detection: disconnected.
 second_head() {
 	local status rc=0
 	status=$(echo /sys/class/drm/card[0-9]*-Virtual-2/status)
@@ -112,10 +117,15 @@ second_head() {
 	[ "$(cat "$status")" = disconnected ] ||
 		{ echo "Virtual-2 is $(cat "$status") before it is forced on, not disconnected"; return 1; }
 	echo on >"$status" || return 1
-	modetest_smpte "$1" Virtual-2 1 || rc=1
+	modetest_smpte "$1" Virtual-2 1 crtc_off 1 "$1-off" || rc=1
 	echo detect >"$status" || return 1
 	[ "$(cat "$status")" = disconnected ] ||
 		{ echo "Virtual-2 is $(cat "$status") after detection, not disconnected"; return 1; }
-	shoot "$1-off" inactive 1 || rc=1
 	return $rc
+}
+# crtc_off INDEX NAME: turns CRTC INDEX off (nova-lite-info --crtc-off, as DRM master) and asks for
+# screenshot NAME of head INDEX, which must be QEMU's picture of an inactive output.
+crtc_off() {
+	nova-lite-info --crtc-off "$1" || return 1
+	shoot "$2" inactive "$1"
 }

@@ -112,7 +112,7 @@ igt_main
 	}
 
 	igt_describe("Creating and closing objects in a loop works every time (a leak shows in "
-		     "the driver's live counts, which ci/guest/check.sh checks after the binary).");
+		     "the driver's live counts, which ci/guest/check.sh checks after the IGT run).");
 	igt_subtest("create-close-loop") {
 		for (int i = 0; i < LOOPS; i++)
 			gem_close(fd, nova_lite_gem_create(fd, page));

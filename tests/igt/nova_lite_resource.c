@@ -642,8 +642,8 @@ igt_main
 		     "max_hostmem: every RESOURCE_CREATE returns at once; WAIT then reports 0 for "
 		     "the first ones and ENOMEM (the host's answer) for every one past the limit, "
 		     "which a TRANSFER_TO_HOST of it returns at once too. Once they are freed, "
-		     "mode-sized framebuffers holding more than max_hostmem in all come and go one "
-		     "after the other, each shown on the CRTC (made a resource by RESOURCE_CREATE "
+		     "mode-sized framebuffers of each kind holding more than max_hostmem come and "
+		     "go one after the other, each shown on the CRTC (made a resource by RESOURCE_CREATE "
 		     "or by its framebuffer, in turn) and waited for: freeing gives the host's "
 		     "memory back.");
 	igt_subtest("hostmem-loop") {
@@ -708,8 +708,11 @@ igt_main
 		 */
 		nova_lite_kms_init(fd, &kms);
 		fb = mode_fb(&kms, FB_PLAIN, 0);
-		/* 4 more than fit: without the memory of the freed ones, the last would fail. */
-		shows = max_hostmem / fb.size + 4;
+		/*
+		 * The two kinds in turn, each alone more than max_hostmem: without the memory of
+		 * the freed ones of either kind, the last ones would fail.
+		 */
+		shows = 2 * (max_hostmem / fb.size + 1);
 		for (uint64_t i = 0; i < shows; i++) {
 			if (i)
 				fb = mode_fb(&kms, i % 2 ? FB_RESOURCE : FB_PLAIN, 0);

@@ -5,8 +5,8 @@
  * them and returns the resource's first error. What WAIT
  * accepts and refuses, that it answers EBUSY (no-wait) while commands are in
  * flight and 0 after, and that objects and files closed with commands in
- * flight go cleanly (the guest script checks the live counts after this
- * binary). The device's errors are provoked in nova_lite_resource's
+ * flight go cleanly (the guest script checks the live counts after the IGT
+ * run). The device's errors are provoked in nova_lite_resource's
  * hostmem-loop (max_hostmem).
  */
 
@@ -178,7 +178,7 @@ igt_main
 
 	igt_describe("Objects closed right after their transfers were posted, and a file closed "
 		     "with resources whose transfers are in flight, go without a device error; "
-		     "new resources work after (the live counts are checked after this binary).");
+		     "new resources work after (the live counts are checked after the IGT run).");
 	igt_subtest("close-in-flight") {
 		uint64_t before[NOVA_LITE_ERROR_COUNTERS];
 		int other = drm_open_driver_render(DRIVER_NOVA_LITE);
