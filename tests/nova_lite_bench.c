@@ -1543,10 +1543,14 @@ int main(int argc, char **argv)
 		else
 			printf("    ratio      %.2f   goal <= %.2f: %s\n", r, p->goal,
 			       r <= p->goal ? "met" : "missed");
-		if (p->nova.flip)
+		if (p->nova.flip && p->nova.op == flip_frame)
 			printf("    note       a flip ends at a vblank: both sides are capped at "
 			       "the refresh rate, 1.00 is a tie at the cap; the commit-to-event "
 			       "time and the cpu time tell them apart below it\n");
+		else if (p->nova.flip)
+			printf("    note       a DIRTYFB's commit ends at a vblank: both sides are "
+			       "capped at the refresh rate, 1.00 is a tie at the cap; the cpu time "
+			       "tells them apart below it\n");
 		fflush(stdout);
 	}
 	if (err)
