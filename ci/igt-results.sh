@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Turns one boot's igt_runner results (out/DIR/<list>/results.json, one run per list, see
-# ci/guest/check.sh) into result lines, one per subtest, prefixed with "BOOT: " if BOOT is given:
-# pass -> ok; skip -> skip if tests/igt/expected-skips.txt lists it (with its reason), else
-# not ok with the reason the test gave; anything else (fail, dmesg-warn, crash, timeout,
-# incomplete, abort) -> not ok.
+# Turns one boot's igt_runner results (out/DIR/<run>/results.json, a run per list and
+# nova_lite_unplug's apart, see ci/guest/check.sh) into result lines, one per subtest, prefixed
+# with "BOOT: " if BOOT is given: pass -> ok; skip -> skip if tests/igt/expected-skips.txt lists
+# it (with its reason), else not ok with the reason the test gave; anything else (fail,
+# dmesg-warn, crash, timeout, incomplete, abort) -> not ok.
 #   ci/igt-results.sh DIR LIST [BOOT]   (LIST relative to the repo or absolute)
 . "$(dirname "$0")/lib.sh"
 

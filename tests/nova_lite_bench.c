@@ -74,11 +74,12 @@
  *                    pair through KMS)
  *   dirty-pixel      DIRTYFB of a 1x1 clip               the same (diagnostic)
  *
- * The dirty pairs set the flip pair's mode with its first buffer shown. A DIRTYFB is a blocking
- * commit of the plane with the clip as damage: its update transfers the clip and flushes it
- * (both drivers post the two commands: virtio_gpu fences a primary plane's flush only for blob
- * resources), and the commit returns at the CRTC's next vblank, so both are bounded by the
- * refresh rate as flips are; the CPU time shows the rest.
+ * The dirty pairs set the flip pair's mode with its first buffer shown, and end each sample,
+ * untimed, with a wait for the host and one DIRTYFB more (so that the next starts at a vblank).
+ * A DIRTYFB is a blocking commit of the plane with the clip as damage: its update transfers the
+ * clip and flushes it (both drivers post the two commands: virtio_gpu fences a primary plane's
+ * flush only for blob resources), and the commit returns at the CRTC's next vblank, so both are
+ * bounded by the refresh rate as flips are; the CPU time shows the rest.
  *
  *   fault-vgem       create, mmap, write one byte a page, unmap, close 4 MiB: vgem's the same
  *   fault-anon       the same                            anonymous memory (the floor)
@@ -917,6 +918,22 @@ static int dirty_pixel(struct side *s)
 }
 
 /*
+ * The end of a dirty pair's sample, untimed: the host's work waited for, then one DIRTYFB more,
+ * which returns at a vblank, so that the next sample starts right after one (a sample of n
+ * DIRTYFBs then spans n vblank periods, not n - 1 and part of one).
+ */
+static int nova_dirty_settle(struct side *s)
+{
+	s->handle = s->flip->buf[s->flip->front].handle;
+	return nova_wait(s) ?: dirty_pixel(s);
+}
+
+static int virtgpu_dirty_settle(struct side *s)
+{
+	return virtgpu_create_wait(s) ?: dirty_pixel(s);
+}
+
+/*
  * A framebuffer of a new dumb buffer of RES_W x RES_H pixels, removed and its buffer destroyed:
  * the host resource made and freed through KMS (posted by both drivers: the sample's drain
  * waits for the host).
@@ -1471,15 +1488,17 @@ int main(int argc, char **argv)
 		{ .name = "dirty-1m", .goal = 1.0, .iterations = DIRTIES,
 		  .nova = { .label = "nova-lite", .fd = nova_card, .op = dirty_1m,
 			    .what = "DIRTYFB 512x512 of the shown fb (vblank)",
-			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip },
+			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip,
+			    .settle = nova_dirty_settle },
 		  .ref = REF("virtio_gpu: the same", virtgpu_card, dirty_1m, .start = flip_start,
-			     .stop = flip_stop, .flip = &virtgpu_flip) },
+			     .stop = flip_stop, .flip = &virtgpu_flip, .settle = virtgpu_dirty_settle) },
 		{ .name = "dirty-pixel", .iterations = DIRTIES,
 		  .nova = { .label = "nova-lite", .fd = nova_card, .op = dirty_pixel,
 			    .what = "DIRTYFB 1x1 of the shown fb (vblank)",
-			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip },
+			    .start = flip_start, .stop = flip_stop, .flip = &nova_flip,
+			    .settle = nova_dirty_settle },
 		  .ref = REF("virtio_gpu: the same", virtgpu_card, dirty_pixel, .start = flip_start,
-			     .stop = flip_stop, .flip = &virtgpu_flip) },
+			     .stop = flip_stop, .flip = &virtgpu_flip, .settle = virtgpu_dirty_settle) },
 		{ .name = "fault-vgem", .iterations = 40, .per = MAP_SIZE / PAGE, .unit = "page",
 		  .nova = NOVA("create, map, touch 4 MiB, unmap, close", nova_fault,
 			       .size = MAP_SIZE),

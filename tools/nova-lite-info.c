@@ -762,7 +762,6 @@ static int draw(int fd, uint32_t seed, int hold, int rewrite, uint32_t seed2)
 	return frame_destroy(fd, &f, hold) ? 1 : failed;
 }
 
-/* Parses a pattern seed (0 to UINT32_MAX) into *seed; says so and returns -1 if it is not one. */
 /*
  * --crtc-off N: as DRM master, turns off the CRTC of scanout N (nova-lite makes one per scanout, in
  * scanout order) with a legacy SETCRTC without framebuffer or mode. The framebuffer it showed stays
@@ -797,6 +796,7 @@ static int crtc_off(int fd, unsigned long n)
 	return 0;
 }
 
+/* Parses a pattern seed (0 to UINT32_MAX) into *seed; says so and returns -1 if it is not one. */
 static int parse_seed(const char *arg, uint32_t *seed)
 {
 	unsigned long long v;

@@ -2,7 +2,7 @@
 # The in-guest part of `make check` (and `make quick`), run by ci/vm.sh as root.
 # Usage: check.sh GPU_OPTIONS normal|long|quick|iommu|swiotlb debug|release [SEED]
 # Hands the GPU to nova-lite with tools/nova-lite-bind (the documented path), checks what the
-# driver exposes, runs IGT through igt_runner (one run per list), the fuzzer (random calls, then
+# driver exposes, runs IGT through igt_runner (one run per list, nova_lite_unplug's apart), the fuzzer (random calls, then
 # fault injection), unplug while the fuzzer runs, IGT's core_hotunplug, module load cycles, and
 # finally a kmemleak scan. `normal` (`make check`) gives the fuzzer and the load cycles a time
 # budget with a floor of calls and cycles; `long` runs their whole counts (10,000,000 calls, 1000
@@ -15,7 +15,7 @@
 # client, the display, the GEM mmap, resource, wait and query tests. `swiotlb` (swiotlb=force,
 # iommu_platform=on, no IOMMU: every mapping bounces; the GPU on virtio-mmio, in QEMU's microvm)
 # is a short boot like `iommu` that runs the resource tests only (swiotlb-list.txt).
-# After the hand-off, each IGT binary, the fuzzer, fault injection and unplug under load, the
+# After the hand-off, each IGT run, the fuzzer, fault injection and unplug under load, the
 # driver's module-wide counts (nova-lite/live in debugfs) must be back where they were; the
 # control queue's counters must show every command completed (after IGT, the fuzzer, before the
 # unbind and after the load cycles); DMA-API debugging must have found nothing.
@@ -25,8 +25,8 @@
 # GPU_OPTIONS are the virtio-gpu-pci properties the VM was started with (max_outputs=2,xres=...),
 # from which the checks know what the device must report.
 # Writes one "ok NAME" / "not ok NAME: why" line per check to /mnt/guest-results.txt, IGT's
-# results to /mnt/igt/<list>/ (/mnt/igt-iommu/, /mnt/igt-swiotlb/ in the short boots) and
-# /mnt/igt-hotunplug/<list>/, the fuzzer's output to /mnt/fuzz-*.txt, the kmemleak report to
+# results to /mnt/igt/<list>/ and /mnt/igt/<list>-unplug/ (/mnt/igt-iommu/, /mnt/igt-swiotlb/ in
+# the short boots) and /mnt/igt-hotunplug/<list>/, the fuzzer's output to /mnt/fuzz-*.txt, the kmemleak report to
 # /mnt/kmemleak.txt, the kernel log to /mnt/guest-dmesg.txt and its error lines to
 # /mnt/guest-dmesg-err.txt (however the script ends), each stage's start to
 # /mnt/guest-stages-MODE.txt and the guest's IGT, libdrm and kernel versions to
@@ -422,22 +422,24 @@ fi
 # `make quick`'s list or a shorter one). nova_lite_unplug's subtests run after that check, in a
 # run of their own with its own check: an unbind of the virtio device forgets the host resources
 # the device held, so a resource leaked before it would not show in the counts after it.
-# run_igt LIST RESULTS: the binaries of LIST in RESULTS/<name of LIST>/ and, for nova_lite_unplug,
-# RESULTS/<name of LIST>-unplug/ (ci/igt-results.sh), each run with one result line for the
-# runner and one for the live counts.
+# run_igt LIST RESULTS TIMEOUT: the binaries of LIST in RESULTS/<name of LIST>/ and, for
+# nova_lite_unplug, RESULTS/<name of LIST>-unplug/ (ci/igt-results.sh), each run with one result
+# line for the runner and one for the live counts; the first run stops at TIMEOUT seconds,
+# nova_lite_unplug's at 300.
 run_igt() {
-	local list=$1 dest=$2 run
+	local list=$1 dest=$2 timeout=$3 run
 	run=$(basename "$list" .txt)
 	rm -rf "$dest" && mkdir -p "$dest"
 	grep -Ev '^(#|$)' "$list" | grep -v '^igt@nova_lite_unplug@' >/tmp/igt-list.txt
-	[ ! -s /tmp/igt-list.txt ] || igt_run /tmp/igt-list.txt "$dest/$run"
+	[ ! -s /tmp/igt-list.txt ] || igt_run /tmp/igt-list.txt "$dest/$run" "$timeout"
 	grep '^igt@nova_lite_unplug@' "$list" >/tmp/igt-list.txt
-	[ ! -s /tmp/igt-list.txt ] || igt_run /tmp/igt-list.txt "$dest/$run-unplug"
+	[ ! -s /tmp/igt-list.txt ] || igt_run /tmp/igt-list.txt "$dest/$run-unplug" 300
 }
-# igt_run LIST DIR: one igt_runner run of LIST (no comments), its results copied to DIR.
-# The runner stops at $igt_timeout seconds (each test at 120 s), before the VM's timeout does.
+# igt_run LIST DIR TIMEOUT: one igt_runner run of LIST (no comments), its results copied to DIR.
+# The runner stops at TIMEOUT seconds (each test at 120 s): the runs of a boot stop before its
+# VM's timeout (ci/check.sh) does, which would lose their results.
 igt_run() {
-	local list=$1 dir=$2 root=/tmp/igt-root t binaries links
+	local list=$1 dir=$2 timeout=$3 root=/tmp/igt-root t binaries links
 	binaries=$(cut -d@ -f2 "$list" | awk '!seen[$0]++')
 	# The runner's test root: a link to each binary and the list of them.
 	rm -rf "$root" /tmp/igt-results && mkdir -p "$root"
@@ -452,21 +454,22 @@ igt_run() {
 	# come, the progress of a run of minutes. It syncs its journal and logs line by line: it
 	# writes to tmpfs, the results are copied.
 	IGT_FORCE_DRIVER=nova-lite igt_runner -m --test-list "$list" \
-		--per-test-timeout 120 --overall-timeout "$igt_timeout" "$root" /tmp/igt-results 2>&1 |
+		--per-test-timeout 120 --overall-timeout "$timeout" "$root" /tmp/igt-results 2>&1 |
 		tee /tmp/igt.log | sed -u 's/^/    /'
 	if [ "${PIPESTATUS[0]}" = 0 ]; then ok "igt: igt_runner completes ${dir#/mnt/}"
 	else not_ok "igt: igt_runner completes ${dir#/mnt/}" "$(tail -n 2 /tmp/igt.log | tr '\n' ' ')"; fi
 	cp -r /tmp/igt-results "$dir"
 	live_check "IGT's ${dir#/mnt/}"
 }
-# The short boots' VM stops at 900 s (ci/check.sh), the main boot's later.
-igt_timeout=1500
-[ $short = 0 ] || igt_timeout=500
+# The main list's run: the VMs stop at 3000 s (normal), 10800 s (long), 600 s (quick) and 900 s
+# (the short boots), with the rest of their work to do.
+case $mode in normal) igt_timeout=1200 ;; long) igt_timeout=2400 ;; quick) igt_timeout=300 ;;
+*) igt_timeout=400 ;; esac
 live_check "the client, the display and the bench"
 stage "IGT: $igt_list"
 igt_dest=/mnt/igt
 [ $short = 0 ] || igt_dest=/mnt/igt-$mode
-run_igt "$igt_list" $igt_dest
+run_igt "$igt_list" $igt_dest $igt_timeout
 
 # The control queue after the work above: every command submitted was completed, every
 # descriptor is free, and nothing timed out or came back malformed. One reading of the file is
@@ -675,7 +678,7 @@ if [ "$mode" != quick ]; then
 	# 6. IGT's core_hotunplug, in a runner of its own: a failed health check aborts the runner.
 	# It must leave the device bound to nova-lite, as it found it.
 	stage "IGT: core_hotunplug"
-	run_igt /srv/tests/igt/hotunplug-list.txt /mnt/igt-hotunplug
+	run_igt /srv/tests/igt/hotunplug-list.txt /mnt/igt-hotunplug 300
 	bound_with_nodes() { bound_to_nova_lite && has_nodes; }
 	check "igt: core_hotunplug leaves $vdev bound to nova-lite, with its nodes" bound_with_nodes
 fi

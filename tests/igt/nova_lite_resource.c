@@ -709,10 +709,11 @@ igt_main
 		nova_lite_kms_init(fd, &kms);
 		fb = mode_fb(&kms, FB_PLAIN, 0);
 		/*
-		 * The two kinds in turn, each alone more than max_hostmem: without the memory of
-		 * the freed ones of either kind, the last ones would fail.
+		 * The two kinds in turn, each alone more than max_hostmem (the host counts 4 bytes
+		 * a pixel, not the object's whole pages): without the memory of the freed ones of
+		 * either kind, the last ones would fail.
 		 */
-		shows = 2 * (max_hostmem / fb.size + 1);
+		shows = 2 * (max_hostmem / (4ull * kms.mode.hdisplay * kms.mode.vdisplay) + 1);
 		for (uint64_t i = 0; i < shows; i++) {
 			if (i)
 				fb = mode_fb(&kms, i % 2 ? FB_RESOURCE : FB_PLAIN, 0);
