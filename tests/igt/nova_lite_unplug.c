@@ -273,9 +273,9 @@ igt_main
 	igt_describe("Unbinding the DRM driver alone (the auxiliary device; the core stays bound) "
 		     "with transfers of 4 MiB resources in flight, then closing the file: the "
 		     "objects are freed without a DRM device, and their resources are destroyed all "
-		     "the same (the live counts are checked after this binary: the host's resources "
-		     "back to where they were); WAIT fails with ENODEV; binding the DRM driver again "
-		     "gives a working device.");
+		     "the same (4 fewer host resources after the close than with the file open; the "
+		     "fbdev emulation's went with the DRM device); WAIT fails with ENODEV; binding "
+		     "the DRM driver again gives a working device.");
 	igt_subtest("aux-unbind-in-flight") {
 		struct drm_nova_lite_wait w = { .timeout_ns = 1000000000 };
 		struct drm_nova_lite_rect all = { 0, 0, 1024, 1024 };
@@ -284,24 +284,28 @@ igt_main
 		char adev[80];
 
 		igt_assert(strncmp(vdev, "virtio", 6) == 0);
-		/*
-		 * The baseline, once settled: the resources earlier subtests freed go when the
-		 * device answers their RESOURCE_UNREF, after the close returned.
-		 */
-		before = nova_lite_live_settled("host_resources");
 		snprintf(adev, sizeof(adev), "nova_lite.drm.%s", vdev + 6);
 		busy_resources(fd, handles, 4);
 		sysfs_write(AUX_DRIVER "/unbind", adev);
 		w.handle = handles[0];
 		do_ioctl_err(fd, DRM_IOCTL_NOVA_LITE_WAIT, &w, ENODEV);
+		/*
+		 * The baseline, once settled, with the DRM device gone and the file's 4 resources
+		 * alive: the in-kernel clients' buffers (the fbdev emulation's) went with the
+		 * device, and resources freed earlier go when the device answers their
+		 * RESOURCE_UNREF, after the close returned.
+		 */
+		before = nova_lite_live_settled("host_resources");
+		igt_assert_f(before >= 4, "host resources: %llu with the file's 4 alive\n",
+			     (unsigned long long)before);
 		drm_close_driver(fd);
-		/* The core, still bound, destroys them: the host holds what it held before. */
-		now = nova_lite_live_wait("host_resources", before);
+		/* The core, still bound, destroys the file's 4. */
+		now = nova_lite_live_wait("host_resources", before - 4);
 
 		fd = bind_and_open(AUX_DRIVER "/bind", adev);
-		igt_assert_f(now == before, "host resources: %llu before, %llu after closing the "
-			     "file without a DRM device\n", (unsigned long long)before,
-			     (unsigned long long)now);
+		igt_assert_f(now == before - 4, "host resources: %llu with the file open, %llu after "
+			     "closing it without a DRM device (4 fewer expected)\n",
+			     (unsigned long long)before, (unsigned long long)now);
 		h = nova_lite_gem_create(fd, 4 << 20);
 		nova_lite_resource_create(fd, h, DRM_FORMAT_XRGB8888, 1024, 1024);
 		nova_lite_transfer_to_host(fd, h, all);
