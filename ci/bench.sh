@@ -7,10 +7,12 @@
 # objects of either driver take about 2 GiB of kernel memory (see README).
 # Then the guest runs IGT's kms subtests of tests/igt/test-list.txt against each driver
 # (out/bench/igt-kms-DRIVER/results.json); the host prints both results subtest by subtest
-# (kept in out/bench/igt-kms.txt) and judges them (kms_compare).
+# (kept in out/bench/igt-kms.txt) and judges them (kms_compare). Last, weston on each driver:
+# screenshots of its desktop and a client's window (judged as in `make check`), and the time from
+# its launch to the client's first presented frame (out/bench/weston.txt).
 # Benchmarks report: their ratios never fail a run. The exit status is non-zero if the run itself
-# failed, or if virtio_gpu passes a kms subtest that nova-lite does not and
-# tests/igt/bench-kms-exceptions.txt does not say why.
+# failed, if weston's screenshots or runs fail on a driver, or if virtio_gpu passes a kms subtest
+# that nova-lite does not and tests/igt/bench-kms-exceptions.txt does not say why.
 # NOVA_LITE_BENCH_ONLY=PAIR,... runs only those pairs (no scaling runs, no results, no chart, no
 # IGT).
 . "$(dirname "$0")/lib.sh"
@@ -172,7 +174,7 @@ mkdir -p "$OUT/bench"
 # The boot's failure is reported after what it left (the chart, the kms comparison).
 status=0
 NOVA_LITE_VM_NAME=bench NOVA_LITE_VM_MEMORY=8G NOVA_LITE_VM_TIMEOUT=1800 NOVA_LITE_GPU_OPTS=max_outputs=1 \
-	NOVA_LITE_QEMU_EXTRA="-device virtio-gpu-pci,max_outputs=1" \
+	NOVA_LITE_QEMU_EXTRA="-device virtio-gpu-pci,id=gpu2,max_outputs=1" NOVA_LITE_SCREEN=1 \
 	"$REPO/ci/vm.sh" release ci/guest/bench.sh ${only:+--only "$only"} || status=$?
 [ -z "$only" ] || exit $status
 if [ -s "$OUT/bench/results.json" ]; then
@@ -182,9 +184,43 @@ if [ -s "$OUT/bench/results.json" ]; then
 fi
 # A boot that failed before IGT has no comparison to show.
 [ $status = 0 ] || [ -e "$OUT/bench/igt-kms-list.txt" ] || die "the bench boot failed (exit status $status)"
+# weston on each driver (ci/guest/bench.sh): the screenshots judged as in `make check`, and the
+# time from weston's launch to a client's first presented frame, the median of each driver's runs
+# and their ratio (reported, not judged).
+step "weston: nova-lite against virtio_gpu"
+weston=0
+for d in nova-lite virtio_gpu; do
+	for kind in desktop client; do
+		if out=$(screen_check "weston-$kind" "bench-weston-$d-$kind" 2>&1); then
+			echo "ok: $d: weston's $kind screenshot"
+		else
+			echo "FAILED: $d: weston's $kind screenshot: $out"; weston=1
+		fi
+	done
+	[ "$(cat "$OUT/bench/weston-$d-exit" 2>/dev/null)" = 0 ] ||
+		{ echo "FAILED: $d: weston's run (see the console)"; weston=1; }
+done
+python3 - "$OUT/bench" <<'PY' | tee "$OUT/bench/weston.txt" || weston=1
+import statistics, sys
+runs = {}
+for d in ("nova-lite", "virtio_gpu"):
+    try:
+        with open(f"{sys.argv[1]}/weston-first-frame-{d}.txt") as f:
+            runs[d] = [float(v) for v in f.read().split()]
+    except (OSError, ValueError):
+        runs[d] = []
+for d, v in runs.items():
+    print(f"weston's first frame on {d}: " + (f"median {statistics.median(v):.0f} ms of {len(v)} "
+          f"runs ({', '.join(f'{x:.0f}' for x in v)})" if v else "not measured"))
+if not all(runs.values()):
+    sys.exit(1)
+print(f"ratio nova-lite / virtio_gpu: "
+      f"{statistics.median(runs['nova-lite']) / statistics.median(runs['virtio_gpu']):.2f}")
+PY
 step "IGT kms subtests: nova-lite against virtio_gpu"
 kms=0
 kms_compare "$OUT/bench" | tee "$OUT/bench/igt-kms.txt" || kms=$?
 [ $status = 0 ] || die "the bench boot failed (exit status $status)"
 [ $kms = 0 ] || die "IGT kms: nova-lite does not pass what virtio_gpu passes, or a run is missing (see above; out/bench/igt-kms.txt)"
+[ $weston = 0 ] || die "weston: a screenshot or a run failed on a driver (see above; out/bench/weston.txt)"
 echo "IGT kms: out/bench/igt-kms.txt; each run's results in out/bench/igt-kms-nova-lite/ and out/bench/igt-kms-virtio_gpu/"

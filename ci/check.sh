@@ -110,6 +110,12 @@ step "building the client and the IGT tests"
 if make -s -C "$REPO" userspace; then ok "build: client and IGT tests"
 else not_ok "build: client and IGT tests" "make userspace failed"; fi
 
+# weston's client and tools/weston_check.py draw and judge one pattern.
+if out=$(python3 "$REPO/tools/weston_check.py" pattern-check "$OUT/bin/wl_pattern" 2>&1); then
+	ok "build: wl_pattern's window pattern and tools/weston_check.py's agree"
+else
+	not_ok "build: wl_pattern's window pattern and tools/weston_check.py's agree" "$out"
+fi
 # The screen pattern of the client (C) and of tools/screen.py (Python) are one: both reproduce
 # the shared test vector.
 if out=$(python3 "$REPO/tools/screen.py" selftest "$REPO/tests/screen-pattern-vector.txt" 2>&1 &&
@@ -191,7 +197,7 @@ if ! timed "guest root" "$REPO/ci/guest-root.sh"; then
 	finish
 fi
 rm -rf "$OUT"/fuzz-*.txt "$OUT/kmemleak.txt" "$OUT/igt-hotunplug" "$OUT"/guest-stages-*.txt "$OUT"/screen-*.ppm \
-	"$OUT"/screen-*.txt "$OUT"/guest-dmesg-*.txt
+	"$OUT"/screen-*.txt "$OUT"/guest-dmesg-*.txt "$OUT"/cursor-*.json "$OUT"/cursor-*.txt
 # Quick mode runs nova-lite's own IGT tests only; the host picks them.
 igt_list=tests/igt/test-list.txt
 if [ $mode = quick ]; then
@@ -247,6 +253,23 @@ if [ "${NOVA_LITE_MAX_OUTPUTS:-2}" -ge 2 ]; then
 		"head 1 is off once its CRTC is, the framebuffer alive: QEMU's placeholder, every pixel"
 fi
 kms_screen fbcon-back fbcon "head 0 shows fbcon's line again once modetest has exited"
+# weston on head 0 (ci/guest/check.sh, 2d): its desktop, then the client's maximized window in it.
+kms_screen weston-desktop weston-desktop \
+	"weston's desktop: the panel's colour at the top, the background's everywhere below, every pixel"
+kms_screen weston-client weston-client \
+	"weston's desktop with wl_pattern's maximized window: the panel, then every pixel of the pattern"
+# The cursor on head 0 (ci/guest/check.sh, 2c): the host draws it, so no screenshot shows it; the
+# image and hotspot its VNC clients got, and QEMU's trace of the cursor commands it executed.
+if out=$(python3 "$REPO/tools/cursor_check.py" image "$OUT/cursor-cursor.json" "$OUT/cursor-cursor.txt" 2>&1); then
+	ok "cursor: the host's cursor image is the client's 64x64 ARGB8888 image, every pixel, and hotspot"
+else
+	not_ok "cursor: the host's cursor image is the client's 64x64 ARGB8888 image, every pixel, and hotspot" "$out"
+fi
+if out=$(python3 "$REPO/tools/cursor_check.py" trace "$OUT/qemu-trace.log" "$OUT/cursor-cursor.txt" 2>&1); then
+	ok "cursor: QEMU executed UPDATE_CURSOR (resource, position), MOVE_CURSOR, UPDATE_CURSOR (hidden) in turn"
+else
+	not_ok "cursor: QEMU executed UPDATE_CURSOR (resource, position), MOVE_CURSOR, UPDATE_CURSOR (hidden) in turn" "$out"
+fi
 [ $mode = quick ] || "$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"
 
 # The short boots: the GPU behind QEMU's virtual IOMMU (intel-iommu, and iommu_platform=on so

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # `make demo`: builds what is missing, boots the VM on the release kernel (no debug options) and
-# shows nova-lite binding the GPU and, through KMS, three pictures on its display
-# (ci/guest/demo.sh): nova-lite-info's pattern, then fbcon's console and modetest's SMPTE pattern.
-# QEMU's screenshot of each is checked pixel by pixel, as make check's are, and kept as PNG
-# (out/screen-draw.png, out/screen-console.png, out/screen-modetest.png); the last two, side by
-# side (console left), are out/screen.png. Exit status: that of the guest run and the checks.
+# shows nova-lite binding the GPU and, through KMS, pictures on its display (ci/guest/demo.sh):
+# nova-lite-info's pattern, fbcon's console, modetest's SMPTE pattern, then weston's desktop and a
+# client's window in it. QEMU's screenshot of each is checked pixel by pixel, as make check's are,
+# and kept as PNG (out/screen-draw.png, out/screen-console.png, out/screen-modetest.png,
+# out/screen-weston-desktop.png, out/screen-weston-client.png); the last is out/screen.png too.
+# Exit status: that of the guest run and the checks.
 . "$(dirname "$0")/lib.sh"
 
 prepare release
-for name in draw console modetest; do
+for name in draw console modetest weston-desktop weston-client; do
 	rm -f "$OUT/screen-$name.ppm" "$OUT/screen-$name.txt" "$OUT/screen-$name.png"
 done
 rm -f "$OUT/screen.png"
@@ -44,15 +45,17 @@ shot draw "nova-lite-info --draw 1's pattern" \
 shot console "fbcon's line in the kernel's VGA 8x16 font" console_check || rc=1
 shot modetest "modetest's SMPTE pattern (1024x768 XRGB8888)" \
 	screen_check smpte modetest --width 1024 --height 768 || rc=1
-# The demo's picture: the console and modetest's pattern, composed from the two screenshots just
-# checked (also when a check failed: the picture shows what was wrong).
-if [ -f "$OUT/screen-console.ppm" ] && [ -f "$OUT/screen-modetest.ppm" ]; then
-	if python3 "$REPO/tools/screen.py" side-by-side "$OUT/screen-console.ppm" "$OUT/screen-modetest.ppm" \
-		"$OUT/screen.png" >/dev/null; then
-		echo "screenshots of the VM's display, the console (left) and modetest's pattern (right): $OUT/screen.png"
-	else
-		rc=1
-	fi
+shot weston-desktop "weston's desktop: its panel and background (tests/weston/weston.ini)" \
+	screen_check weston-desktop weston-desktop --width 1024 --height 768 || rc=1
+shot weston-client "weston's desktop with wl_pattern's maximized window" \
+	screen_check weston-client weston-client --width 1024 --height 768 || rc=1
+# The demo's picture: weston with the client's window (also when its check failed: the picture
+# shows what was wrong).
+if [ -f "$OUT/screen-weston-client.png" ]; then
+	cp "$OUT/screen-weston-client.png" "$OUT/screen.png"
+	echo "screenshot of the VM's display, weston's desktop with a client's window: $OUT/screen.png"
+else
+	rc=1
 fi
 [ $rc = 0 ] || echo "error: make demo failed (exit $rc)" >&2
 exit $rc

@@ -4,7 +4,7 @@
 # nothing in it changes afterwards but /lib/modules/<version>, refreshed by ci/vm.sh at each boot.
 . "$(dirname "$0")/lib.sh"
 
-KEY_EXTRA="$GUEST_SUITE $GUEST_PACKAGES"
+KEY_EXTRA="$GUEST_SUITE $GUEST_PACKAGES $GUEST_APT_PACKAGES"
 ROOT=$CACHE/guest/$GUEST_SUITE-$(key "$0")
 [ "${1:-}" = --print ] && { echo "$ROOT"; exit 0; }
 
@@ -15,6 +15,13 @@ if [ ! -f "$ROOT/.nova-lite-root" ]; then
 		--include="$GUEST_PACKAGES" "$GUEST_SUITE" "$ROOT.tmp" http://deb.debian.org/debian; then
 		tail -20 "$OUT/debootstrap.log"
 		die "debootstrap failed (log: out/debootstrap.log)"
+	fi
+	step "apt-get install $GUEST_APT_PACKAGES in the root (log: out/debootstrap.log)"
+	# shellcheck disable=SC2086 # a list of packages
+	if ! with_progress "$OUT/debootstrap.log" 0 chroot "$ROOT.tmp" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends $GUEST_APT_PACKAGES; then
+		tail -20 "$OUT/debootstrap.log"
+		die "apt-get install $GUEST_APT_PACKAGES in the guest root failed (log: out/debootstrap.log)"
 	fi
 	chroot "$ROOT.tmp" apt-get clean
 	echo nova-lite-guest >"$ROOT.tmp/etc/hostname"

@@ -22,11 +22,13 @@ export PATH=$CACHE/tools/bin:$CACHE/venv/bin:/usr/bin:$PATH
 step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# screen_check fbcon|smpte|inactive NAME [ARGS...]: compares out/screen-NAME.ppm, a screenshot of
-# one of the GPU's heads that the guest asked for with that check (ci/guest/screen.sh's shoot), with
-# what a KMS client shows there (tools/screen.py, ARGS such as --width W --height H passed on):
-# fbcon, the line of out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE
-# pattern; inactive, QEMU's placeholder of a head whose scanout is off.
+# screen_check fbcon|smpte|inactive|weston-desktop|weston-client NAME [ARGS...]: compares
+# out/screen-NAME.ppm, a screenshot of one of the GPU's heads that the guest asked for with that
+# check (ci/guest/screen.sh's shoot), with what a KMS client shows there (tools/screen.py and
+# tools/weston_check.py, ARGS such as --width W --height H passed on): fbcon, the line of
+# out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE pattern; inactive,
+# QEMU's placeholder of a head whose scanout is off; weston-desktop, weston's panel and
+# background (tests/weston/weston.ini); weston-client, the panel and wl_pattern's maximized window.
 screen_check() {
 	local kind=$1 name=$2
 	shift 2
@@ -36,7 +38,10 @@ screen_check() {
 	smpte) python3 "$REPO/tools/screen.py" smpte "$OUT/screen-$name.ppm" "$@" ;;
 	inactive) python3 "$REPO/tools/screen.py" inactive "$OUT/screen-$name.ppm" \
 		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" "$@" ;;
-	*) echo "unknown screen check '$kind' (fbcon, smpte or inactive)"; return 2 ;;
+	weston-desktop) python3 "$REPO/tools/weston_check.py" desktop "$OUT/screen-$name.ppm" "$@" ;;
+	weston-client) python3 "$REPO/tools/weston_check.py" client "$OUT/screen-$name.ppm" "$@" ;;
+	*) echo "unknown screen check '$kind' (fbcon, smpte, inactive, weston-desktop or weston-client)"
+		return 2 ;;
 	esac
 }
 # screen_text_ok NAME: out/screen-NAME.txt is a line as ci/guest/screen.sh's fbcon_line writes it,

@@ -20,10 +20,15 @@
 # QEMU gets a QMP socket and a watcher takes screenshots for the guest: the guest writes a name to
 # out/screen-request, the watcher saves the display as out/screen-<name>.ppm (tools/screen.py)
 # and creates out/screen-done; out/screen-watch tells the guest that the watcher runs. A request
-# "<name> <check> [<head>]" (fbcon, smpte or inactive: ci/lib.sh's screen_check) is for that head
-# of the GPU (QEMU id `gpu`; head 0 if none is given): the watcher takes it again until it passes
-# the check or 10 s have passed (a KMS client's picture reaches the display some time after the
-# client has drawn it); the run's verdict on it is ci/check.sh's (ci/demo.sh's in `make demo`).
+# "<name> <check> [<head> [<device>]]" (a check of ci/lib.sh's screen_check: fbcon, smpte, ...)
+# is for that head of the GPU (QEMU id `gpu`, or <device>; head 0 if none is given): the watcher takes it again until it
+# passes the check or 10 s (60 s for weston's) have passed (a KMS client's picture reaches the
+# display some time after the client has drawn it); the run's verdict on it is ci/check.sh's
+# (ci/demo.sh's in `make demo`). The host draws the guest's cursor itself, so screendump does not
+# show it: QEMU also gets a VNC server on a unix socket, and a request "<name> cursor
+# <hot_x>,<hot_y>" has the watcher read the cursor image VNC clients get, waiting until one with
+# that hotspot is defined (tools/vnc_cursor.py), into out/cursor-<name>.json; and QEMU traces the
+# cursor commands it executes (virtio_gpu_update_cursor) into out/qemu-trace[-<vm name>].log.
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}" "${NOVA_LITE_VM_MEMORY:=2G}"
@@ -90,7 +95,11 @@ qmp=
 if [ "${NOVA_LITE_SCREEN:-0}" = 1 ]; then
 	qmp=$OUT/qmp${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.sock
 	rm -f "$qmp"
-	qemu_opts="$qemu_opts -qmp unix:$qmp,server=on,wait=off"
+	vnc=$OUT/vnc${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.sock
+	trace=$OUT/qemu-trace${NOVA_LITE_VM_NAME:+-$NOVA_LITE_VM_NAME}.log
+	rm -f "$vnc" "$trace"
+	qemu_opts="$qemu_opts -qmp unix:$qmp,server=on,wait=off -vnc unix:$vnc"
+	qemu_opts="$qemu_opts -trace enable=virtio_gpu_update_cursor -D $trace"
 	touch "$OUT/screen-watch"
 fi
 # virtme-ng exports the root with mount_tag=/dev/root but passes no root=; 7.3 needs it for a
@@ -121,22 +130,27 @@ watcher=
 if [ -n "$qmp" ]; then
 	while kill -0 $vm 2>/dev/null; do
 		if [ -s "$OUT/screen-request" ]; then
-			read -r name check head <"$OUT/screen-request"
+			read -r name check head device <"$OUT/screen-request"
 			rm -f "$OUT/screen-request"
-			if [ -z "$check" ]; then
+			if [ "$check" = cursor ]; then
+				python3 "$REPO/tools/vnc_cursor.py" "$vnc" "$OUT/cursor-$name.json" \
+					--expect-hotspot "$head" >&2 || echo "error: cursor $name not read" >&2
+			elif [ -z "$check" ]; then
 				python3 "$REPO/tools/screen.py" qmp "$qmp" screendump "$OUT/screen-$name.ppm" ppm >&2 ||
 					echo "error: screenshot $name failed" >&2
 			else
-				start=$SECONDS
+				# weston's shell client draws the desktop some seconds after weston starts.
+				start=$SECONDS limit=10
+				case $check in weston-*) limit=60 ;; esac
 				while :; do
 					python3 "$REPO/tools/screen.py" qmp "$qmp" screendump "$OUT/screen-$name.ppm" ppm \
-						--device gpu --head "${head:-0}" >/dev/null ||
+						--device "${device:-gpu}" --head "${head:-0}" >/dev/null ||
 						{ echo "error: screenshot $name failed" >&2; break; }
 					screen_check "$check" "$name" >/dev/null 2>&1 && break
-					[ $((SECONDS - start)) -lt 10 ] || break
+					[ $((SECONDS - start)) -lt $limit ] || break
 					sleep 0.2
 				done
-				echo "screenshot $name (head ${head:-0}, until $check): after $((SECONDS - start)) s" >&2
+				echo "screenshot $name (${device:-gpu} head ${head:-0}, until $check): after $((SECONDS - start)) s" >&2
 			fi
 			touch "$OUT/screen-done"
 		fi
@@ -149,7 +163,7 @@ tail -n +1 -f --pid=$vm "$console" | sed -u 's/^/  | /' | grep --line-buffered -
 wait $vm
 rc=$?
 [ -z "$watcher" ] || { kill $watcher 2>/dev/null; wait $watcher 2>/dev/null; }
-rm -f "$OUT/screen-watch" "$OUT/screen-request" "$OUT/screen-done" ${qmp:+"$qmp"}
+rm -f "$OUT/screen-watch" "$OUT/screen-request" "$OUT/screen-done" ${qmp:+"$qmp" "$vnc"}
 set -e
 # virtme-ng passes the script's status through a virtio-serial port, which has no
 # /dev/virtio-ports link without udev (the guest root has none); the status written to out/ is.

@@ -211,6 +211,7 @@ impl drm::Driver for DrmDriver {
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;
     const FEAT_MODESET: bool = true;
+    const FEAT_CURSOR_HOTSPOT: bool = true;
 
     /// Dumb buffers are objects of the driver, 32 bits per pixel, pitch the width's; they become
     /// host resources when they become framebuffers. Errors: `EINVAL` for another depth or a

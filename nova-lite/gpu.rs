@@ -10,9 +10,10 @@
 //! that auxiliary device; it never touches the hardware itself, and never sees a virtio-gpu
 //! structure: it calls the typed methods of [`Gpu`] ([`Gpu::display_info`], [`Gpu::edid`], the
 //! cached display state of [`display`], the 2D resource methods of [`resources`] and the KMS
-//! scanout updates of [`scanout`]), and maps memory for the device ([`Gpu::dma_device`]).
+//! scanout updates of [`scanout`] and cursors of [`cursor`]), and maps memory for the device
+//! ([`Gpu::dma_device`]).
 //!
-//! The cursor queue is set up, but nothing is sent on it yet.
+//! The cursor queue carries the cursor planes' commands ([`cursor`]).
 //!
 //! # The API between the core and the DRM driver
 //!
@@ -44,6 +45,7 @@
 //! lock is held while waiting for the device.
 
 mod cmdq;
+mod cursor;
 mod display;
 mod driver;
 mod protocol;
@@ -76,6 +78,11 @@ use kernel::{
 };
 
 pub(crate) use cmdq::Fence;
+pub(crate) use cursor::{
+    CursorShow,
+    CursorUpdate,
+    CURSOR_SIZE, //
+};
 pub(crate) use display::{
     DisplayListener,
     DisplayListening, //

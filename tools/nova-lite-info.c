@@ -63,6 +63,14 @@
 #define BENCH_BW_PASSES 8
 #define BENCH_BW_CHUNK (1u << 20)	/* the source of the copies, cache resident */
 #define WAIT_NS (10ll * 1000000000)	/* the longest WAIT for a resource's commands */
+/* --cursor: the image's size, its hotspot, where it is shown, where it moves (partly off). */
+#define CURSOR_SIZE 64
+#define CURSOR_HOT_X 5
+#define CURSOR_HOT_Y 7
+#define CURSOR_X 100
+#define CURSOR_Y 60
+#define CURSOR_MOVE_X (-10)
+#define CURSOR_MOVE_Y (-20)
 
 static const struct {
 	const char *name;
@@ -78,11 +86,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nova-lite-info [-d DEVICE] [-c SIZE]... [-b N] [--draw-bench]\n"
 		"                      [--draw SEED [--hold [--rewrite SEED2]]] [--resource-hold]\n"
-		"                      [--crtc-off N]\n"
+		"                      [--crtc-off N] [--cursor]\n"
 		"       nova-lite-info --pattern-vector | --pattern-vector-check FILE\n"
 		"  -d DEVICE     DRM node to open (default: the first %s render node, or\n"
-		"                its primary node for --draw, --draw-bench and --crtc-off,\n"
-		"                which change modes through KMS and so must become DRM master)\n"
+		"                its primary node for --draw, --draw-bench, --crtc-off and\n"
+		"                --cursor, which use KMS and so must become DRM master)\n"
 		"  -c SIZE       create a GEM object of SIZE bytes and query it (repeatable)\n"
 		"  -b N          time N display information queries, print the median\n"
 		"  --draw SEED   draw the test pattern of SEED on scanout 0 (the first CRTC and\n"
@@ -99,6 +107,11 @@ static void usage(FILE *f)
 		"  --crtc-off N  turn off the CRTC of scanout N (the Nth CRTC) with SETCRTC and\n"
 		"                no framebuffer, as DRM master (whoever showed a framebuffer there\n"
 		"                keeps it), print a \"crtc-off:\" line and exit\n"
+		"  --cursor      as DRM master, show the test cursor on scanout 0's CRTC (which\n"
+		"                must be on) with the legacy cursor ioctls: a 64x64 ARGB8888\n"
+		"                image (resource made with RESOURCE_CREATE) with hotspot %d,%d at\n"
+		"                %d,%d; after a line on stdin move it to %d,%d, after another\n"
+		"                hide it; a \"cursor:\" line after each step\n"
 		"  --resource-hold  make a 256x256 resource, transfer it and WAIT for it, print\n"
 		"                resource=ID, then close it once stdin gives a line or EOF\n"
 		"  --draw-bench  median of %d frames on scanout 0, in --draw's mode: GEM_CREATE,\n"
@@ -111,9 +124,10 @@ static void usage(FILE *f)
 		"                print the test vector of the --draw pattern (no device)\n"
 		"  --pattern-vector-check FILE\n"
 		"                check a test vector file against the pattern (no device)\n"
-		"--draw, --draw-bench, --crtc-off and --resource-hold skip the device,\n"
-		"parameter and display dump.\n",
-		NLT_DRIVER_NAME, BENCH_ITERATIONS);
+		"--draw, --draw-bench, --crtc-off, --cursor and --resource-hold skip the\n"
+		"device, parameter and display dump.\n",
+		NLT_DRIVER_NAME, CURSOR_HOT_X, CURSOR_HOT_Y, CURSOR_X, CURSOR_Y, CURSOR_MOVE_X,
+		CURSOR_MOVE_Y, BENCH_ITERATIONS);
 }
 
 /* Prints a failed call with its errno name, e.g. "GEM_CREATE: EINVAL (Invalid argument)". */
@@ -796,6 +810,105 @@ static int crtc_off(int fd, unsigned long n)
 	return 0;
 }
 
+/*
+ * The test cursor's pixel (x, y), as premultiplied 0xAARRGGBB, also computed by
+ * tools/cursor_check.py: opaque but for a transparent band of 8 pixels at the right and at the
+ * bottom, which is all 0.
+ *   x < 56 && y < 56: a = 0xff, r = 4x, g = 4y, b = (x ^ y) * 4 + 16, each & 0xff; else 0
+ */
+static uint32_t cursor_argb(uint32_t x, uint32_t y)
+{
+	if (x >= CURSOR_SIZE - 8 || y >= CURSOR_SIZE - 8)
+		return 0;
+	return 0xffu << 24 | (4 * x & 0xff) << 16 | (4 * y & 0xff) << 8 | (((x ^ y) * 4 + 16) & 0xff);
+}
+
+/* Waits for a line on stdin (or EOF): the caller has looked at the cursor. */
+static void wait_line(void)
+{
+	char line[256];
+
+	while (fgets(line, sizeof(line), stdin) && !strchr(line, '\n'))
+		;
+}
+
+/*
+ * --cursor: as DRM master, shows the test cursor on the first CRTC (scanout 0's) with the legacy
+ * cursor ioctls, which nova-lite turns into commits of the CRTC's cursor plane: MOVE_CURSOR sets
+ * the position with no image yet (the plane stays off), SET_CURSOR2 the image (a new framebuffer
+ * of the object, whose resource RESOURCE_CREATE made) with its hotspot, which the device gets
+ * with UPDATE_CURSOR; after a line on stdin MOVE_CURSOR moves it (the device gets MOVE_CURSOR),
+ * and after another SET_CURSOR without a buffer hides it (UPDATE_CURSOR of resource 0).
+ */
+static int cursor(int fd)
+{
+	struct drm_nova_lite_resource_create res = {
+		.format = DRM_FORMAT_XRGB8888,
+		.width = CURSOR_SIZE,
+		.height = CURSOR_SIZE,
+	};
+	unsigned char *map;
+	drmModeResPtr kms;
+	size_t map_size;
+	__u32 crtc_id, handle;
+	int ret, failed = 1;
+
+	if (drmSetMaster(fd)) {
+		report("SET_MASTER (EBUSY if another client is DRM master)", errno);
+		return 1;
+	}
+	kms = drmModeGetResources(fd);
+	if (!kms || !kms->count_crtcs) {
+		report("GETRESOURCES (no CRTC)", kms ? ENODEV : errno);
+		drmModeFreeResources(kms);
+		return 1;
+	}
+	crtc_id = kms->crtcs[0];
+	drmModeFreeResources(kms);
+	if (gem_create_map(fd, 4 * CURSOR_SIZE * CURSOR_SIZE, &handle, &map, &map_size))
+		return 1;
+	for (uint32_t y = 0; y < CURSOR_SIZE; y++)
+		for (uint32_t x = 0; x < CURSOR_SIZE; x++)
+			((uint32_t *)map)[y * CURSOR_SIZE + x] = cursor_argb(x, y);
+	res.handle = handle;
+	if (drmIoctl(fd, DRM_IOCTL_NOVA_LITE_RESOURCE_CREATE, &res)) {
+		report("RESOURCE_CREATE", errno);
+		goto out;
+	}
+	ret = drmModeMoveCursor(fd, crtc_id, CURSOR_X, CURSOR_Y);
+	if (!ret)
+		ret = drmModeSetCursor2(fd, crtc_id, handle, CURSOR_SIZE, CURSOR_SIZE, CURSOR_HOT_X,
+					CURSOR_HOT_Y);
+	if (ret) {
+		report("MOVE_CURSOR, SET_CURSOR2", -ret);
+		goto out;
+	}
+	printf("cursor: shown resource %u at %d,%d hotspot %d,%d\n", res.resource_id, CURSOR_X,
+	       CURSOR_Y, CURSOR_HOT_X, CURSOR_HOT_Y);
+	fflush(stdout);
+	wait_line();
+	ret = drmModeMoveCursor(fd, crtc_id, CURSOR_MOVE_X, CURSOR_MOVE_Y);
+	if (ret) {
+		report("MOVE_CURSOR", -ret);
+		goto out;
+	}
+	printf("cursor: moved to %d,%d\n", CURSOR_MOVE_X, CURSOR_MOVE_Y);
+	fflush(stdout);
+	wait_line();
+	ret = drmModeSetCursor(fd, crtc_id, 0, 0, 0);
+	if (ret) {
+		report("SET_CURSOR (hide)", -ret);
+		goto out;
+	}
+	printf("cursor: hidden\n");
+	failed = 0;
+out:
+	munmap(map, map_size);
+	if (gem_close(fd, handle))
+		failed = 1;
+	return failed;
+}
+
 /* Parses a pattern seed (0 to UINT32_MAX) into *seed; says so and returns -1 if it is not one. */
 static int parse_seed(const char *arg, uint32_t *seed)
 {
@@ -899,7 +1012,7 @@ int main(int argc, char **argv)
 {
 	enum {
 		OPT_DRAW = 256, OPT_DRAW_BENCH, OPT_HOLD, OPT_REWRITE, OPT_VECTOR, OPT_VECTOR_CHECK,
-		OPT_RESOURCE_HOLD, OPT_CRTC_OFF,
+		OPT_RESOURCE_HOLD, OPT_CRTC_OFF, OPT_CURSOR,
 	};
 	static const struct option longopts[] = {
 		{ "draw", required_argument, NULL, OPT_DRAW },
@@ -907,6 +1020,7 @@ int main(int argc, char **argv)
 		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "resource-hold", no_argument, NULL, OPT_RESOURCE_HOLD },
 		{ "crtc-off", required_argument, NULL, OPT_CRTC_OFF },
+		{ "cursor", no_argument, NULL, OPT_CURSOR },
 		{ "rewrite", required_argument, NULL, OPT_REWRITE },
 		{ "pattern-vector", no_argument, NULL, OPT_VECTOR },
 		{ "pattern-vector-check", required_argument, NULL, OPT_VECTOR_CHECK },
@@ -918,7 +1032,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *vector_file = NULL;
 	unsigned int nsizes = 0, i;
 	int do_draw = 0, do_draw_bench = 0, hold = 0, rewrite = 0, print_vector = 0;
-	int do_resource_hold = 0, do_crtc_off = 0;
+	int do_resource_hold = 0, do_crtc_off = 0, do_cursor = 0;
 	uint32_t seed2 = 0;
 	struct nlt_node_search search;
 	uint32_t seed = 0;
@@ -940,6 +1054,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RESOURCE_HOLD:
 			do_resource_hold = 1;
+			break;
+		case OPT_CURSOR:
+			do_cursor = 1;
 			break;
 		case OPT_CRTC_OFF: {
 			char *end;
@@ -1004,9 +1121,11 @@ int main(int argc, char **argv)
 	if (optind != argc || (hold && !do_draw) || (rewrite && !hold) ||
 	    (do_resource_hold && (do_draw || do_draw_bench)) ||
 	    (do_crtc_off && (do_draw || do_draw_bench || do_resource_hold || nsizes || nbench)) ||
+	    (do_cursor && (do_draw || do_draw_bench || do_resource_hold || do_crtc_off || nsizes ||
+			   nbench)) ||
 	    ((print_vector || vector_file) &&
 	     (print_vector + !!vector_file > 1 || path || nsizes || nbench || do_draw ||
-	      do_draw_bench || do_crtc_off))) {
+	      do_draw_bench || do_crtc_off || do_cursor))) {
 		usage(stderr);
 		return 2;
 	}
@@ -1019,7 +1138,8 @@ int main(int argc, char **argv)
 	 * KMS changes are for the DRM master only, on the primary node: the draw modes open it,
 	 * and kms_output() makes the file master.
 	 */
-	type = do_draw || do_draw_bench || do_crtc_off ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
+	type = do_draw || do_draw_bench || do_crtc_off || do_cursor ? DRM_NODE_PRIMARY :
+								    DRM_NODE_RENDER;
 	if (path)
 		fd = open(path, O_RDWR | O_CLOEXEC);
 	else
@@ -1036,8 +1156,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (do_resource_hold || do_crtc_off) {
-		failed = do_crtc_off ? crtc_off(fd, off_crtc) : resource_hold(fd);
+	if (do_resource_hold || do_crtc_off || do_cursor) {
+		failed = do_crtc_off ? crtc_off(fd, off_crtc) :
+			 do_cursor   ? cursor(fd) :
+				       resource_hold(fd);
 		close(fd);
 		return failed;
 	}

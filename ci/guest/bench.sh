@@ -1,12 +1,12 @@
 #!/bin/bash
 # The in-guest part of `make bench`: the first virtio-gpu device to nova-lite, the second to
 # the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c), then
-# IGT's kms subtests once against each driver (below).
+# IGT's kms subtests once against each driver, then weston on each (below).
 # Both drivers match every virtio-gpu device, and the module loaded first binds all the unbound
 # ones: virtio_gpu is loaded first (no udev in the guest: by hand) and takes both, then the first
 # is moved to nova-lite (nova-lite-bind: unbind from virtio_gpu, modprobe nova-lite, bind).
-# Its arguments go to nova_lite_bench (`--only PAIR,...`: see ci/bench.sh); with them, IGT does
-# not run.
+# Its arguments go to nova_lite_bench (`--only PAIR,...`: see ci/bench.sh); with them, neither
+# IGT nor weston runs.
 set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
 mapfile -t gpus < <(nova-lite-bind --list)
@@ -92,4 +92,24 @@ for driver in nova-lite virtio_gpu; do
 	echo "$status" >"$dest/runner-exit"
 	echo "    igt_runner: exit status $status after $((SECONDS - start)) s"
 	[ "$status" = 0 ] || tail -n 3 /tmp/igt-kms.log | sed 's/^/    /'
+done
+
+# weston on each driver, as in `make check` (ci/guest/weston.sh): its desktop and wl_pattern's
+# window, screenshots of each GPU's head judged by the host (QEMU's devices `gpu`, nova-lite's,
+# and `gpu2`); then the time from weston's launch to the client's first presented frame, five
+# times on each (/mnt/bench/weston-first-frame-DRIVER.txt, milliseconds, one run per line).
+. /srv/ci/guest/screen.sh
+. /srv/ci/guest/weston.sh
+for i in 0 1; do
+	driver=$([ $i = 0 ] && echo nova-lite || echo virtio_gpu)
+	device=$([ $i = 0 ] && echo gpu || echo gpu2)
+	card=$(nodes_of "${gpus[i]}" | tr ' ' '\n' | sed -n 's|^/dev/dri/\(card[0-9]*\)$|\1|p')
+	[ -n "$card" ] || { echo "bench: no DRM card below ${gpus[i]} ($driver)"; exit 1; }
+	echo "weston on $driver ($card)"
+	rc=0
+	weston_desktop "bench-weston-$driver" "$card" "$device" || rc=1
+	echo "$rc" >"/mnt/bench/weston-$driver-exit"
+	weston_first_frame "$card" 5 >"/mnt/bench/weston-first-frame-$driver.txt" ||
+		echo "weston's first frame on $driver: not measured"
+	cat "/mnt/bench/weston-first-frame-$driver.txt"
 done

@@ -373,8 +373,10 @@ hold_stop() {
 # judges it after the boot (ci/check.sh): the line in the kernel's VGA 8x16 font, 170,170,170 on
 # black (fbcon=font:VGA8x16 and no cursor: ci/vm.sh), every pixel of the SMPTE pattern, every pixel
 # of QEMU's picture of an inactive output.
-# fbcon_line, modetest_smpte and second_head are ci/guest/screen.sh's (`make demo` ends with the
-# first two).
+# Then a cursor on head 0 (over fbcon's line): shown, moved partly off the screen, hidden; the
+# host reads its image through VNC while it is shown, and QEMU traces the cursor commands.
+# fbcon_line, modetest_smpte, second_head and cursor are ci/guest/screen.sh's (`make demo` ends
+# with the first two).
 # fbcon_back NAME: screenshot NAME must show fbcon's line again (nothing written since): the fbdev
 # client restores its mode when modetest, the last client, has closed the device.
 fbcon_back() {
@@ -390,6 +392,43 @@ if [ -f /mnt/screen-watch ] && [ $short = 0 ]; then
 			second_head modetest-head1
 	fi
 	check "fbcon: back after modetest has exited, screenshot taken" fbcon_back fbcon-back
+	check "cursor: the legacy cursor ioctls show, move and hide a cursor on head 0" cursor cursor
+fi
+
+# 2d. weston (ci/guest/weston.sh), the main boot: its desktop, then wl_pattern's maximized window
+# in it, each screenshot judged by the host (tools/weston_check.py); weston and the client exit
+# with 0 on SIGTERM. Then weston and the client again, nova-lite unbound under them: the unbind
+# completes (a splat fails the boot: ci/vm.sh), both end on SIGTERM (whatever their exit status:
+# their device went away), nova-lite is bound again and the live counts come back.
+weston_unbind() {
+	local rc=0 i status
+	weston_start || return 1
+	wl_client_start /tmp/wl-unbind.txt || rc=1
+	echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/unbind || { echo "unbind failed"; rc=1; }
+	# Whatever weston makes of a device gone under it (it may exit with an error), it and its
+	# client must end on SIGTERM: neither may hang in the driver.
+	for pid in $wl_pid $weston_pid; do
+		status=0
+		stop_pid $pid "$([ $pid = $wl_pid ] && echo wl_pattern || echo weston)" || status=$?
+		[ $status != 255 ] || rc=1
+	done
+	echo "$vdev" >/sys/bus/virtio/drivers/nova-lite/bind || { echo "bind failed"; return 1; }
+	for i in $(seq 50); do
+		bound_to_nova_lite && has_nodes && return $rc
+		sleep 0.1
+	done
+	echo "nova-lite did not bind $vdev again"
+	return 1
+}
+if [ -f /mnt/screen-watch ] && [ $short = 0 ]; then
+	. /srv/ci/guest/weston.sh
+	stage "weston: its desktop, a client's window, exit; nova-lite unbound under it"
+	check "weston: its desktop, then a client's window, shown and captured; both exit with 0 on SIGTERM" \
+		weston_desktop weston
+	live_check "weston"
+	check "weston: nova-lite unbound under weston and its client, both stopped, bound again" \
+		weston_unbind
+	live_check "weston and the unbind under it"
 fi
 
 if [ -f /mnt/screen-watch ]; then

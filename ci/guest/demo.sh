@@ -34,6 +34,10 @@ if [ -f /mnt/screen-watch ]; then
 	fbcon_line console || rc=1
 	show "modetest -M nova-lite: 1024x768 with its SMPTE pattern on a dumb buffer"
 	modetest_smpte modetest || rc=1
+	# Last, a desktop: weston (DRM backend, pixman renderer) and a client's window in it.
+	. /srv/ci/guest/weston.sh
+	show "weston on nova-lite: its desktop, then wl_pattern's window in it"
+	weston_desktop weston || rc=1
 fi
 # Saved last, so that ci/vm.sh's search for kernel reports covers the KMS clients too.
 dmesg >/mnt/guest-dmesg.txt

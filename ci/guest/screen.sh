@@ -4,19 +4,21 @@
 # Each function handles its own failures (returns non-zero, never exits) and is written for a
 # shell without errexit: callers run them as a condition (check.sh's check, demo.sh's `|| rc=1`),
 # where `set -e` (demo.sh's) does not apply.
-# shoot NAME [CHECK [HEAD]]: asks the host for a screenshot, saved as /mnt/screen-NAME.ppm. With
-# CHECK (fbcon, smpte or inactive: ci/lib.sh's screen_check) it is of the GPU's head HEAD (0 if not
-# given), taken again until it passes that check or 10 s have passed; the host judges it after the
-# boot (ci/check.sh, ci/demo.sh).
+# shoot NAME [CHECK [HEAD [DEVICE]]]: asks the host for a screenshot, saved as
+# /mnt/screen-NAME.ppm. With CHECK (one of ci/lib.sh's screen_check: fbcon, smpte, inactive,
+# weston-...) it is of the GPU's head HEAD (0 if not given; the GPU is QEMU's device DEVICE, `gpu`
+# if not given), taken again until it passes that check or 10 s (60 s for weston's)
+# have passed; the host judges it after the boot (ci/check.sh, ci/demo.sh). CHECK cursor reads
+# the cursor instead (HEAD is then its hotspot, X,Y: ci/vm.sh).
 shoot() {
 	local i
 	rm -f /mnt/screen-done
-	echo "$1${2:+ $2}${3:+ $3}" >/mnt/screen-request
-	for i in $(seq 600); do
+	echo "$1${2:+ $2}${3:+ $3}${4:+ $4}" >/mnt/screen-request
+	for i in $(seq 1200); do
 		[ -f /mnt/screen-done ] && { rm -f /mnt/screen-done; return 0; }
 		sleep 0.1
 	done
-	echo "the host took no screenshot within 60 s"
+	echo "the host took no screenshot within 120 s"
 	return 1
 }
 # draw SEED NAME: draws pattern SEED on scanout 0 and keeps it shown until the screenshot NAME.
@@ -128,4 +130,38 @@ second_head() {
 crtc_off() {
 	nova-lite-info --crtc-off "$1" || return 1
 	shoot "$2" inactive "$1"
+}
+# cursor NAME: nova-lite-info --cursor shows the test cursor on scanout 0 (whose CRTC must be on:
+# fbcon's), then the host reads the cursor image its VNC clients get (request "NAME cursor
+# <hotspot>": /mnt/cursor-NAME.json); the client then moves the cursor partly off the screen and
+# hides it. Its lines go to /mnt/cursor-NAME.txt: the host checks the image, and that QEMU's
+# trace has the three cursor commands with the resource, positions and hotspot they name
+# (tools/cursor_check.py).
+cursor() {
+	local name=$1 pid i rc=0 step
+	rm -f /tmp/cursor-in && mkfifo /tmp/cursor-in
+	nova-lite-info --cursor <>/tmp/cursor-in >/tmp/cursor.txt 2>&1 &
+	pid=$!
+	for step in shown moved hidden; do
+		for i in $(seq 300); do
+			grep -q "^cursor: $step" /tmp/cursor.txt && break
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.1
+		done
+		if ! grep -q "^cursor: $step" /tmp/cursor.txt; then
+			echo "no 'cursor: $step' line"
+			kill $pid 2>/dev/null
+			rc=1
+			break
+		fi
+		if [ $step = shown ]; then
+			shoot "$name" cursor "$(sed -n 's/^cursor: shown .* hotspot \([0-9]*,[0-9]*\)$/\1/p' /tmp/cursor.txt)" ||
+				rc=1
+		fi
+		[ $step = hidden ] || echo 1<>/tmp/cursor-in
+	done
+	echo 1<>/tmp/cursor-in
+	wait $pid || rc=1
+	cat /tmp/cursor.txt | tee "/mnt/cursor-$name.txt"
+	return $rc
 }

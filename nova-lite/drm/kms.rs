@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The display of nova-lite: for each scanout of the GPU, a CRTC with a primary plane, a virtual
-//! encoder and a virtual connector, as the C `virtio_gpu` driver has.
+//! The display of nova-lite: for each scanout of the GPU, a CRTC with a primary plane and a
+//! cursor plane, a virtual encoder and a virtual connector, as the C `virtio_gpu` driver has.
+//! The host draws the cursor planes as its pointer, which needs their hotspots: the driver sets
+//! `FEAT_CURSOR_HOTSPOT`, so that atomic clients see the cursor planes only once they have said
+//! that they set hotspots (`DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT`).
 //!
 //! Framebuffers are made of the driver's own objects: dumb buffers ([`DrmDriver::dumb_create`])
 //! and GEM objects. An object becomes a host resource when it first becomes a framebuffer, in the
@@ -63,6 +66,9 @@ pub(crate) const MODE_CONFIG: ModeConfigInfo = ModeConfigInfo {
 
 /// The formats of the primary planes: the host scans out in the CPU's byte order.
 const FORMATS: [FourCc; 2] = [FourCc::HOST_XRGB8888, FourCc::HOST_ARGB8888];
+
+/// The format of the cursor planes: the host blends the cursor with its alpha.
+const CURSOR_FORMATS: [FourCc; 1] = [FourCc::HOST_ARGB8888];
 
 /// The host format of the resources of framebuffers: `XRGB8888` in memory order B, G, R, X.
 const RESOURCE_FORMAT: u32 = uapi::virtio_gpu_formats_VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM;
@@ -139,7 +145,16 @@ pub(crate) fn build(b: &mut ModeConfigBuilder<'_, DrmDriver>, gpu: &Gpu<'_>) -> 
         // The host ignores the alpha of `ARGB8888`: the plane shows its colours as they are, as
         // it does those of a premultiplied or opaque image on black.
         plane.create_blend_mode_property(blend::PIXEL_NONE | blend::PREMULTI)?;
-        b.add_crtc(&plane, None, try_pin_init!(Crtc {}))?;
+        let cursor = b.add_plane(
+            crtcs,
+            PlaneType::Cursor,
+            &CURSOR_FORMATS,
+            Plane::new(scanout),
+        )?;
+        // The host blends the cursor with its alpha, premultiplied (the one mode the C driver
+        // offers too).
+        cursor.create_blend_mode_property(blend::PREMULTI)?;
+        b.add_crtc(&plane, Some(&cursor), try_pin_init!(Crtc {}))?;
         let encoder = b.add_encoder(EncoderType::Virtual, crtcs, try_pin_init!(Encoder {}))?;
         let connector = b.add_connector(ConnectorType::Virtual, Connector::new(scanout))?;
         if gpu.has_edid() {

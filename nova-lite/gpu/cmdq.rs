@@ -59,6 +59,7 @@
 
 mod buffers;
 mod completion;
+mod cursor;
 mod display;
 mod fence;
 mod post;
@@ -95,6 +96,7 @@ use buffers::{
     Fifo,
     List, //
 };
+pub(crate) use cursor::CursorRequest;
 pub(crate) use fence::Fence;
 pub(crate) use post::Prepared;
 pub(crate) use stats::Stats;
@@ -110,6 +112,9 @@ const NUM_SLOTS: usize = 32;
 
 /// The index of the control queue among the device's virtqueues.
 pub(crate) const CONTROL_QUEUE: usize = 0;
+
+/// The index of the cursor queue among the device's virtqueues ([`cursor`]).
+pub(crate) const CURSOR_QUEUE: usize = 1;
 
 /// What a slot is used for.
 enum Slot {

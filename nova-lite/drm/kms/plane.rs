@@ -1,45 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The primary plane of a scanout.
-//!
-//! An update copies the framebuffer's damage to the host (`TRANSFER_TO_HOST_2D`), points the
-//! scanout at the framebuffer's resource when the framebuffer, its source rectangle or the mode
-//! changed (`SET_SCANOUT`), and has the host redraw the damage (`RESOURCE_FLUSH`); without a
-//! framebuffer, or with its CRTC off, it disables the scanout. The commands are allocated, and
-//! room for them on the control queue waited for, in `prepare_fb`, where a commit may still
-//! fail: the update itself posts them without waiting and cannot fail. The device's answers go
-//! to the resource's fence: an error of the device fails the next commit of that framebuffer.
+//! The planes of a scanout: its primary plane ([`primary`]) and its cursor plane ([`cursor`]).
+
+mod cursor;
+mod primary;
 
 use kernel::drm::kms::{
     self,
-    plane::NO_SCALING,
     Access,
     PlaneCheck,
     PlaneState,
+    PlaneType,
     PlaneUpdate, //
 };
 use kernel::prelude::*;
+use kernel::sync::atomic::Atomic;
 
 use crate::{
     drm::DrmDriver,
     gpu::{
-        Rect,
-        ScanoutShow,
+        CursorUpdate,
         ScanoutUpdate, //
     },
 };
 
-/// The primary plane of a scanout.
+/// A plane of a scanout: what kind it is is the DRM core's ([`kms::Plane::plane_type`]).
 #[pin_data]
 pub(crate) struct Plane {
     /// The scanout's index (also its CRTC's).
     scanout: u32,
+    /// A cursor plane: the device's reset count ([`Gpu::resets`]) plus one when the host was
+    /// last given the cursor, 0 when it was hidden (see [`cursor::update`]).
+    ///
+    /// [`Gpu::resets`]: crate::gpu::Gpu::resets
+    cursor_shown_at: Atomic<u64>,
 }
 
 impl Plane {
-    /// The primary plane of scanout `scanout`.
+    /// A plane of scanout `scanout`.
     pub(crate) fn new(scanout: u32) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self { scanout })
+        try_pin_init!(Self {
+            scanout,
+            cursor_shown_at: Atomic::new(0),
+        })
     }
 }
 
@@ -47,7 +50,22 @@ impl Plane {
 /// `atomic_update`.
 #[derive(Default)]
 pub(crate) struct PlaneData {
+    /// A primary plane's.
     update: Option<ScanoutUpdate>,
+    /// A cursor plane's.
+    cursor: Option<CursorUpdate>,
+}
+
+/// What a plane's `prepare_fb` made for its update, from [`Access::with`]: `None` once the device
+/// is going away (unplugged, or the core being unbound with it: `ENODEV`), when the commit goes
+/// on without touching it, as it does once the DRM device is unplugged. Errors: the
+/// preparation's, which fail the commit.
+fn prepared<T>(made: Option<Result<T>>) -> Result<Option<T>> {
+    match made {
+        Some(Ok(made)) => Ok(Some(made)),
+        None | Some(Err(ENODEV)) => Ok(None),
+        Some(Err(e)) => Err(e),
+    }
 }
 
 #[vtable]
@@ -55,40 +73,23 @@ impl kms::DriverPlane for Plane {
     type Driver = DrmDriver;
     type State = PlaneData;
 
-    /// The plane covers its CRTC exactly, without scaling, and may stay enabled on a CRTC that
-    /// is off.
-    fn atomic_check(_plane: &kms::Plane<Self>, check: &mut PlaneCheck<'_, Self>) -> Result {
-        check.check_plane_state(NO_SCALING, NO_SCALING, false, true)
+    fn atomic_check(plane: &kms::Plane<Self>, check: &mut PlaneCheck<'_, Self>) -> Result {
+        match plane.plane_type() {
+            PlaneType::Cursor => cursor::check(check),
+            _ => primary::check(check),
+        }
     }
 
-    /// Allocates the update's commands and, to show a framebuffer, waits for room for them.
-    /// Errors: `EINVAL` if the framebuffer's object is not a resource (it always is: see
-    /// `check_framebuffer`); those of [`Gpu::prepare_scanout_update`] but `ENODEV` (the device
-    /// is going away: the update then touches nothing).
-    ///
-    /// [`Gpu::prepare_scanout_update`]: crate::gpu::Gpu::prepare_scanout_update
     fn prepare_fb(
         plane: &kms::Plane<Self>,
         new: &mut PlaneState<Self>,
+        old: &PlaneState<Self>,
         hw: &Access<'_, DrmDriver>,
     ) -> Result {
-        let fence = match new.fb() {
-            Some(fb) => {
-                let obj = fb.object(0).ok_or(EINVAL)?;
-                Some(obj.resource().ok_or(EINVAL)?.fence.clone())
-            }
-            None => None,
-        };
-        let update =
-            hw.with(|_, gpu| gpu.prepare_scanout_update(plane.data().scanout, fence.as_ref()));
-        new.data_mut().update = match update {
-            Some(Ok(update)) => Some(update),
-            // Unplugged, or the core is going away with the device: the commit goes on without
-            // touching the device, as it does once the DRM device is unplugged.
-            None | Some(Err(ENODEV)) => None,
-            Some(Err(e)) => return Err(e),
-        };
-        Ok(())
+        match plane.plane_type() {
+            PlaneType::Cursor => cursor::prepare(plane, new, old, hw),
+            _ => primary::prepare(plane, new, hw),
+        }
     }
 
     fn atomic_update(
@@ -96,67 +97,9 @@ impl kms::DriverPlane for Plane {
         update: &mut PlaneUpdate<'_, Self>,
         hw: &Access<'_, DrmDriver>,
     ) {
-        let Some(cmds) = update.new_data().update.take() else {
-            return;
-        };
-        let scanout = plane.data().scanout;
-        let active = update.crtc_state().is_some_and(|c| c.active());
-        let new = update.new_state();
-        let shown = new
-            .fb()
-            .filter(|_| active && new.visible())
-            .and_then(|fb| Some((fb, fb.object(0)?)))
-            .and_then(|(fb, obj)| Some((fb, obj, obj.resource()?)));
-        hw.with(|_, gpu| {
-            let Some((fb, obj, res)) = shown else {
-                // SAFETY: No backing is given.
-                unsafe { gpu.post_scanout_update(cmds, scanout, ScanoutShow::Off) };
-                return;
-            };
-            let old = update.old();
-            let src = new.src_pixels();
-            let changed = !old.fb().is_some_and(|f| core::ptr::eq(f, fb))
-                || old.src_pixels() != src
-                || update.crtc_state().is_some_and(|c| c.needs_modeset());
-            // What the scanout shows is copied whole when it starts showing this framebuffer
-            // (again); otherwise only what the damage clips say changed.
-            let damage = if changed || !old.visible() {
-                Some(src)
-            } else {
-                update.damage()
-            };
-            let damage = damage.map(|d| {
-                let (x, y) = (d.x1.max(0) as u32, d.y1.max(0) as u32);
-                let rect = Rect::new(x, y, d.width(), d.height());
-                (rect, res.res.offset(x, y))
-            });
-            let set = changed.then(|| {
-                Rect::new(
-                    src.x1.max(0) as u32,
-                    src.y1.max(0) as u32,
-                    src.width(),
-                    src.height(),
-                )
-            });
-            // The mapping made when the object became a resource; it exists, so this does not
-            // allocate (without it, nothing can be copied: the scanout is still set).
-            let backing = match gpu.syncs_backing() {
-                true => obj.sg_table(gpu.dma_device()).ok(),
-                false => None,
-            };
-            let damage = damage.filter(|_| !gpu.syncs_backing() || backing.is_some());
-            let show = ScanoutShow::Resource {
-                id: res.res.id,
-                backing,
-                damage,
-                set,
-            };
-            // `backing` is the resource's backing, mapped for the GPU's DMA device to the device
-            // until the object is released, which waits for the device's answer to the
-            // resource's destruction, posted after these commands; the committed state holds
-            // the framebuffer, which holds the object.
-            // SAFETY: `backing` is the resource's, mapped to the device as long as needed.
-            unsafe { gpu.post_scanout_update(cmds, scanout, show) };
-        });
+        match plane.plane_type() {
+            PlaneType::Cursor => cursor::update(plane, update, hw),
+            _ => primary::update(plane, update, hw),
+        }
     }
 }

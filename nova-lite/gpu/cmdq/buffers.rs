@@ -53,6 +53,8 @@ pub(crate) struct CmdBuffers {
     large: Option<KBox<LargeResponse>>,
     request: [u8; MAX_REQUEST_SIZE],
     request_len: usize,
+    /// Whether the device writes a response: not for the cursor queue's commands.
+    answered: bool,
     /// Read by the device after the request, if not empty.
     payload: KVec<MemEntry>,
     /// The slot of a command whose submitter waits for it (or of a display refresh); unused for
@@ -91,7 +93,8 @@ pub(crate) struct Posted {
 
 impl CmdBuffers {
     /// The buffers of a command with `request` and `payload`, whose response takes at most
-    /// `response_size` bytes (at most [`MAX_RESPONSE_SIZE`]), in a new allocation.
+    /// `response_size` bytes (at most [`MAX_RESPONSE_SIZE`]; 0: the device writes none, as for
+    /// the cursor queue's commands), in a new allocation.
     pub(super) fn new<R: AsBytes>(
         request: &R,
         response_size: usize,
@@ -113,6 +116,7 @@ impl CmdBuffers {
                 large,
                 request: [0; MAX_REQUEST_SIZE],
                 request_len: bytes.len(),
+                answered: response_size > 0,
                 payload,
                 slot: 0,
                 posted: None,
@@ -134,7 +138,10 @@ impl CmdBuffers {
     /// command must not be offered to the device yet. Errors: `EINVAL` if the sizes do not fit.
     pub(super) fn set_request<R: AsBytes>(&mut self, request: &R, response_size: usize) -> Result {
         let bytes = request.as_bytes();
-        if bytes.len() != self.request_len || response_size > self.response_buffer().len() {
+        if bytes.len() != self.request_len
+            || response_size > self.response_buffer().len()
+            || (response_size > 0 && !self.answered)
+        {
             return Err(EINVAL);
         }
         self.request
@@ -146,11 +153,7 @@ impl CmdBuffers {
 
     /// The number of descriptors the command takes in the ring without indirect descriptors.
     pub(super) fn descriptors(&self) -> u32 {
-        if self.payload.is_empty() {
-            2
-        } else {
-            3
-        }
+        1 + u32::from(!self.payload.is_empty()) + u32::from(self.answered)
     }
 
     /// The response buffer the device writes.
@@ -176,6 +179,9 @@ impl Request for CmdBuffers {
         buffers.readable(this.request.get(..this.request_len).ok_or(EINVAL)?)?;
         if !this.payload.is_empty() {
             buffers.readable(this.payload.as_slice().as_bytes())?;
+        }
+        if !this.answered {
+            return Ok(());
         }
         match &mut this.large {
             Some(large) => buffers.writable(&mut large.0),

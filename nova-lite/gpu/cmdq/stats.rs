@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The control queue's counters, shown in debugfs (`nova-lite/<virtio device>/ctrlq`).
+//! The counters of the control queue, and of the cursor queue's posts, shown in debugfs
+//! (`nova-lite/<virtio device>/ctrlq`).
 
 use kernel::sync::atomic::{
     Atomic,
@@ -33,6 +34,10 @@ pub(crate) struct Stats {
     pub(crate) display_events: Atomic<u64>,
     /// Resets the device went through (recoveries and system sleep).
     pub(crate) resets: Atomic<u64>,
+    /// Commands offered on the cursor queue.
+    pub(crate) cursor_posted: Atomic<u64>,
+    /// Cursor commands dropped: the cursor queue was full or deleted.
+    pub(crate) cursor_dropped: Atomic<u64>,
     /// The fault knob (debugfs `lose_completions`): the completion handler drops this many
     /// returned commands as if the device had not returned them. A reset clears it.
     pub(crate) lose_completions: Atomic<u32>,
@@ -52,6 +57,8 @@ impl Stats {
             config_changes: Atomic::new(0),
             display_events: Atomic::new(0),
             resets: Atomic::new(0),
+            cursor_posted: Atomic::new(0),
+            cursor_dropped: Atomic::new(0),
             lose_completions: Atomic::new(0),
         }
     }
@@ -79,6 +86,8 @@ impl Stats {
         writeln!(f, "callbacks: {}", self.callbacks.load(Relaxed))?;
         writeln!(f, "config_changes: {}", self.config_changes.load(Relaxed))?;
         writeln!(f, "display_events: {}", self.display_events.load(Relaxed))?;
-        writeln!(f, "resets: {}", self.resets.load(Relaxed))
+        writeln!(f, "resets: {}", self.resets.load(Relaxed))?;
+        writeln!(f, "cursor_posted: {}", self.cursor_posted.load(Relaxed))?;
+        writeln!(f, "cursor_dropped: {}", self.cursor_dropped.load(Relaxed))
     }
 }
