@@ -21,8 +21,8 @@
 # out/screen-request, the watcher saves the display as out/screen-<name>.ppm (tools/screen.py)
 # and creates out/screen-done; out/screen-watch tells the guest that the watcher runs. A request
 # "<name> <check> [<head> [<device>]]" (a check of ci/lib.sh's screen_check: fbcon, smpte, ...)
-# is for that head of the GPU (QEMU id `gpu`, or <device>; head 0 if none is given): the watcher takes it again until it
-# passes the check or 10 s (60 s for weston's) have passed (a KMS client's picture reaches the
+# is for that head of the GPU (QEMU id `gpu`, or <device>; head 0 if none is given): the watcher
+# takes it again until it passes the check or 10 s (60 s for weston's) have passed (a KMS client's picture reaches the
 # display some time after the client has drawn it); the run's verdict on it is ci/check.sh's
 # (ci/demo.sh's in `make demo`). The host draws the guest's cursor itself, so screendump does not
 # show it: QEMU also gets a VNC server on a unix socket, and a request "<name> cursor

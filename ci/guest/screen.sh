@@ -7,8 +7,8 @@
 # shoot NAME [CHECK [HEAD [DEVICE]]]: asks the host for a screenshot, saved as
 # /mnt/screen-NAME.ppm. With CHECK (one of ci/lib.sh's screen_check: fbcon, smpte, inactive,
 # weston-...) it is of the GPU's head HEAD (0 if not given; the GPU is QEMU's device DEVICE, `gpu`
-# if not given), taken again until it passes that check or 10 s (60 s for weston's)
-# have passed; the host judges it after the boot (ci/check.sh, ci/demo.sh). CHECK cursor reads
+# if not given), taken again until it passes that check or 10 s (60 s for weston's) have passed;
+# the host judges it after the boot (ci/check.sh, ci/demo.sh). CHECK cursor reads
 # the cursor instead (HEAD is then its hotspot, X,Y: ci/vm.sh).
 shoot() {
 	local i
