@@ -1,16 +1,25 @@
 #!/bin/bash
-# The in-guest part of `make bench`: the first virtio-gpu device to nova-lite, the second to
-# the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c), then
+# The in-guest part of `make bench`: QEMU's GPU `gpu` (PCI 00:10.0) to nova-lite, `gpu2` (00:11.0)
+# to the C virtio_gpu driver, vgem loaded; then nova_lite_bench (tests/nova_lite_bench.c), then
 # IGT's kms subtests once against each driver, then weston on each (below).
 # Both drivers match every virtio-gpu device, and the module loaded first binds all the unbound
-# ones: virtio_gpu is loaded first (no udev in the guest: by hand) and takes both, then the first
-# is moved to nova-lite (nova-lite-bind: unbind from virtio_gpu, modprobe nova-lite, bind).
+# ones: virtio_gpu is loaded first (no udev in the guest: by hand) and takes both, then `gpu` is
+# moved to nova-lite (nova-lite-bind: unbind from virtio_gpu, modprobe nova-lite, bind).
 # Its arguments go to nova_lite_bench (`--only PAIR,...`: see ci/bench.sh); with them, neither
 # IGT nor weston runs.
 set -eu
 export PATH=/srv/tools:/mnt/bin:$PATH
-mapfile -t gpus < <(nova-lite-bind --list)
-[ ${#gpus[@]} = 2 ] || { echo "bench: ${#gpus[@]} virtio-gpu devices, want 2"; exit 1; }
+mapfile -t all < <(nova-lite-bind --list)
+[ ${#all[@]} = 2 ] || { echo "bench: ${#all[@]} virtio-gpu devices, want 2"; exit 1; }
+# gpus[0] is QEMU's `gpu`, at PCI 00:10.0, for nova-lite; gpus[1] is `gpu2`, at 00:11.0, for
+# virtio_gpu (ci/bench.sh places them): the screenshots below name QEMU's devices.
+gpus=()
+for slot in 0000:00:10.0 0000:00:11.0; do
+	for dev in "${all[@]}"; do
+		[ "$(nova-lite-bind --pci "$dev")" = $slot ] && gpus+=("$dev")
+	done
+done
+[ ${#gpus[@]} = 2 ] || { echo "bench: no virtio-gpu device at PCI 00:10.0 and 00:11.0"; exit 1; }
 modprobe virtio_gpu
 nova-lite-bind "${gpus[0]}"
 modprobe vgem
