@@ -5,7 +5,8 @@
 # (ci/guest/bench.sh); its table is printed, its results are kept in out/bench/results.json and
 # drawn in out/bench/bench.png (tools/bench_chart.py). The guest has 8 GiB: a million live GEM
 # objects of either driver take about 2 GiB of kernel memory (see README).
-# Then the guest runs IGT's kms subtests of tests/igt/test-list.txt against each driver
+# Then the guest runs IGT's kms subtests of tests/igt/test-list.txt and those whose verdict depends
+# on the machine's speed (tests/igt/bench-kms-timing.txt) against each driver
 # (out/bench/igt-kms-DRIVER/results.json); the host prints both results subtest by subtest
 # (kept in out/bench/igt-kms.txt) and judges them (kms_compare). Last, weston on each driver:
 # screenshots of its desktop and a client's window (judged as in `make check`), and the time from

@@ -52,6 +52,8 @@ nova_lite_bench --require-references --json /mnt/bench/results.json
 kms_list=/mnt/bench/igt-kms-list.txt
 grep -E '^igt@(kms_[a-z0-9_]+|dumb_buffer)(@|$)' /srv/tests/igt/test-list.txt >"$kms_list" ||
 	{ echo "bench: no kms_* or dumb_buffer line in tests/igt/test-list.txt"; exit 1; }
+# And the subtests whose verdict depends on the machine's speed, which `make check` leaves out.
+grep -E '^igt@' /srv/tests/igt/bench-kms-timing.txt >>"$kms_list"
 # nodes_of DEV: the /dev/dri nodes whose DRM device is below DEV's transport device (the PCI
 # function): virtio_gpu's DRM device hangs off the virtio device, nova-lite's off its auxiliary
 # device; both are below the function.
@@ -88,7 +90,7 @@ for driver in nova-lite virtio_gpu; do
 	start=$SECONDS status=0
 	list=$kms_list
 	[ $driver = nova-lite ] || list=/mnt/bench/igt-kms-list-virtio_gpu.txt
-	echo "IGT kms on $driver: $(wc -l <"$list") subtests of tests/igt/test-list.txt"
+	echo "IGT kms on $driver: $(wc -l <"$list") subtests of tests/igt/test-list.txt and bench-kms-timing.txt"
 	# As in ci/guest/check.sh: -m runs a binary's subtests in one execution, and the runner,
 	# which syncs its journal line by line, writes to tmpfs (the results are copied).
 	rm -rf /tmp/igt-results
