@@ -5,15 +5,16 @@
 //! The host draws the cursor itself (as its pointer), from an image it copies out of a resource
 //! of [`CURSOR_SIZE`]x[`CURSOR_SIZE`] pixels when it executes `UPDATE_CURSOR`; `MOVE_CURSOR`
 //! only moves it. Cursor commands go on their own queue, which the device executes without
-//! ordering it against the control queue: a new image is copied to the host
+//! ordering it against the control queue: an image is copied to the host
 //! ([`Gpu::load_cursor_image`]: `TRANSFER_TO_HOST_2D` on the control queue, waited for) before
 //! the `UPDATE_CURSOR` that shows it is posted, so that the host never copies a half-written
-//! image. As for scanout updates, the command is allocated where a commit may still fail
-//! ([`Gpu::prepare_cursor`], from `prepare_fb`) and posted where it may not
-//! ([`Gpu::post_cursor`], from `atomic_update`).
+//! image. The cursor command is allocated where a commit may still fail ([`Gpu::prepare_cursor`],
+//! from `prepare_fb`) and posted where it may not ([`Gpu::post_cursor`], from `atomic_update`,
+//! after the copy).
 //!
-//! A reset of the device (recovery, system sleep) loses the host's cursor: [`Gpu::resets`] tells
-//! the DRM driver, which then shows the image again with the next update.
+//! A reset of the device (recovery, system sleep) destroys the resources but not the host's
+//! cursor (QEMU keeps it): [`Gpu::resets`] tells the DRM driver, which then no longer knows what
+//! the host shows and sends the cursor's state again with the next update.
 
 use kernel::{
     prelude::*,
@@ -81,7 +82,7 @@ impl Gpu<'_> {
     /// [`COMMAND_TIMEOUT`] (interruptibly): the image is the host's once this returns `Ok`.
     /// `fence` is the resource's; `backing` as for [`Gpu::transfer_to_host`].
     ///
-    /// Sleeps; process context (`prepare_fb`). Errors: those of [`Gpu::transfer_to_host`] (the
+    /// Sleeps; process context (the commit's tail). Errors: those of [`Gpu::transfer_to_host`] (the
     /// resource's earlier error among them: nothing is copied then) and of [`Gpu::wait`]
     /// (`ETIMEDOUT`, `ERESTARTSYS`, `ENODEV`, the device's answer).
     ///
@@ -113,8 +114,8 @@ impl Gpu<'_> {
         })
     }
 
-    /// How many resets the device has gone through (recoveries and system sleep): a reset loses
-    /// the host's cursor. Reads a counter; any context.
+    /// How many resets the device has gone through (recoveries and system sleep): after a reset,
+    /// what the host's cursor shows is not known. Reads a counter; any context.
     pub(crate) fn resets(&self) -> u64 {
         self.queues.handler().stats().resets.load(Relaxed)
     }

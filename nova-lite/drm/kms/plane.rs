@@ -29,11 +29,9 @@ use crate::{
 pub(crate) struct Plane {
     /// The scanout's index (also its CRTC's).
     scanout: u32,
-    /// A cursor plane: the device's reset count ([`Gpu::resets`]) plus one when the host was
-    /// last given the cursor, 0 when it was hidden (see [`cursor::update`]).
-    ///
-    /// [`Gpu::resets`]: crate::gpu::Gpu::resets
-    cursor_shown_at: Atomic<u64>,
+    /// A cursor plane: what the host shows, as far as the driver knows ([`cursor::HostCursor`],
+    /// encoded).
+    cursor_host: Atomic<u64>,
 }
 
 impl Plane {
@@ -41,7 +39,7 @@ impl Plane {
     pub(crate) fn new(scanout: u32) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             scanout,
-            cursor_shown_at: Atomic::new(0),
+            cursor_host: Atomic::new(cursor::HostCursor::UNKNOWN),
         })
     }
 }
@@ -83,11 +81,11 @@ impl kms::DriverPlane for Plane {
     fn prepare_fb(
         plane: &kms::Plane<Self>,
         new: &mut PlaneState<Self>,
-        old: &PlaneState<Self>,
+        _old: &PlaneState<Self>,
         hw: &Access<'_, DrmDriver>,
     ) -> Result {
         match plane.plane_type() {
-            PlaneType::Cursor => cursor::prepare(plane, new, old, hw),
+            PlaneType::Cursor => cursor::prepare(plane, new, hw),
             _ => primary::prepare(plane, new, hw),
         }
     }

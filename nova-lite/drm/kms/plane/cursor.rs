@@ -4,16 +4,24 @@
 //!
 //! Its framebuffers are [`CURSOR_SIZE`]x[`CURSOR_SIZE`] `ARGB8888` images shown whole, without
 //! scaling, anywhere on the CRTC (partly outside it too), with a hotspot inside the image. A new
-//! framebuffer, a new hotspot, or a cursor the host does not show (hidden, or lost to a reset of
-//! the device, or whose last command was dropped) is shown with `UPDATE_CURSOR`, after its image
-//! has been copied to the host and the copy waited for in `prepare_fb` (the host must not copy a
-//! half-written image); otherwise the update only moves the cursor (`MOVE_CURSOR`). Without a
-//! framebuffer, or with the CRTC off, the cursor is hidden. The command is allocated in
-//! `prepare_fb` and posted by the update, which cannot fail.
+//! framebuffer, a new hotspot, or a cursor the host may not show as the driver last did is shown
+//! with `UPDATE_CURSOR`, after its image has been copied to the host and the copy waited for;
+//! otherwise the update only moves the cursor (`MOVE_CURSOR`). Without a framebuffer, or with
+//! the CRTC off, the cursor is hidden, unless it is known to be hidden already.
 //!
-//! As for the primary plane's updates, the device's past answers do not fail a commit: a copy of
-//! the image the device refused or did not answer in time leaves the host with the image it had
-//! (the error stays on the resource's fence, which its resource ioctls return).
+//! The copy is made in the commit's tail (`atomic_update`), after the DRM core has waited for
+//! the commit's fences, explicit and implicit: the image is complete when it is copied, and the
+//! host never copies a half-written one (it takes the image from the resource when it executes
+//! `UPDATE_CURSOR`). The cursor command is allocated in `prepare_fb`, where a commit may still
+//! fail; the copy's command is allocated in the tail. An update whose copy fails (no memory, a
+//! signal during a blocking commit's wait, the device's error or no answer in time) shows
+//! nothing new: the host keeps what it showed, and the plane's next update shows the image
+//! again (the error stays on the resource's fence, which its resource ioctls return).
+//!
+//! What the host shows ([`HostCursor`]) is unknown when the plane is made (the host may still
+//! show a cursor of an earlier binding), after a reset of the device (QEMU's reset keeps the
+//! cursor), and after a command the cursor queue dropped: the next update then hides the cursor,
+//! or shows its image, whatever the driver sent before.
 
 use kernel::drm::kms::{
     self,
@@ -69,46 +77,59 @@ pub(super) fn check(check: &mut PlaneCheck<'_, Plane>) -> Result {
     check.check_plane_state(NO_SCALING, NO_SCALING, true, true)
 }
 
-/// Copies a new framebuffer's image to the host and waits for it, then allocates the update's
-/// command. Errors: `EINVAL` if the framebuffer's object is not a resource (it always is: see
-/// `check_framebuffer`); `ERESTARTSYS` (a signal during the wait for the copy); `ENOMEM`; those
-/// of [`Gpu::prepare_cursor`] but `ENODEV` (the device is going away: the update then touches
-/// nothing). The device's answers (an error, none in time) do not fail it.
+/// Allocates the update's cursor command. Errors: `ENOMEM`; those of [`Gpu::prepare_cursor`] but
+/// `ENODEV` (the device is going away: the update then touches nothing).
 ///
 /// [`Gpu::prepare_cursor`]: crate::gpu::Gpu::prepare_cursor
 pub(super) fn prepare(
     plane: &kms::Plane<Plane>,
     new: &mut PlaneState<Plane>,
-    old: &PlaneState<Plane>,
     hw: &Access<'_, DrmDriver>,
 ) -> Result {
-    let load = match new.fb() {
-        Some(fb) if !old.fb().is_some_and(|o| core::ptr::eq(o, fb)) => Some(fb),
-        _ => None,
-    };
     let scanout = plane.data().scanout;
-    let cmd = hw.with(|_, gpu| {
-        if let Some(fb) = load {
-            let obj = fb.object(0).ok_or(EINVAL)?;
-            let res = obj.resource().ok_or(EINVAL)?;
-            let backing = match gpu.syncs_backing() {
-                true => Some(obj.sg_table(gpu.dma_device())?),
-                false => None,
-            };
-            // `backing` is the resource's, mapped for the GPU's DMA device to the device until
-            // the object is released, which waits for the device's answer to the resource's
-            // destruction; the new state holds the framebuffer, which holds the object.
-            // SAFETY: `backing` is the resource's, mapped to the device as long as needed.
-            match unsafe { gpu.load_cursor_image(res.res.id, &res.fence, backing) } {
-                Err(e) if e == ERESTARTSYS || e == ENOMEM || e == ENODEV => return Err(e),
-                // The device's answer, or none in time: the host keeps the image it had.
-                _ => {}
-            }
-        }
-        gpu.prepare_cursor(scanout)
-    });
+    let cmd = hw.with(|_, gpu| gpu.prepare_cursor(scanout));
     new.data_mut().cursor = prepared(cmd)?;
     Ok(())
+}
+
+/// What the host shows of a plane's cursor, as far as the driver knows: one of three states, the
+/// known ones for one reset epoch of the device (its reset count, [`Gpu::resets`]), kept encoded
+/// in an `Atomic<u64>` of the plane.
+///
+/// [`Gpu::resets`]: crate::gpu::Gpu::resets
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum HostCursor {
+    /// Not known: the host may show any cursor, or none.
+    Unknown,
+    /// Hidden.
+    Hidden,
+    /// The image last sent with `UPDATE_CURSOR`.
+    Shown,
+}
+
+impl HostCursor {
+    /// The encoding of [`HostCursor::Unknown`].
+    pub(super) const UNKNOWN: u64 = 0;
+
+    /// Encodes `self` as known in reset epoch `epoch`.
+    fn encode(self, epoch: u64) -> u64 {
+        match self {
+            Self::Unknown => Self::UNKNOWN,
+            Self::Hidden => 2 * epoch + 1,
+            Self::Shown => 2 * epoch + 2,
+        }
+    }
+
+    /// Decodes `v` in reset epoch `epoch`: a state known in another epoch is unknown.
+    fn decode(v: u64, epoch: u64) -> Self {
+        if v == Self::Hidden.encode(epoch) {
+            Self::Hidden
+        } else if v == Self::Shown.encode(epoch) {
+            Self::Shown
+        } else {
+            Self::Unknown
+        }
+    }
 }
 
 /// Posts the command prepared by [`prepare`]: hides the cursor, shows a new image, or moves it.
@@ -127,20 +148,18 @@ pub(super) fn update(
         .fb()
         .filter(|_| active)
         .and_then(|fb| Some((fb, fb.object(0)?.resource()?)));
-    // The reset count plus one when the host was last given the cursor, 0 when it was hidden or
-    // its last command dropped. The update of a plane in a commit runs before the next commit
-    // of the plane swaps its states in (which waits for this one's `hw_done`): no other update
-    // of the plane reads or writes it meanwhile.
-    let shown_at = &plane.data().cursor_shown_at;
+    // What the host shows. The update of a plane in a commit runs before the next commit of the
+    // plane swaps its states in (which waits for this one's `hw_done`): no other update of the
+    // plane reads or writes it meanwhile.
+    let host = &plane.data().cursor_host;
     hw.with(|_, gpu| {
-        let epoch = gpu.resets() + 1;
-        let shown = shown_at.load(Relaxed) == epoch;
+        let epoch = gpu.resets();
+        let known = HostCursor::decode(host.load(Relaxed), epoch);
         let show = match res {
-            // Already hidden, or lost with a reset: nothing to do.
-            None if !shown => return,
+            None if known == HostCursor::Hidden => return,
             None => CursorShow::Hidden,
             Some((fb, res))
-                if shown
+                if known == HostCursor::Shown
                     && old.fb().is_some_and(|o| core::ptr::eq(o, fb))
                     && old.hotspot() == new.hotspot() =>
             {
@@ -149,14 +168,41 @@ pub(super) fn update(
                     position: new.crtc_position(),
                 }
             }
-            Some((_, res)) => CursorShow::Image {
-                id: res.res.id,
-                position: new.crtc_position(),
-                hotspot: new.hotspot(),
-            },
+            Some((fb, res)) => {
+                let loaded = fb.object(0).ok_or(EINVAL).and_then(|obj| {
+                    // The mapping made when the object became a resource; it exists, so this
+                    // does not allocate.
+                    let backing = match gpu.syncs_backing() {
+                        true => Some(obj.sg_table(gpu.dma_device())?),
+                        false => None,
+                    };
+                    // `backing` is the resource's, mapped for the GPU's DMA device to the device
+                    // until the object is released, which waits for the device's answer to the
+                    // resource's destruction; the new state holds the framebuffer, which holds
+                    // the object.
+                    // SAFETY: `backing` is the resource's, mapped to the device as long as
+                    // needed.
+                    unsafe { gpu.load_cursor_image(res.res.id, &res.fence, backing) }
+                });
+                if loaded.is_err() {
+                    // Not copied, or not known to be: nothing is posted, and the host keeps what
+                    // it shows, which is no longer known (the next update shows the image).
+                    host.store(HostCursor::UNKNOWN, Relaxed);
+                    return;
+                }
+                CursorShow::Image {
+                    id: res.res.id,
+                    position: new.crtc_position(),
+                    hotspot: new.hotspot(),
+                }
+            }
         };
-        let hides = matches!(show, CursorShow::Hidden);
+        let now = match show {
+            CursorShow::Hidden => HostCursor::Hidden,
+            _ => HostCursor::Shown,
+        };
         let offered = gpu.post_cursor(cmd, show);
-        shown_at.store(if offered && !hides { epoch } else { 0 }, Relaxed);
+        let state = if offered { now } else { HostCursor::Unknown };
+        host.store(state.encode(epoch), Relaxed);
     });
 }
