@@ -101,6 +101,17 @@ pub(crate) use fence::Fence;
 pub(crate) use post::Prepared;
 pub(crate) use stats::Stats;
 
+/// Whether a signal ends a wait of a submitter (for room in the ring, for a fence): a wait from a
+/// system call is interrupted (`ERESTARTSYS`, and the call restarts), a wait in a KMS commit's
+/// tail, which may not fail, is not (it stays bounded).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signals {
+    /// A signal ends the wait: `ERESTARTSYS`.
+    Interrupt,
+    /// Signals do not end the wait.
+    Ignore,
+}
+
 /// How long a command may wait for a free slot, and then for its answer.
 pub(crate) const COMMAND_TIMEOUT: Delta = Delta::from_millis(5000);
 

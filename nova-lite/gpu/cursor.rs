@@ -29,6 +29,7 @@ use super::{
     cmdq::{
         CursorRequest,
         Fence,
+        Signals,
         COMMAND_TIMEOUT,
         CURSOR_QUEUE, //
     },
@@ -79,12 +80,13 @@ pub(crate) enum CursorShow {
 impl Gpu<'_> {
     /// Copies the cursor image of resource `id` (all of its [`CURSOR_SIZE`]x[`CURSOR_SIZE`]
     /// pixels, from the start of its backing) to the host, and waits for the copy, at most
-    /// [`COMMAND_TIMEOUT`] (interruptibly): the image is the host's once this returns `Ok`.
+    /// [`COMMAND_TIMEOUT`] for room and as long for the answer, whatever the signals (a commit's
+    /// tail may not fail): the image is the host's once this returns `Ok`.
     /// `fence` is the resource's; `backing` as for [`Gpu::transfer_to_host`].
     ///
     /// Sleeps; process context (the commit's tail). Errors: those of [`Gpu::transfer_to_host`] (the
     /// resource's earlier error among them: nothing is copied then) and of [`Gpu::wait`]
-    /// (`ETIMEDOUT`, `ERESTARTSYS`, `ENODEV`, the device's answer).
+    /// (`ETIMEDOUT`, `ENODEV`, the device's answer), but `ERESTARTSYS`.
     ///
     /// # Safety
     ///
@@ -97,9 +99,9 @@ impl Gpu<'_> {
     ) -> Result {
         let rect = Rect::new(0, 0, CURSOR_SIZE, CURSOR_SIZE);
         // SAFETY: As guaranteed by the caller.
-        unsafe { self.transfer_to_host(id, fence, rect, 0, backing) }?;
+        unsafe { self.transfer_to_host_with(id, fence, rect, 0, backing, Signals::Ignore) }?;
         let mut timeout = COMMAND_TIMEOUT;
-        self.wait(fence, Some(&mut timeout))
+        self.wait_with(fence, Some(&mut timeout), Signals::Ignore)
     }
 
     /// Allocates a cursor command for scanout `scanout`. Errors: `EINVAL` if `scanout` is not

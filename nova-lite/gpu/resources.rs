@@ -55,6 +55,7 @@ use super::{
     cmdq::{
         Fence,
         Prepared,
+        Signals,
         COMMAND_TIMEOUT, //
     },
     protocol::{
@@ -337,6 +338,25 @@ impl<'bound> Gpu<'bound> {
         offset: u64,
         backing: Option<&SGTable>,
     ) -> Result {
+        // SAFETY: As guaranteed by the caller.
+        unsafe { self.transfer_to_host_with(id, fence, rect, offset, backing, Signals::Interrupt) }
+    }
+
+    /// As [`Gpu::transfer_to_host`]; with [`Signals::Ignore`], a signal does not end the wait for
+    /// room (no `ERESTARTSYS`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Gpu::transfer_to_host`].
+    pub(crate) unsafe fn transfer_to_host_with(
+        &self,
+        id: u32,
+        fence: &Arc<Fence>,
+        rect: Rect,
+        offset: u64,
+        backing: Option<&SGTable>,
+        signals: Signals,
+    ) -> Result {
         fence.error()?;
         if self.dma_api {
             let backing = backing.ok_or(EINVAL)?;
@@ -354,16 +374,16 @@ impl<'bound> Gpu<'bound> {
             KVec::new(),
             Some(fence.clone()),
         )?;
-        self.post([transfer])
+        self.post([transfer], signals)
     }
 
     /// Posts `cmds` on the control queue ([`ControlQueue::post`]); a post that found no room in
     /// time checks whether the device stalled.
     ///
     /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
-    fn post<const N: usize>(&self, cmds: [Prepared; N]) -> Result {
+    fn post<const N: usize>(&self, cmds: [Prepared; N], signals: Signals) -> Result {
         let control = self.control()?;
-        let result = self.queues.handler().post(control, cmds);
+        let result = self.queues.handler().post_with(control, cmds, signals);
         self.check_stall(control, &result);
         result
     }
@@ -377,10 +397,21 @@ impl<'bound> Gpu<'bound> {
     /// [`ControlQueue::wait_fence`]: super::cmdq::ControlQueue::wait_fence
     /// [`STALL_TIMEOUT`]: super::cmdq::STALL_TIMEOUT
     pub(crate) fn wait(&self, fence: &Fence, timeout: Option<&mut Delta>) -> Result {
+        self.wait_with(fence, timeout, Signals::Interrupt)
+    }
+
+    /// As [`Gpu::wait`]; with [`Signals::Ignore`], a signal does not end the wait (no
+    /// `ERESTARTSYS`).
+    pub(crate) fn wait_with(
+        &self,
+        fence: &Fence,
+        timeout: Option<&mut Delta>,
+        signals: Signals,
+    ) -> Result {
         let control = self.control()?;
         let cmdq = self.queues.handler();
         let Some(timeout) = timeout else {
-            return cmdq.wait_fence(control, fence, None);
+            return cmdq.wait_fence(control, fence, None, signals);
         };
         loop {
             let step = if *timeout > COMMAND_TIMEOUT {
@@ -389,7 +420,7 @@ impl<'bound> Gpu<'bound> {
                 *timeout
             };
             let start = Instant::<Monotonic>::now();
-            let result = cmdq.wait_fence(control, fence, Some(step));
+            let result = cmdq.wait_fence(control, fence, Some(step), signals);
             let waited = start.elapsed();
             *timeout = if waited >= *timeout {
                 Delta::ZERO

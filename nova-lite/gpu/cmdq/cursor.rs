@@ -11,8 +11,8 @@
 //! command that finds the ring full (the device has not executed the last `n`: it is stalled,
 //! which the control queue's stall detection has it reset for) or the queue deleted (the device
 //! is being reset, or the core unbound) is dropped and counted (debugfs `ctrlq`:
-//! `cursor_dropped`), and the post says so: the DRM driver then sends the image again with the
-//! next update. The device is reset before the queue is deleted, which drops what it still
+//! `cursor_dropped`), and the post says so: the DRM driver then no longer knows what the host
+//! shows, and its next update hides the cursor or sends the image again. The device is reset before the queue is deleted, which drops what it still
 //! holds.
 
 use kernel::{

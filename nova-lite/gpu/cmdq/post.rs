@@ -18,6 +18,7 @@ use kernel::{
         msecs_to_jiffies,
         Delta,
         Instant,
+        Jiffies,
         Monotonic, //
     },
 };
@@ -30,6 +31,7 @@ use super::{
     Guard,
     List,
     Queue,
+    Signals,
     State,
     COMMAND_TIMEOUT, //
 };
@@ -113,8 +115,19 @@ impl ControlQueue {
     /// time; `ERESTARTSYS` if a signal interrupted the wait. `EIO` if the device is broken, or
     /// `ENOMEM`: the commands before the one that failed may have been posted.
     pub(crate) fn post<const N: usize>(&self, queue: &Queue, cmds: [Prepared; N]) -> Result {
+        self.post_with(queue, cmds, Signals::Interrupt)
+    }
+
+    /// Posts `cmds` like [`Self::post`]; with [`Signals::Ignore`], a signal does not end the wait
+    /// for room (no `ERESTARTSYS`).
+    pub(crate) fn post_with<const N: usize>(
+        &self,
+        queue: &Queue,
+        cmds: [Prepared; N],
+        signals: Signals,
+    ) -> Result {
         let needed: u32 = cmds.iter().map(|c| c.0.descriptors()).sum();
-        let q = self.lock_room(queue, needed)?;
+        let q = self.lock_room(queue, needed, signals)?;
         self.offer_all(q, cmds)
     }
 
@@ -129,7 +142,7 @@ impl ControlQueue {
         seen: u64,
     ) -> Result {
         let needed: u32 = cmds.iter().map(|c| c.0.descriptors()).sum();
-        let q = self.lock_room(queue, needed)?;
+        let q = self.lock_room(queue, needed, Signals::Interrupt)?;
         // A restore copies the table while the queue is being reset: once the queue is live and
         // locked, the next restore comes after a reset that drops these commands.
         if restores.load(Relaxed) != seen {
@@ -145,12 +158,13 @@ impl ControlQueue {
     /// submitters may take the room meanwhile: the commands then wait in the backlog.
     pub(crate) fn wait_room(&self, queue: &Queue, cmds: &[&Prepared]) -> Result {
         let needed: u32 = cmds.iter().map(|c| c.0.descriptors()).sum();
-        self.lock_room(queue, needed).map(drop)
+        self.lock_room(queue, needed, Signals::Interrupt).map(drop)
     }
 
     /// Locks the queue once it is live, the backlog is sent and the ring has `needed` free
-    /// descriptors; waits for that at most [`COMMAND_TIMEOUT`], interruptibly.
-    fn lock_room<'a>(&self, queue: &'a Queue, needed: u32) -> Result<Guard<'a>> {
+    /// descriptors; waits for that at most [`COMMAND_TIMEOUT`], interruptibly unless `signals`
+    /// says to ignore them.
+    fn lock_room<'a>(&self, queue: &'a Queue, needed: u32, signals: Signals) -> Result<Guard<'a>> {
         let start = Instant::<Monotonic>::now();
         let mut q = queue.lock();
         loop {
@@ -164,10 +178,19 @@ impl ControlQueue {
             let left = COMMAND_TIMEOUT - start.elapsed();
             let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
             if let CondVarTimeoutResult::Signal { .. } =
-                q.wait_interruptible_timeout(&self.changed, msecs_to_jiffies(ms))
+                self.sleep(&mut q, msecs_to_jiffies(ms), signals)
             {
                 return Err(ERESTARTSYS);
             }
+        }
+    }
+
+    /// Sleeps on the queue's changes, at most `jiffies`, interruptibly unless `signals` says to
+    /// ignore them.
+    fn sleep(&self, q: &mut Guard<'_>, jiffies: Jiffies, signals: Signals) -> CondVarTimeoutResult {
+        match signals {
+            Signals::Interrupt => q.wait_interruptible_timeout(&self.changed, jiffies),
+            Signals::Ignore => q.wait_timeout(&self.changed, jiffies),
         }
     }
 
@@ -281,7 +304,8 @@ impl ControlQueue {
     /// reset, then returns the first error the device answered to one of them.
     ///
     /// Without `timeout`, does not wait: `EBUSY` if commands are still in flight. Otherwise
-    /// waits at most `timeout`: `ETIMEDOUT` then. A signal ends the wait: `ERESTARTSYS`.
+    /// waits at most `timeout`: `ETIMEDOUT` then. A signal ends the wait, unless `signals` says to
+    /// ignore them: `ERESTARTSYS`.
     /// `ENODEV` once the core is being unbound, or waits are cancelled
     /// ([`Self::cancel_waits`]).
     pub(crate) fn wait_fence(
@@ -289,6 +313,7 @@ impl ControlQueue {
         queue: &Queue,
         fence: &Fence,
         timeout: Option<Delta>,
+        signals: Signals,
     ) -> Result {
         let start = Instant::<Monotonic>::now();
         let mut q = queue.lock();
@@ -311,7 +336,7 @@ impl ControlQueue {
             }
             let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
             if let CondVarTimeoutResult::Signal { .. } =
-                q.wait_interruptible_timeout(&self.changed, msecs_to_jiffies(ms))
+                self.sleep(&mut q, msecs_to_jiffies(ms), signals)
             {
                 return Err(ERESTARTSYS);
             }

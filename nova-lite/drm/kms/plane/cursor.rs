@@ -13,10 +13,13 @@
 //! the commit's fences, explicit and implicit: the image is complete when it is copied, and the
 //! host never copies a half-written one (it takes the image from the resource when it executes
 //! `UPDATE_CURSOR`). The cursor command is allocated in `prepare_fb`, where a commit may still
-//! fail; the copy's command is allocated in the tail. An update whose copy fails (no memory, a
-//! signal during a blocking commit's wait, the device's error or no answer in time) shows
-//! nothing new: the host keeps what it showed, and the plane's next update shows the image
-//! again (the error stays on the resource's fence, which its resource ioctls return).
+//! fail; the copy's command is allocated in the tail, whose waits signals do not end and which
+//! are bounded ([`Gpu::load_cursor_image`]). An update whose copy fails (no memory, the
+//! device's error or no answer in time) hides the cursor rather than leave the previous image
+//! shown, and the plane's next update tries the copy again (the error stays on the resource's
+//! fence, which its resource ioctls return).
+//!
+//! [`Gpu::load_cursor_image`]: crate::gpu::Gpu::load_cursor_image
 //!
 //! What the host shows ([`HostCursor`]) is unknown when the plane is made (the host may still
 //! show a cursor of an earlier binding), after a reset of the device (QEMU's reset keeps the
@@ -184,16 +187,15 @@ pub(super) fn update(
                     // needed.
                     unsafe { gpu.load_cursor_image(res.res.id, &res.fence, backing) }
                 });
-                if loaded.is_err() {
-                    // Not copied, or not known to be: nothing is posted, and the host keeps what
-                    // it shows, which is no longer known (the next update shows the image).
-                    host.store(HostCursor::UNKNOWN, Relaxed);
-                    return;
-                }
-                CursorShow::Image {
-                    id: res.res.id,
-                    position: new.crtc_position(),
-                    hotspot: new.hotspot(),
+                match loaded {
+                    Ok(()) => CursorShow::Image {
+                        id: res.res.id,
+                        position: new.crtc_position(),
+                        hotspot: new.hotspot(),
+                    },
+                    // Not copied, or not known to be: the cursor is hidden rather than left
+                    // showing the previous image (the next update tries the copy again).
+                    Err(_) => CursorShow::Hidden,
                 }
             }
         };
