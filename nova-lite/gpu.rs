@@ -77,7 +77,10 @@ use kernel::{
     },
 };
 
-pub(crate) use cmdq::Fence;
+pub(crate) use cmdq::{
+    Fence,
+    Signals, //
+};
 pub(crate) use cursor::{
     CursorShow,
     CursorUpdate,

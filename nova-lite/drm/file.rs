@@ -34,6 +34,7 @@ use super::{
 use crate::gpu::{
     Gpu,
     Rect,
+    Signals,
     MAX_SCANOUTS, //
 };
 
@@ -161,7 +162,16 @@ impl File {
         };
         let offset = r.res.offset(req.rect.x, req.rect.y);
         // SAFETY: `backing`, if any, is the resource's backing, mapped to the DMA device.
-        unsafe { gpu.transfer_to_host(r.res.id, &r.fence, rect, offset, backing)? };
+        unsafe {
+            gpu.transfer_to_host(
+                r.res.id,
+                &r.fence,
+                rect,
+                offset,
+                backing,
+                Signals::Interrupt,
+            )?
+        };
         Ok(0)
     }
 

@@ -99,7 +99,7 @@ impl Gpu<'_> {
     ) -> Result {
         let rect = Rect::new(0, 0, CURSOR_SIZE, CURSOR_SIZE);
         // SAFETY: As guaranteed by the caller.
-        unsafe { self.transfer_to_host_with(id, fence, rect, 0, backing, Signals::Ignore) }?;
+        unsafe { self.transfer_to_host(id, fence, rect, 0, backing, Signals::Ignore) }?;
         let mut timeout = COMMAND_TIMEOUT;
         self.wait_with(fence, Some(&mut timeout), Signals::Ignore)
     }

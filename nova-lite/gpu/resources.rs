@@ -320,8 +320,9 @@ impl<'bound> Gpu<'bound> {
 
     /// Copies `rect` of resource `id`'s backing, which starts at byte `offset` of it, to the
     /// host: posts `TRANSFER_TO_HOST_2D`. `backing`, which is synced for the device first, is
-    /// needed only if [`Gpu::syncs_backing`]. Errors: `EINVAL` if it is needed and missing; the
-    /// first error of `fence` (the resource's); those of [`ControlQueue::post`].
+    /// needed only if [`Gpu::syncs_backing`]. With [`Signals::Ignore`], a signal does not end the
+    /// wait for room. Errors: `EINVAL` if it is needed and missing; the first error of `fence`
+    /// (the resource's); those of [`ControlQueue::post`].
     ///
     /// # Safety
     ///
@@ -331,24 +332,6 @@ impl<'bound> Gpu<'bound> {
     ///
     /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
     pub(crate) unsafe fn transfer_to_host(
-        &self,
-        id: u32,
-        fence: &Arc<Fence>,
-        rect: Rect,
-        offset: u64,
-        backing: Option<&SGTable>,
-    ) -> Result {
-        // SAFETY: As guaranteed by the caller.
-        unsafe { self.transfer_to_host_with(id, fence, rect, offset, backing, Signals::Interrupt) }
-    }
-
-    /// As [`Gpu::transfer_to_host`]; with [`Signals::Ignore`], a signal does not end the wait for
-    /// room (no `ERESTARTSYS`).
-    ///
-    /// # Safety
-    ///
-    /// As for [`Gpu::transfer_to_host`].
-    pub(crate) unsafe fn transfer_to_host_with(
         &self,
         id: u32,
         fence: &Arc<Fence>,
@@ -383,7 +366,7 @@ impl<'bound> Gpu<'bound> {
     /// [`ControlQueue::post`]: super::cmdq::ControlQueue::post
     fn post<const N: usize>(&self, cmds: [Prepared; N], signals: Signals) -> Result {
         let control = self.control()?;
-        let result = self.queues.handler().post_with(control, cmds, signals);
+        let result = self.queues.handler().post(control, cmds, signals);
         self.check_stall(control, &result);
         result
     }

@@ -112,15 +112,10 @@ impl ControlQueue {
     /// Waits for room in the ring for all of them, at most [`COMMAND_TIMEOUT`]; while the device
     /// is being reset, waits for it to come back within the same bound. Errors, with nothing
     /// posted: `ENODEV` once the core is being unbound; `ETIMEDOUT` if there was no room in
-    /// time; `ERESTARTSYS` if a signal interrupted the wait. `EIO` if the device is broken, or
-    /// `ENOMEM`: the commands before the one that failed may have been posted.
-    pub(crate) fn post<const N: usize>(&self, queue: &Queue, cmds: [Prepared; N]) -> Result {
-        self.post_with(queue, cmds, Signals::Interrupt)
-    }
-
-    /// Posts `cmds` like [`Self::post`]; with [`Signals::Ignore`], a signal does not end the wait
-    /// for room (no `ERESTARTSYS`).
-    pub(crate) fn post_with<const N: usize>(
+    /// time; `ERESTARTSYS` if a signal interrupted the wait (not with [`Signals::Ignore`]). `EIO`
+    /// if the device is broken, or `ENOMEM`: the commands before the one that failed may have
+    /// been posted.
+    pub(crate) fn post<const N: usize>(
         &self,
         queue: &Queue,
         cmds: [Prepared; N],
