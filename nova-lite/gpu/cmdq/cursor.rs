@@ -12,8 +12,8 @@
 //! which the control queue's stall detection has it reset for) or the queue deleted (the device
 //! is being reset, or the core unbound) is dropped and counted (debugfs `ctrlq`:
 //! `cursor_dropped`), and the post says so: the DRM driver then no longer knows what the host
-//! shows, and its next update hides the cursor or sends the image again. The device is reset before the queue is deleted, which drops what it still
-//! holds.
+//! shows, and its next update hides the cursor or sends the image again. The device is reset
+//! before the queue is deleted, which drops what it still holds.
 
 use kernel::{
     prelude::*,

@@ -182,7 +182,12 @@ impl ControlQueue {
 
     /// Sleeps on the queue's changes, at most `jiffies`, interruptibly unless `signals` says to
     /// ignore them.
-    fn sleep(&self, q: &mut Guard<'_>, jiffies: Jiffies, signals: Signals) -> CondVarTimeoutResult {
+    pub(super) fn sleep(
+        &self,
+        q: &mut Guard<'_>,
+        jiffies: Jiffies,
+        signals: Signals,
+    ) -> CondVarTimeoutResult {
         match signals {
             Signals::Interrupt => q.wait_interruptible_timeout(&self.changed, jiffies),
             Signals::Ignore => q.wait_timeout(&self.changed, jiffies),

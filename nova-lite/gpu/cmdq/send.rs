@@ -21,6 +21,7 @@ use super::{
     ControlQueue,
     Guard,
     Queue,
+    Signals,
     Slot,
     COMMAND_TIMEOUT, //
 };
@@ -42,7 +43,7 @@ impl ControlQueue {
     /// [`protocol::DeviceError::to_errno`] for an error response; `EPROTO` for a malformed
     /// response; `ENOMEM`.
     pub(crate) fn send<C: Command>(&self, queue: &Queue, cmd: &C) -> Result<C::Output> {
-        self.send_inner(queue, cmd, KVec::new(), true, false)
+        self.send_inner(queue, cmd, KVec::new(), Signals::Interrupt, false)
     }
 
     /// Sends `cmd` for the core's restore of the device after a reset: like
@@ -54,7 +55,7 @@ impl ControlQueue {
         cmd: &C,
         payload: KVec<MemEntry>,
     ) -> Result<C::Output> {
-        self.send_inner(queue, cmd, payload, false, true)
+        self.send_inner(queue, cmd, payload, Signals::Ignore, true)
     }
 
     fn send_inner<C: Command>(
@@ -62,7 +63,7 @@ impl ControlQueue {
         queue: &Queue,
         cmd: &C,
         payload: KVec<MemEntry>,
-        interruptible: bool,
+        signals: Signals,
         restoring: bool,
     ) -> Result<C::Output> {
         let mut buffers = Some(CmdBuffers::new(
@@ -92,7 +93,7 @@ impl ControlQueue {
             if start.elapsed() >= COMMAND_TIMEOUT {
                 return Err(ETIMEDOUT);
             }
-            self.wait(&mut q, start, None, interruptible)?;
+            self.wait(&mut q, start, None, signals)?;
         };
         q.slots[slot] = Slot::Waiting;
         q.posted[slot] = Instant::<Monotonic>::now();
@@ -112,7 +113,7 @@ impl ControlQueue {
                 return Err(e);
             }
             let posted = q.posted[slot];
-            self.wait(&mut q, posted, Some(slot), interruptible)?;
+            self.wait(&mut q, posted, Some(slot), signals)?;
         };
         self.slot_freed(&mut q);
         drop(q);
@@ -156,14 +157,14 @@ impl ControlQueue {
     /// Without `waiting`, the caller waits for a free slot: a timeout returns `Ok`, and the caller
     /// looks for a slot once more, then gives up with `ETIMEDOUT`. With `waiting` (the caller's
     /// slot, offered at `start`), the device did not answer in time: the slot is abandoned,
-    /// `ETIMEDOUT`; the device stays in use. On a signal, if `interruptible`, `waiting` is
-    /// abandoned: `ERESTARTSYS`; without `interruptible`, signals do not end the wait.
+    /// `ETIMEDOUT`; the device stays in use. On a signal, unless `signals` says to ignore them,
+    /// `waiting` is abandoned: `ERESTARTSYS`.
     fn wait(
         &self,
         q: &mut Guard<'_>,
         start: Instant<Monotonic>,
         waiting: Option<usize>,
-        interruptible: bool,
+        signals: Signals,
     ) -> Result {
         let left = COMMAND_TIMEOUT - start.elapsed();
         let timed_out = if left.as_millis() <= 0 {
@@ -171,11 +172,7 @@ impl ControlQueue {
         } else {
             let ms = u32::try_from(left.as_millis_ceil()).unwrap_or(u32::MAX);
             let jiffies = msecs_to_jiffies(ms);
-            let result = if interruptible {
-                q.wait_interruptible_timeout(&self.changed, jiffies)
-            } else {
-                q.wait_timeout(&self.changed, jiffies)
-            };
+            let result = self.sleep(q, jiffies, signals);
             match result {
                 CondVarTimeoutResult::Timeout => true,
                 CondVarTimeoutResult::Woken { .. } => false,

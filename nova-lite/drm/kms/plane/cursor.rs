@@ -150,7 +150,8 @@ pub(super) fn update(
     let res = new
         .fb()
         .filter(|_| active)
-        .and_then(|fb| Some((fb, fb.object(0)?.resource()?)));
+        .and_then(|fb| Some((fb, fb.object(0)?)))
+        .and_then(|(fb, obj)| Some((fb, obj, obj.resource()?)));
     // What the host shows. The update of a plane in a commit runs before the next commit of the
     // plane swaps its states in (which waits for this one's `hw_done`): no other update of the
     // plane reads or writes it meanwhile.
@@ -161,7 +162,7 @@ pub(super) fn update(
         let show = match res {
             None if known == HostCursor::Hidden => return,
             None => CursorShow::Hidden,
-            Some((fb, res))
+            Some((fb, _, res))
                 if known == HostCursor::Shown
                     && old.fb().is_some_and(|o| core::ptr::eq(o, fb))
                     && old.hotspot() == new.hotspot() =>
@@ -171,14 +172,14 @@ pub(super) fn update(
                     position: new.crtc_position(),
                 }
             }
-            Some((fb, res)) => {
-                let loaded = fb.object(0).ok_or(EINVAL).and_then(|obj| {
-                    // The mapping made when the object became a resource; it exists, so this
-                    // does not allocate.
-                    let backing = match gpu.syncs_backing() {
-                        true => Some(obj.sg_table(gpu.dma_device())?),
-                        false => None,
-                    };
+            Some((_, obj, res)) => {
+                // The mapping made when the object became a resource; it exists, so this does
+                // not allocate.
+                let backing = match gpu.syncs_backing() {
+                    true => obj.sg_table(gpu.dma_device()).map(Some),
+                    false => Ok(None),
+                };
+                let loaded = backing.and_then(|backing| {
                     // `backing` is the resource's, mapped for the GPU's DMA device to the device
                     // until the object is released, which waits for the device's answer to the
                     // resource's destruction; the new state holds the framebuffer, which holds
