@@ -40,7 +40,11 @@
 //! room in the queue, but [`Gpu::wait`], which waits as long as asked; destroying a resource
 //! never waits for the device ([`Teardown::destroy`], which needs no [`Gpu`]). A KMS scanout
 //! update waits for room when it is prepared ([`Gpu::prepare_scanout_update`]), and is posted
-//! without waiting, allocating or failing ([`Gpu::post_scanout_update`]). All must be called
+//! without waiting, allocating or failing ([`Gpu::post_scanout_update`]). A cursor update's
+//! command is allocated when it is prepared ([`Gpu::prepare_cursor`], which does not wait) and
+//! posted without waiting or allocating ([`Gpu::post_cursor`]); a new cursor image is copied
+//! before it by [`Gpu::load_cursor_image`], which allocates and waits, at most
+//! [`cmdq::COMMAND_TIMEOUT`] for room and as long for the answer, whatever the signals. All must be called
 //! from process context without spinlocks held, and may be called by many threads at once; no
 //! lock is held while waiting for the device.
 

@@ -71,6 +71,7 @@
 #define CURSOR_Y 60
 #define CURSOR_MOVE_X (-10)
 #define CURSOR_MOVE_Y (-20)
+#define CURSOR_FAR_HOT 100	/* a hotspot outside the image */
 
 static const struct {
 	const char *name;
@@ -111,7 +112,8 @@ static void usage(FILE *f)
 		"                must be on) with the legacy cursor ioctls: a 64x64 ARGB8888\n"
 		"                image (resource made with RESOURCE_CREATE) with hotspot %d,%d at\n"
 		"                %d,%d; after a line on stdin move it to %d,%d, after another\n"
-		"                hide it; a \"cursor:\" line after each step\n"
+		"                hide it; then show it with hotspot %d,%d (outside the image),\n"
+		"                move and hide it; a \"cursor:\" line after each step\n"
 		"  --resource-hold  make a 256x256 resource, transfer it and WAIT for it, print\n"
 		"                resource=ID, then close it once stdin gives a line or EOF\n"
 		"  --draw-bench  median of %d frames on scanout 0, in --draw's mode: GEM_CREATE,\n"
@@ -127,7 +129,7 @@ static void usage(FILE *f)
 		"--draw, --draw-bench, --crtc-off, --cursor and --resource-hold skip the\n"
 		"device, parameter and display dump.\n",
 		NLT_DRIVER_NAME, CURSOR_HOT_X, CURSOR_HOT_Y, CURSOR_X, CURSOR_Y, CURSOR_MOVE_X,
-		CURSOR_MOVE_Y, BENCH_ITERATIONS);
+		CURSOR_MOVE_Y, CURSOR_FAR_HOT, CURSOR_FAR_HOT, BENCH_ITERATIONS);
 }
 
 /* Prints a failed call with its errno name, e.g. "GEM_CREATE: EINVAL (Invalid argument)". */
@@ -838,7 +840,8 @@ static void wait_line(void)
  * the position with no image yet (the plane stays off), SET_CURSOR2 the image (a new framebuffer
  * of the object, whose resource RESOURCE_CREATE made) with its hotspot, which the device gets
  * with UPDATE_CURSOR; after a line on stdin MOVE_CURSOR moves it (the device gets MOVE_CURSOR),
- * and after another SET_CURSOR without a buffer hides it (UPDATE_CURSOR of resource 0).
+ * and after another SET_CURSOR without a buffer hides it (UPDATE_CURSOR of resource 0); then it
+ * is shown with a hotspot outside the image, moved and hidden, each of which must succeed.
  */
 static int cursor(int fd)
 {
@@ -901,6 +904,26 @@ static int cursor(int fd)
 		goto out;
 	}
 	printf("cursor: hidden\n");
+	/*
+	 * A hotspot outside the image is accepted (the device gets the image's nearest pixel):
+	 * the DRM core stores it in the plane's state before the check, where a refused one would
+	 * stay and fail the plane's later commits. The cursor is shown with it, moved and hidden.
+	 */
+	ret = drmModeSetCursor2(fd, crtc_id, handle, CURSOR_SIZE, CURSOR_SIZE, CURSOR_FAR_HOT,
+				CURSOR_FAR_HOT);
+	if (ret) {
+		report("SET_CURSOR2 with a hotspot outside the image", -ret);
+		goto out;
+	}
+	ret = drmModeMoveCursor(fd, crtc_id, CURSOR_X, CURSOR_Y);
+	if (!ret)
+		ret = drmModeSetCursor(fd, crtc_id, 0, 0, 0);
+	if (ret) {
+		report("MOVE_CURSOR, SET_CURSOR (hide) after a hotspot outside the image", -ret);
+		goto out;
+	}
+	printf("cursor: hotspot %d,%d outside the image accepted, moved, hidden\n", CURSOR_FAR_HOT,
+	       CURSOR_FAR_HOT);
 	failed = 0;
 out:
 	munmap(map, map_size);

@@ -163,5 +163,8 @@ cursor() {
 	echo 1<>/tmp/cursor-in
 	wait $pid || rc=1
 	cat /tmp/cursor.txt | tee "/mnt/cursor-$name.txt"
+	# The last step: a hotspot outside the image, accepted, then a move and a hide.
+	grep -q '^cursor: hotspot .* outside the image accepted, moved, hidden$' /tmp/cursor.txt ||
+		{ echo "no 'cursor: hotspot ... outside the image accepted' line"; rc=1; }
 	return $rc
 }

@@ -115,7 +115,8 @@ impl kms::KmsDriver for DrmDriver {
         }
         // The resource covers the whole object at this pitch, so that any framebuffer of the
         // object with the same pitch fits in it.
-        let rows = u32::try_from(obj.size() / pitch as usize)
+        // (The DRM core refuses a pitch of 0: the division's check never fails.)
+        let rows = u32::try_from(obj.size().checked_div(pitch as usize).ok_or(EINVAL)?)
             .unwrap_or(u32::MAX)
             .min(RESOURCE_MAX_DIM);
         match NovaLiteObject::make_resource(

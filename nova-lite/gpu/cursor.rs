@@ -44,6 +44,9 @@ use super::{
 /// a resource of exactly this size (the C driver's cursor planes have it too).
 pub(crate) const CURSOR_SIZE: u32 = 64;
 
+/// The largest coordinate of a pixel of the cursor image: a hotspot is clamped into the image.
+const CURSOR_MAX: i32 = CURSOR_SIZE as i32 - 1;
+
 /// A cursor command of one scanout, allocated ahead of the commit by [`Gpu::prepare_cursor`].
 /// Dropped without being posted, it sends nothing.
 pub(crate) struct CursorUpdate {
@@ -65,7 +68,9 @@ pub(crate) enum CursorShow {
         /// The scanout's pixel the image's top-left corner is at (negative: left of or above
         /// the scanout).
         position: (i32, i32),
-        /// The image's pixel that points.
+        /// The image's pixel that points; a hotspot outside the image (which userspace may
+        /// set: the DRM core stores the legacy cursor ioctl's before any check) is sent as the
+        /// image's nearest pixel.
         hotspot: (i32, i32),
     },
     /// Move the image of resource `id`, shown, to `position` (`MOVE_CURSOR`).
@@ -146,8 +151,8 @@ impl Gpu<'_> {
                 x,
                 y,
                 resource_id: id,
-                hot_x,
-                hot_y,
+                hot_x: hot_x.clamp(0, CURSOR_MAX),
+                hot_y: hot_y.clamp(0, CURSOR_MAX),
             },
             CursorShow::Move {
                 id,

@@ -3,7 +3,8 @@
 //! The cursor plane of a scanout, which the host draws as its pointer.
 //!
 //! Its framebuffers are [`CURSOR_SIZE`]x[`CURSOR_SIZE`] `ARGB8888` images shown whole, without
-//! scaling, anywhere on the CRTC (partly outside it too), with a hotspot inside the image. A new
+//! scaling, anywhere on the CRTC (partly outside it too), with a hotspot (clamped into the image
+//! for the device). A new
 //! framebuffer, a new hotspot, or a cursor the host may not show as the driver last did is shown
 //! with `UPDATE_CURSOR`, after its image has been copied to the host and the copy waited for;
 //! otherwise the update only moves the cursor (`MOVE_CURSOR`). Without a framebuffer, or with
@@ -16,8 +17,9 @@
 //! fail; the copy's command is allocated in the tail, whose waits signals do not end and which
 //! are bounded ([`Gpu::load_cursor_image`]). An update whose copy fails (no memory, the
 //! device's error or no answer in time) hides the cursor rather than leave the previous image
-//! shown, and the plane's next update tries the copy again (the error stays on the resource's
-//! fence, which its resource ioctls return).
+//! shown. The plane's next update of that framebuffer tries the copy again after a timeout or
+//! a lack of memory; after the device's error, which stays on the resource's fence (its resource
+//! ioctls return it), the copy fails at once and that framebuffer's cursor stays hidden.
 //!
 //! [`Gpu::load_cursor_image`]: crate::gpu::Gpu::load_cursor_image
 //!
@@ -54,14 +56,17 @@ const CURSOR_SIZE_FIXED: i32 = (CURSOR_SIZE as i32) << 16;
 
 /// Accepts a framebuffer of [`CURSOR_SIZE`]x[`CURSOR_SIZE`] pixels whose resource has that size
 /// (the host takes the image from nothing else), shown whole (the source rectangle is the whole
-/// framebuffer) and unscaled anywhere on the CRTC, with a hotspot inside it. Errors: `EINVAL`;
+/// framebuffer) and unscaled anywhere on the CRTC, with any hotspot, as `virtio_gpu` does: the
+/// legacy cursor ioctl stores its hotspot in the plane's current state before the commit is
+/// checked, so a hotspot refused here would stay there and fail every later commit of the
+/// plane (the device gets the image's nearest pixel, [`CursorShow::Image`]). Errors: `EINVAL`;
 /// `EDEADLK` (see [`PlaneCheck::check_plane_state`]).
+///
+/// [`CursorShow::Image`]: crate::gpu::CursorShow::Image
 pub(super) fn check(check: &mut PlaneCheck<'_, Plane>) -> Result {
     let new = check.new_state();
     if let Some(fb) = new.fb() {
         let src = new.src_requested();
-        let (hot_x, hot_y) = new.hotspot();
-        let inside = |v: i32| (0..CURSOR_SIZE as i32).contains(&v);
         let res = fb.object(0).and_then(|obj| obj.resource()).ok_or(EINVAL)?;
         if fb.width() != CURSOR_SIZE
             || fb.height() != CURSOR_SIZE
@@ -71,8 +76,6 @@ pub(super) fn check(check: &mut PlaneCheck<'_, Plane>) -> Result {
             || src.y1 != 0
             || src.x2 != CURSOR_SIZE_FIXED
             || src.y2 != CURSOR_SIZE_FIXED
-            || !inside(hot_x)
-            || !inside(hot_y)
         {
             return Err(EINVAL);
         }
