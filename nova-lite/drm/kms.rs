@@ -67,7 +67,10 @@ pub(crate) const MODE_CONFIG: ModeConfigInfo = ModeConfigInfo {
 /// The formats of the primary planes: the host scans out in the CPU's byte order.
 const FORMATS: [FourCc; 2] = [FourCc::HOST_XRGB8888, FourCc::HOST_ARGB8888];
 
-/// The format of the cursor planes: the host blends the cursor with its alpha.
+/// The format of the cursor planes: the host blends the cursor with its alpha. Their
+/// framebuffers' resources are of [`RESOURCE_FORMAT`] (`X8`) like every framebuffer's: QEMU takes
+/// a cursor's bytes from its resource as they are, alpha included, whatever the resource's format
+/// (the C driver makes cursor resources `B8G8R8A8`, to the same effect).
 const CURSOR_FORMATS: [FourCc; 1] = [FourCc::HOST_ARGB8888];
 
 /// The host format of the resources of framebuffers: `XRGB8888` in memory order B, G, R, X.
