@@ -5,12 +5,15 @@
   cursor_check.py image CURSOR.json CURSOR.txt   the image and hotspot QEMU's VNC server gave
                                                  (tools/vnc_cursor.py) against the test cursor
   cursor_check.py trace QEMU-TRACE.log CURSOR.txt   QEMU's trace of the cursor commands it
-                                                 executed has the client's three steps in order
+                                                 executed has the client's three steps in order,
+                                                 the image's copy (TRANSFER_TO_HOST_2D of its
+                                                 resource) executed before the first
 
 CURSOR.txt holds the client's "cursor:" lines (ci/guest/screen.sh's cursor). Exit status 0 if
-the check passes, 1 with the reason on stdout otherwise. Neither check can see whether the
-driver waited for the image's copy before the UPDATE_CURSOR (QEMU runs both queues on one
-thread): a missing copy shows as a wrong image, a missing wait does not.
+the check passes, 1 with the reason on stdout otherwise. A copy missing or posted after the
+UPDATE_CURSOR fails the trace check; a copy posted before it but not waited for may still be
+executed first (QEMU runs both queues on one thread): a half-copied image shows in the image
+check only if the host took it before the copy ended.
 """
 
 import json
@@ -68,20 +71,29 @@ def check_image(path, txt):
 
 TRACE = re.compile(r"virtio_gpu_update_cursor scanout (\d+), x (-?\d+), y (-?\d+), "
                    r"(\w+), res 0x([0-9a-fA-F]+)")
+XFER = re.compile(r"virtio_gpu_cmd_res_xfer_toh_2d res 0x([0-9a-fA-F]+)")
 
 
 def check_trace(path, txt):
     """Scanout 0's cursor commands have, one after the other: UPDATE_CURSOR of the resource at
     the client's position, MOVE_CURSOR of it to where the client moved it, UPDATE_CURSOR of
-    resource 0."""
+    resource 0; and the resource was copied to the host (TRANSFER_TO_HOST_2D) after the cursor
+    command before that UPDATE_CURSOR and before it."""
     res, pos, _, moved = client_steps(txt)
     cmds = []
+    # For each cursor command, the resources copied to the host since the one before it.
+    copied, since = [], set()
     with open(path, errors="replace") as f:
         for line in f:
             m = TRACE.search(line)
             if m and m.group(1) == "0":
                 cmds.append((int(m.group(2)), int(m.group(3)), m.group(4),
                              int(m.group(5), 16)))
+                copied.append(since)
+                since = set()
+            m = XFER.search(line)
+            if m:
+                since.add(int(m.group(1), 16))
     # A move names the resource shown: QEMU takes it as whether the cursor is visible.
     want = [(pos[0], pos[1], "update", res), (moved[0], moved[1], "move", res), ("update", 0)]
 
@@ -92,6 +104,9 @@ def check_trace(path, txt):
 
     for i in range(len(cmds) - len(want) + 1):
         if all(matches(cmds[i + j], want[j]) for j in range(len(want))):
+            if res not in copied[i]:
+                return (f"no TRANSFER_TO_HOST_2D of resource {res} between the cursor command "
+                        f"before its UPDATE_CURSOR and it: the image was not copied first")
             return None
     return (f"scanout 0's {len(cmds)} traced cursor commands lack {want} in a row; "
             f"last ones: {cmds[-4:]}")
