@@ -81,11 +81,15 @@ else not_ok "build: the IGT lists name every subtest of nova-lite's binaries" "$
 
 # The guest root, when it is not cached, is built beside the kernel: debootstrap mostly waits on
 # the network and the disk, and the kernel build is the cold run's longest step.
+# It runs in a process group of its own, which the run kills if it ends (or is interrupted)
+# before waiting for it: an orphan would hold the build lock.
 root_pid=
 if [ ! -f "$("$REPO/ci/guest-root.sh" --print)/.nova-lite-root" ]; then
 	step "building the guest root beside the kernel (its output: out/guest-root.txt)"
-	"$REPO/ci/guest-root.sh" >"$OUT/guest-root.txt" 2>&1 &
+	setsid "$REPO/ci/guest-root.sh" >"$OUT/guest-root.txt" 2>&1 &
 	root_pid=$!
+	trap '[ -z "$root_pid" ] || kill -- -"$root_pid" 2>/dev/null' EXIT
+	trap 'exit 130' INT TERM
 fi
 # guest_root: the background build's end, its output shown, or the (cached) root checked now.
 guest_root() {
@@ -93,6 +97,7 @@ guest_root() {
 	[ -n "$root_pid" ] || { "$REPO/ci/guest-root.sh"; return; }
 	step "waiting for the guest root (out/guest-root.txt)"
 	wait "$root_pid" || rc=$?
+	root_pid=
 	cat "$OUT/guest-root.txt"
 	return $rc
 }
@@ -282,17 +287,15 @@ kms_screen weston-client weston-client \
 # cursor_checks NAME TRACE [PREFIX]: the image and hotspot of out/cursor-NAME.json, and the
 # commands of QEMU's trace TRACE, against the client's lines (out/cursor-NAME.txt).
 cursor_checks() {
-	local name=$1 trace=$2 pfx=${3:-} out
-	if out=$(python3 "$REPO/tools/cursor_check.py" image "$OUT/cursor-$name.json" "$OUT/cursor-$name.txt" 2>&1); then
-		ok "${pfx}cursor: the host's cursor image is the client's 64x64 ARGB8888 image, every pixel, and hotspot"
-	else
-		not_ok "${pfx}cursor: the host's cursor image is the client's 64x64 ARGB8888 image, every pixel, and hotspot" "$out"
-	fi
-	if out=$(python3 "$REPO/tools/cursor_check.py" trace "$trace" "$OUT/cursor-$name.txt" 2>&1); then
-		ok "${pfx}cursor: QEMU executed UPDATE_CURSOR (resource, position), MOVE_CURSOR, UPDATE_CURSOR (hidden) in turn"
-	else
-		not_ok "${pfx}cursor: QEMU executed UPDATE_CURSOR (resource, position), MOVE_CURSOR, UPDATE_CURSOR (hidden) in turn" "$out"
-	fi
+	local name=$1 trace=$2 pfx=${3:-} out what
+	what="${pfx}cursor: the host's cursor image is the client's 64x64 ARGB8888 image,"
+	what="$what every pixel, and hotspot"
+	if out=$(python3 "$REPO/tools/cursor_check.py" image "$OUT/cursor-$name.json" \
+		"$OUT/cursor-$name.txt" 2>&1); then ok "$what"; else not_ok "$what" "$out"; fi
+	what="${pfx}cursor: QEMU executed the image's copy, UPDATE_CURSOR (resource, position),"
+	what="$what MOVE_CURSOR, UPDATE_CURSOR (hidden) in turn"
+	if out=$(python3 "$REPO/tools/cursor_check.py" trace "$trace" "$OUT/cursor-$name.txt" 2>&1)
+	then ok "$what"; else not_ok "$what" "$out"; fi
 }
 cursor_checks cursor "$OUT/qemu-trace.log"
 [ $mode = quick ] || "$REPO/ci/igt-results.sh" igt-hotunplug tests/igt/hotunplug-list.txt >>"$results"

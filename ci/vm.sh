@@ -28,8 +28,9 @@
 # show it: QEMU also gets a VNC server on a unix socket, and a request "<name> cursor
 # <hot_x>,<hot_y>" has the watcher read the cursor image VNC clients get, waiting until one with
 # that hotspot is defined (tools/vnc_cursor.py), into out/cursor-<name>.json; and QEMU traces the
-# cursor commands and the 2D transfers it executes (virtio_gpu_update_cursor,
-# virtio_gpu_cmd_res_xfer_toh_2d) into out/qemu-trace[-<vm name>].log.
+# cursor commands, 2D resource creations and transfers it executes (virtio_gpu_update_cursor,
+# virtio_gpu_cmd_res_create_2d, virtio_gpu_cmd_res_xfer_toh_2d) into
+# out/qemu-trace[-<vm name>].log.
 . "$(dirname "$0")/lib.sh"
 
 : "${NOVA_LITE_MAX_OUTPUTS:=2}" "${NOVA_LITE_VM_TIMEOUT:=900}" "${NOVA_LITE_VM_MEMORY:=2G}"
@@ -101,6 +102,7 @@ if [ "${NOVA_LITE_SCREEN:-0}" = 1 ]; then
 	rm -f "$vnc" "$trace"
 	qemu_opts="$qemu_opts -qmp unix:$qmp,server=on,wait=off -vnc unix:$vnc"
 	qemu_opts="$qemu_opts -trace enable=virtio_gpu_update_cursor"
+	qemu_opts="$qemu_opts -trace enable=virtio_gpu_cmd_res_create_2d"
 	qemu_opts="$qemu_opts -trace enable=virtio_gpu_cmd_res_xfer_toh_2d -D $trace"
 	touch "$OUT/screen-watch"
 fi

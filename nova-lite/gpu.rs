@@ -44,9 +44,9 @@
 //! command is allocated when it is prepared ([`Gpu::prepare_cursor`], which does not wait) and
 //! posted without waiting or allocating ([`Gpu::post_cursor`]); a new cursor image is copied
 //! before it by [`Gpu::load_cursor_image`], which allocates and waits, at most
-//! [`cmdq::COMMAND_TIMEOUT`] for room and as long for the answer, whatever the signals. All must be called
-//! from process context without spinlocks held, and may be called by many threads at once; no
-//! lock is held while waiting for the device.
+//! [`cmdq::COMMAND_TIMEOUT`] for room and as long for the answer, whatever the signals. All must
+//! be called from process context without spinlocks held, and may be called by many threads at
+//! once; no lock is held while waiting for the device.
 
 mod cmdq;
 mod cursor;

@@ -7,7 +7,8 @@
   cursor_check.py trace QEMU-TRACE.log CURSOR.txt   QEMU's trace of the cursor commands it
                                                  executed has the client's three steps in order,
                                                  the image's copy (TRANSFER_TO_HOST_2D of its
-                                                 resource) executed before the first
+                                                 resource, after its RESOURCE_CREATE_2D)
+                                                 executed before the first
 
 CURSOR.txt holds the client's "cursor:" lines (ci/guest/screen.sh's cursor). Exit status 0 if
 the check passes, 1 with the reason on stdout otherwise. A copy missing or posted after the
@@ -72,28 +73,33 @@ def check_image(path, txt):
 TRACE = re.compile(r"virtio_gpu_update_cursor scanout (\d+), x (-?\d+), y (-?\d+), "
                    r"(\w+), res 0x([0-9a-fA-F]+)")
 XFER = re.compile(r"virtio_gpu_cmd_res_xfer_toh_2d res 0x([0-9a-fA-F]+)")
+CREATE = re.compile(r"virtio_gpu_cmd_res_create_2d res 0x([0-9a-fA-F]+)")
 
 
 def check_trace(path, txt):
     """Scanout 0's cursor commands have, one after the other: UPDATE_CURSOR of the resource at
     the client's position, MOVE_CURSOR of it to where the client moved it, UPDATE_CURSOR of
-    resource 0; and the resource was copied to the host (TRANSFER_TO_HOST_2D) after the cursor
-    command before that UPDATE_CURSOR and before it."""
+    resource 0; and the resource was copied to the host (TRANSFER_TO_HOST_2D) between its last
+    creation (RESOURCE_CREATE_2D) and that UPDATE_CURSOR."""
     res, pos, _, moved = client_steps(txt)
     cmds = []
-    # For each cursor command, the resources copied to the host since the one before it.
-    copied, since = [], set()
+    # For each cursor command, the resources copied to the host since they were last created
+    # (both commands travel on the control queue, in order; the client's RESOURCE_CREATE copies
+    # nothing, and an id is reused only after its resource is destroyed).
+    copied, live = [], set()
     with open(path, errors="replace") as f:
         for line in f:
             m = TRACE.search(line)
             if m and m.group(1) == "0":
                 cmds.append((int(m.group(2)), int(m.group(3)), m.group(4),
                              int(m.group(5), 16)))
-                copied.append(since)
-                since = set()
+                copied.append(set(live))
+            m = CREATE.search(line)
+            if m:
+                live.discard(int(m.group(1), 16))
             m = XFER.search(line)
             if m:
-                since.add(int(m.group(1), 16))
+                live.add(int(m.group(1), 16))
     # A move names the resource shown: QEMU takes it as whether the cursor is visible.
     want = [(pos[0], pos[1], "update", res), (moved[0], moved[1], "move", res), ("update", 0)]
 
@@ -105,8 +111,8 @@ def check_trace(path, txt):
     for i in range(len(cmds) - len(want) + 1):
         if all(matches(cmds[i + j], want[j]) for j in range(len(want))):
             if res not in copied[i]:
-                return (f"no TRANSFER_TO_HOST_2D of resource {res} between the cursor command "
-                        f"before its UPDATE_CURSOR and it: the image was not copied first")
+                return (f"no TRANSFER_TO_HOST_2D of resource {res} between its creation and its "
+                        f"UPDATE_CURSOR: the image was not copied first")
             return None
     return (f"scanout 0's {len(cmds)} traced cursor commands lack {want} in a row; "
             f"last ones: {cmds[-4:]}")

@@ -4,11 +4,11 @@
 //!
 //! Its framebuffers are [`CURSOR_SIZE`]x[`CURSOR_SIZE`] `ARGB8888` images shown whole, without
 //! scaling, anywhere on the CRTC (partly outside it too), with a hotspot (clamped into the image
-//! for the device). A new
-//! framebuffer, a new hotspot, or a cursor the host may not show as the driver last did is shown
-//! with `UPDATE_CURSOR`, after its image has been copied to the host and the copy waited for;
-//! otherwise the update only moves the cursor (`MOVE_CURSOR`). Without a framebuffer, or with
-//! the CRTC off, the cursor is hidden, unless it is known to be hidden already.
+//! for the device). A new framebuffer, a new hotspot, or a cursor the host may not show as the
+//! driver last did is shown with `UPDATE_CURSOR`, after its image has been copied to the host and
+//! the copy waited for; otherwise the update only moves the cursor (`MOVE_CURSOR`). Without a
+//! framebuffer, or with the CRTC off, the cursor is hidden, unless it is known to be hidden
+//! already.
 //!
 //! The copy is made in the commit's tail (`atomic_update`), after the DRM core has waited for
 //! the commit's fences, explicit and implicit: the image is complete when it is copied, and the
@@ -198,7 +198,8 @@ pub(super) fn update(
                         hotspot: new.hotspot(),
                     },
                     // Not copied, or not known to be: the cursor is hidden rather than left
-                    // showing the previous image (the next update tries the copy again).
+                    // showing the previous image (see the module's documentation for when the
+                    // next update tries the copy again).
                     Err(_) => CursorShow::Hidden,
                 }
             }
