@@ -44,7 +44,7 @@ guest-root: setup
 	@bash ci/guest-root.sh
 
 IGT_TESTS := nova_lite_getparam nova_lite_gem_create nova_lite_gem_info nova_lite_gem_mmap nova_lite_query \
-	nova_lite_resource nova_lite_wait nova_lite_unplug
+	nova_lite_resource nova_lite_wait nova_lite_fdinfo nova_lite_unplug
 IGT_LIB := $(wildcard tests/igt/lib/*.c)
 IGT_HDR := $(wildcard tests/igt/lib/*.h) $(UAPI) $(COMMON)
 

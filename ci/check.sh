@@ -149,6 +149,9 @@ else
 		"$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 
+# The parser of the KUnit results: a failed, skipped, missing or unknown case must come out not ok.
+"$REPO/ci/kunit-results.sh" --selftest >>"$results"
+
 # The references the KMS screenshots are judged by (tools/screen.py): modetest's SMPTE pattern and
 # fbcon's text in the kernel's font hold at hand-computed pixels, and a one-pixel change fails each.
 if out=$(python3 "$REPO/tools/screen.py" kms-selftest "$KERNEL_SRC/lib/fonts/font_8x16.c" 2>&1); then
@@ -185,7 +188,7 @@ screens() {
 boot() {
 	local name=$1 mode=$2 gpu=$3 timeout=$4 list=$5 rc=0 pfx="" sfx=""
 	[ -z "$name" ] || pfx="$name: " sfx="-$name"
-	rm -rf "$OUT/igt$sfx" "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt" "$OUT/guest-dmesg-err.txt"
+	rm -rf "$OUT/igt$sfx" "$OUT/kunit$sfx" "$OUT/guest-results.txt" "$OUT/guest-dmesg.txt" "$OUT/guest-dmesg-err.txt"
 	NOVA_LITE_GPU_OPTS=$gpu NOVA_LITE_VM_NAME=$name NOVA_LITE_VM_TIMEOUT=${NOVA_LITE_VM_TIMEOUT:-$timeout} \
 		timed "vm${sfx:- main}" "$REPO/ci/vm.sh" $flavour ci/guest/check.sh "$gpu" "$mode" $flavour \
 		${NOVA_LITE_FUZZ_SEED:+"$NOVA_LITE_FUZZ_SEED"} || rc=$?
@@ -200,6 +203,8 @@ boot() {
 		[ ! -f "$OUT/$f.txt" ] || mv "$OUT/$f.txt" "$OUT/$f${sfx:--main}.txt"
 	done
 	"$REPO/ci/igt-results.sh" "igt$sfx" "$list" "$name" >>"$results"
+	# nova-lite's KUnit cases, one result each (the main boot runs them: ci/guest/check.sh, 1b).
+	[ -n "$name" ] || "$REPO/ci/kunit-results.sh" "kunit$sfx" >>"$results"
 	guest_stage_times "$mode"
 }
 

@@ -8,13 +8,18 @@
 //! DRM registration data: ioctls get it inside the DRM core's registration guard, so none runs
 //! after the device is unplugged (they fail with `ENODEV` instead), and the [`Gpu`] outlives
 //! every ioctl that uses it.
+//!
+//! The DRM device's own data is the list of its GEM objects, which holds no reference to them
+//! and which the debugfs file `objects` shows ([`objects`]).
 
 mod file;
 mod gem;
 mod kms;
+mod objects;
 
 use kernel::{
     auxiliary,
+    debugfs,
     device::{
         Core,
         DeviceContext, //
@@ -51,15 +56,22 @@ use crate::{
 };
 
 use file::File;
-use gem::NovaLiteObject;
+use gem::{
+    NovaLiteObject,
+    ObjectList, //
+};
+use objects::ObjectsFile;
 
 /// The DRM driver.
 pub(crate) struct DrmDriver;
 
 /// The DRM driver's data for one bound auxiliary device.
 pub(crate) struct DrmData<'bound> {
-    /// The subscription to the host's display changes; dropped first, so that no hot-plug
-    /// event is sent while the device is unplugged.
+    /// The debugfs file `objects` in the core's directory of the device, if debugfs could create
+    /// it; dropped first. It keeps a reference to the DRM device.
+    _objects: Option<Pin<KBox<debugfs::File<ObjectsFile>>>>,
+    /// The subscription to the host's display changes, so that no hot-plug event is sent while
+    /// the device is unplugged.
     _displays: Option<DisplayListening>,
     /// The DRM device's registration; dropping it on unbind unplugs the DRM device (and turns
     /// its outputs off).
@@ -127,6 +139,15 @@ impl Drop for DrmData<'_> {
 /// The DRM device of this driver.
 pub(crate) type NovaLiteDevice<Ctx = drm::Normal> = drm::Device<DrmDriver, Ctx>;
 
+/// The data of the DRM device: it outlives every GEM object of the device.
+#[pin_data]
+pub(crate) struct DeviceData {
+    /// The device's GEM objects, from their creation until their release; holds no reference
+    /// to them ([`objects`]).
+    #[pin]
+    pub(crate) objects: ObjectList,
+}
+
 const INFO: drm::DriverInfo = drm::DriverInfo {
     major: 0,
     minor: 1,
@@ -156,7 +177,12 @@ impl auxiliary::Driver for DrmDriver {
             .inspect_err(|e| dev_err!(adev, "no core data on the device: {:?}\n", e))?
             .get_ref();
 
-        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok(()))?;
+        let drm = drm::UnregisteredDevice::<Self>::new(
+            adev,
+            try_pin_init!(DeviceData {
+                objects <- ObjectList::new(),
+            }),
+        )?;
         // The auxiliary device does no DMA: the GPU's pages are mapped for the transport's device.
         drm.set_dma_device(gpu.dma_device());
         // Without scanouts, or with `nomodeset`, the device is render-only.
@@ -177,6 +203,10 @@ impl auxiliary::Driver for DrmDriver {
         let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, gpu, 0) }
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         reg.setup_clients();
+        // Debugfs is optional: without the file, the device works.
+        let objects = gpu
+            .debugfs_dir()
+            .and_then(|dir| objects::file(dir, reg.device().into(), gpu.shown()));
         // Without the subscription the outputs work, but display changes reach userspace only
         // when it probes them.
         let drm: ARef<NovaLiteDevice> = reg.device().into();
@@ -193,6 +223,7 @@ impl auxiliary::Driver for DrmDriver {
             .ok();
 
         Ok(DrmData {
+            _objects: objects,
             _displays: displays,
             _reg: reg,
             gpu,
@@ -202,7 +233,7 @@ impl auxiliary::Driver for DrmDriver {
 
 #[vtable]
 impl drm::Driver for DrmDriver {
-    type Data = ();
+    type Data = DeviceData;
     type RegistrationData<'a> = &'a Gpu<'a>;
     type File = File;
     type Object = gem::Object;
@@ -229,6 +260,23 @@ impl drm::Driver for DrmDriver {
         let obj = NovaLiteObject::create(dev.as_ioctl(), args.size(), 0)?;
         args.set_handle(obj.create_handle(file)?);
         Ok(())
+    }
+
+    /// The usage statistics of a file (its fdinfo), after the DRM core's keys: the GPU's PCI
+    /// function (`drm-pdev`), which the DRM core does not print, as the DRM device's parent is
+    /// the auxiliary device; then the memory of the file's objects, all in system memory
+    /// (`drm-total-memory`, `drm-shared-memory`, and `drm-resident-memory` once an object holds
+    /// its pages: mapped, or a resource).
+    fn show_fdinfo<'a>(
+        _dev: &NovaLiteDevice<Registered>,
+        gpu: &'a &'a Gpu<'a>,
+        file: &drm::File<File>,
+        printer: &drm::Printer,
+    ) {
+        if let Some(slot) = gpu.pci_slot() {
+            printer.print(fmt!("drm-pdev:\t{}\n", slot));
+        }
+        file.show_memory_stats(printer);
     }
 
     kernel::declare_drm_ioctls! {

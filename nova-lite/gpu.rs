@@ -110,7 +110,10 @@ use cmdq::{
 };
 use display::Displays;
 use resources::Resources;
-pub(crate) use resources::Teardown;
+pub(crate) use resources::{
+    Shown,
+    Teardown, //
+};
 pub(crate) use scanout::{
     ScanoutShow,
     ScanoutUpdate, //
@@ -130,7 +133,8 @@ struct DebugfsEntries {
     /// Dropped first: the files before their directory.
     _ctrlq: Pin<KBox<debugfs::File<Arc<Stats>>>>,
     _lose: Option<Pin<KBox<debugfs::File<Arc<Stats>>>>>,
-    _dir: debugfs::Dir,
+    /// The directory, to which the DRM driver adds its files ([`Gpu::debugfs_dir`]).
+    dir: debugfs::Dir,
 }
 
 /// What the core knows about one virtio-gpu device and how it reaches it; see the
@@ -284,6 +288,18 @@ impl<'bound> Gpu<'bound> {
         self.num_capsets
     }
 
+    /// The debugfs directory of the device (`nova-lite/<virtio device>/`), if debugfs could
+    /// create it: the DRM driver adds its files there (`objects`). A file may outlive the
+    /// [`Gpu`]: it keeps the directory.
+    pub(crate) fn debugfs_dir(&self) -> Option<&debugfs::Dir> {
+        self._debugfs.as_ref().map(|entries| &entries.dir)
+    }
+
+    /// What the scanouts and the cursors show, readable without the [`Gpu`] (from debugfs).
+    pub(crate) fn shown(&self) -> Shown {
+        Shown::new(self.resources.clone())
+    }
+
     /// Removes the firmware framebuffers (efifb, vesafb, simpledrm, the VGA console) of a
     /// virtio-vga device, as the DRM driver takes the display over: its VGA BAR holds the
     /// firmware's console until then. Other devices (virtio-gpu-pci, virtio-mmio) have no such
@@ -309,6 +325,20 @@ impl<'bound> Gpu<'bound> {
             }
         }
         Ok(())
+    }
+
+    /// The PCI slot address of the transport's device (for example `0000:00:02.0`), if it is a
+    /// PCI function (virtio-pci); `None` for the other transports (virtio-mmio).
+    pub(crate) fn pci_slot(&self) -> Option<&'bound CStr> {
+        #[cfg(CONFIG_PCI)]
+        {
+            use kernel::pci;
+            // The name of a PCI device is its slot address.
+            if <&pci::Device<Bound>>::try_from(self.transport).is_ok() {
+                return Some(self.transport.name());
+            }
+        }
+        None
     }
 
     /// The device that memory the GPU reads, such as a resource's backing, is mapped for: the
@@ -436,6 +466,6 @@ fn debugfs_entries(dev: &Device, stats: &Arc<Stats>) -> Option<DebugfsEntries> {
     Some(DebugfsEntries {
         _ctrlq: file,
         _lose: lose,
-        _dir: dir,
+        dir,
     })
 }

@@ -6,7 +6,9 @@
 //! reference, a missing `RESOURCE_UNREF`).
 //!
 //! The counters are module-wide, not per device: an object outlives the device it was made on
-//! when the device is unplugged first.
+//! when the device is unplugged first. Each DRM device lists its own objects, one by one, in
+//! `nova-lite/<virtio device>/objects` ([`crate::drm`]'s `objects`), whose totals equal these
+//! counts while one device is bound and all objects are its own.
 
 use kernel::sync::atomic::{
     Atomic,

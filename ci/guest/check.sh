@@ -125,14 +125,82 @@ live_back() {
 	return 1
 }
 # live_check WHAT: the result line of live_back; after a failure the baseline moves to what the
-# driver holds now, so that one leak fails one check, not every later one.
+# driver holds now, so that one leak fails one check, not every later one. The failure names the
+# objects the DRM device still holds (its debugfs objects file, below), all kept in
+# /mnt/objects-leak-MODE.txt.
 live_check() {
 	local out
 	if out=$(live_back "$1"); then ok "live: GEM objects, host resources and their pages back after $1"
 	else
-		not_ok "live: GEM objects, host resources and their pages back after $1" "$out"
+		objects_left "$1" >>"/mnt/objects-leak-$mode.txt"
+		not_ok "live: GEM objects, host resources and their pages back after $1" \
+			"$out; objects: $(objects_summary)"
 		live_base=$(live_now)
 	fi
+}
+
+# The DRM device's objects (nova-lite/<virtio device>/objects in debugfs, set once the device is
+# known): a line per GEM object (size, handles, resource, pages, where it is shown, live or freed),
+# then their totals.
+objects=
+rm -f "/mnt/objects-leak-$mode.txt"
+# objects_totals: the totals of $objects in live_now's form ("gem_objects: N host_resources: N
+# resource_pages: N "), or nothing if the file is missing or not in that form.
+objects_totals() {
+	awk '$1 == "total:" { for (i = 2; i < NF; i += 2) v[$i] = $(i + 1)
+		if (v["objects"] v["resources"] v["resource-pages"] ~ /^[0-9]+$/)
+			printf "gem_objects: %s host_resources: %s resource_pages: %s \n", v["objects"],
+				v["resources"], v["resource-pages"] }' "$objects" 2>/dev/null
+}
+# objects_summary: the objects that are not the fbdev emulation's buffer (the one pinned), on one
+# line, at most 5.
+objects_summary() {
+	awk '/^size=/ && !/ pinned=yes / { n++; if (n <= 5) l = l (l ? "; " : "") $0 }
+		END { print (n ? n " other object(s): " l : "none but the fbdev buffer") }' "$objects" 2>/dev/null
+}
+# objects_left WHAT: the objects file after a failed live check, with a header.
+objects_left() { echo "== after $1"; cat "$objects" 2>/dev/null || echo "(no $objects)"; }
+# objects_agree: the objects file's totals equal nova-lite/live's counts (one device, and every
+# object of the module belongs to its DRM device), given 5 s to settle as live_back.
+objects_agree() {
+	local o l start=$SECONDS
+	while :; do
+		o=$(objects_totals) l=$(live_now)
+		[ -n "$o" ] && [ "$o" = "$l" ] && return 0
+		[ $((SECONDS - start)) -lt 5 ] || break
+		sleep 0.2
+	done
+	echo "objects totals: ${o:-none in $objects}; nova-lite/live: ${l:-none}"
+	cat "$objects" 2>/dev/null
+	return 1
+}
+# objects_client: a client's resource (nova-lite-info --resource-hold) is listed with one handle,
+# its resource's pages and state live; once the client has closed it and the device has answered
+# its RESOURCE_UNREF, it is gone.
+objects_client() {
+	local ready id line i pages=$(((256 * 256 * 4) / 4096))
+	coproc HOLD { nova-lite-info --resource-hold 2>&1; }
+	# Kept apart: bash unsets HOLD and HOLD_PID once it reaps the coprocess (set -u).
+	local pid=$HOLD_PID out=${HOLD[0]} in=${HOLD[1]}
+	read -r -t 60 ready <&"$out"
+	case $ready in
+	resource=*) id=${ready#resource=} ;;
+	*) echo "--resource-hold: ${ready:-no answer}"; return 1 ;;
+	esac
+	line=$(grep -E "(^| )resource=$id( |$)" "$objects")
+	# EOF on its stdin: it closes the object and exits.
+	exec {in}>&-
+	wait "$pid" || { echo "--resource-hold failed"; return 1; }
+	case $line in
+	*"handles=1 resource=$id resource-pages=$pages pinned-pages=$pages "*" state=live") ;;
+	*) echo "resource $id listed as: '${line:-nothing}'"; cat "$objects"; return 1 ;;
+	esac
+	for i in $(seq 25); do
+		grep -qE "(^| )resource=$id( |$)" "$objects" || return 0
+		sleep 0.2
+	done
+	echo "resource $id still listed 5 s after its close: $(grep -E "(^| )resource=$id( |$)" "$objects")"
+	return 1
 }
 
 # The whole kernel log and its error lines apart (the host checks those of nova-lite against
@@ -254,6 +322,39 @@ ctrlq_shown() {
 		exit bad }' "$ctrlq"
 }
 check "debugfs: $ctrlq shows the control queue, no timeout" ctrlq_shown
+objects=/sys/kernel/debug/nova-lite/$vdev/objects
+check "debugfs: $objects totals agree with nova-lite/live (the fbdev buffer only)" objects_agree
+check "debugfs: $objects lists a client's resource while it lives, not after its close" objects_client
+
+# 1b. KUnit: nova-lite's suites (nova_lite_*, DRM_NOVA_LITE_KUNIT_TEST), which the module registers
+# when it loads (/sys/kernel/debug/kunit/<suite>/); the kernel runs none by itself
+# (CONFIG_KUNIT_AUTORUN_ENABLED=n). Each is run once here, and its results (a KTAP document) saved
+# as /mnt/kunit/<suite>.ktap, which the host turns into one result per case against the cases of
+# the sources (ci/kunit-results.sh). The main boot only: the short boots load the same module.
+if [ $short = 0 ]; then
+	stage "KUnit: nova-lite's suites"
+	kunit_run() {
+		local dir suite n=0
+		rm -rf /mnt/kunit && mkdir -p /mnt/kunit || return 1
+		for dir in /sys/kernel/debug/kunit/nova_lite_*; do
+			[ -d "$dir" ] || break
+			suite=${dir##*/}
+			# The write returns once the suite has run.
+			echo run >"$dir/run" || { echo "$suite: not run"; return 1; }
+			cp "$dir/results" "/mnt/kunit/$suite.ktap" || return 1
+			awk -v s="$suite" '/^    ok [0-9]+ / && !/# SKIP/ { p++ } /^    (not ok|ok [0-9]+ .*# SKIP)/ { f++ }
+				END { printf "%s: %d passed, %d not\n", s, p, f }' "/mnt/kunit/$suite.ktap"
+			# The failed cases and KUnit's message about each.
+			grep -E '^    (not ok |Expected |# [A-Za-z0-9_]+: (ASSERTION|EXPECTATION|try ))' \
+				"/mnt/kunit/$suite.ktap"
+			n=$((n + 1))
+		done
+		[ $n -gt 0 ] || { echo "no /sys/kernel/debug/kunit/nova_lite_*: KUnit (CONFIG_KUNIT=y) or DRM_NOVA_LITE_KUNIT_TEST missing"; return 1; }
+	}
+	# The case results are the host's; this says the suites ran and were saved.
+	check "kunit: nova-lite's suites ran, results saved (/mnt/kunit/)" kunit_run
+	live_check "the KUnit suites"
+fi
 
 # 2. The client reads the device through the render node.
 nova-lite-info -c 4096 -c 5000 >/tmp/info.txt 2>&1
@@ -722,6 +823,7 @@ if [ "$mode" != quick ]; then
 	# The check ran in a subshell: the virtio device a rescan made is looked up here again.
 	find_gpu
 	ctrlq=/sys/kernel/debug/nova-lite/$vdev/ctrlq
+	objects=/sys/kernel/debug/nova-lite/$vdev/objects
 	live_check "unplug under load"
 
 	# 6. IGT's core_hotunplug, in a runner of its own: a failed health check aborts the runner.
@@ -733,6 +835,7 @@ if [ "$mode" != quick ]; then
 fi
 check "ctrlq: every command completed, no timeout, nothing malformed (before unbind)" ctrlq_quiet
 live_check "all of the above, before unbind"
+check "debugfs: $objects totals agree with nova-lite/live, before unbind" objects_agree
 
 # 6. Resets of the GPU with a buffer on scanout 0: resets of its PCI function, then a stalled
 # device. Each resets the device, which destroys its resources and scanouts; the driver restores

@@ -110,25 +110,12 @@ impl kms::KmsDriver for DrmDriver {
         if fb.num_planes() != 1 || fb.offset(0) != 0 || pitch % BYTES_PER_PIXEL != 0 {
             return Err(EINVAL);
         }
-        let fits = |r: &Resource| {
-            r.stride() == pitch && r.height >= fb.height() && r.format == RESOURCE_FORMAT
-        };
+        let fits = |r: &Resource| fb_fits(r, pitch, fb.height());
         if let Some(r) = obj.resource() {
             return if fits(&r.res) { Ok(()) } else { Err(EINVAL) };
         }
-        // The resource covers the whole object at this pitch, so that any framebuffer of the
-        // object with the same pitch fits in it.
-        // (The DRM core refuses a pitch of 0: the division's check never fails.)
-        let rows = u32::try_from(obj.size().checked_div(pitch as usize).ok_or(EINVAL)?)
-            .unwrap_or(u32::MAX)
-            .min(RESOURCE_MAX_DIM);
-        match NovaLiteObject::make_resource(
-            obj,
-            gpu,
-            RESOURCE_FORMAT,
-            pitch / BYTES_PER_PIXEL,
-            rows,
-        ) {
+        let (width, rows) = fb_resource_shape(obj.size(), pitch);
+        match NovaLiteObject::make_resource(obj, gpu, RESOURCE_FORMAT, width, rows) {
             Ok(_) => Ok(()),
             // Another framebuffer of the object made it meanwhile.
             Err(e) if e == EBUSY => match obj.resource() {
@@ -138,6 +125,24 @@ impl kms::KmsDriver for DrmDriver {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Whether framebuffers of pitch `pitch` (a multiple of [`BYTES_PER_PIXEL`]) and `height` rows
+/// can show resource `r`: the resource has that stride, as many rows at least, and the
+/// framebuffers' format.
+fn fb_fits(r: &Resource, pitch: u32, height: u32) -> bool {
+    r.stride() == pitch && r.height >= height && r.format == RESOURCE_FORMAT
+}
+
+/// The width and height of the resource that framebuffers of pitch `pitch` make of an object of
+/// `size` bytes: it covers the whole object at this pitch (at most [`RESOURCE_MAX_DIM`] rows), so
+/// that any framebuffer of the object with the same pitch fits in it. (A pitch of 0, which the
+/// DRM core refuses, gives no rows: the division cannot panic.)
+fn fb_resource_shape(size: usize, pitch: u32) -> (u32, u32) {
+    let rows = u32::try_from(size.checked_div(pitch as usize).unwrap_or(0))
+        .unwrap_or(u32::MAX)
+        .min(RESOURCE_MAX_DIM);
+    (pitch / BYTES_PER_PIXEL, rows)
 }
 
 /// Creates the mode objects of `gpu`'s scanouts.
@@ -167,4 +172,49 @@ pub(crate) fn build(b: &mut ModeConfigBuilder<'_, DrmDriver>, gpu: &Gpu<'_>) -> 
         connector.attach_encoder(encoder)?;
     }
     Ok(())
+}
+
+/// The resources that framebuffers make and show (`DRM_NOVA_LITE_KUNIT_TEST`).
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+#[kunit_tests(nova_lite_framebuffers)]
+mod tests {
+    use super::*;
+
+    /// A resource of `width` x `height` pixels in virtio-gpu `format`.
+    fn resource(width: u32, height: u32, format: u32) -> Resource {
+        Resource {
+            id: 1,
+            width,
+            height,
+            format,
+        }
+    }
+
+    /// A pixel per four bytes of the pitch; as many whole rows as the object holds.
+    #[test]
+    fn shape() {
+        // 1024x768 XRGB8888 in an object of exactly 3 MiB.
+        assert_eq!(fb_resource_shape(3 << 20, 4096), (1024, 768));
+        // A partial last row is left out.
+        assert_eq!(fb_resource_shape((3 << 20) + 4095, 4096), (1024, 768));
+        // At most 16384 rows, however big the object.
+        assert_eq!(fb_resource_shape(256 << 20, 4), (1, 16384));
+        // An object smaller than one row: none (RESOURCE_CREATE then refuses it).
+        assert_eq!(fb_resource_shape(4092, 4096), (1024, 0));
+        // A pitch of 0 (the DRM core refuses it): no rows, no panic.
+        assert_eq!(fb_resource_shape(4096, 0), (0, 0));
+    }
+
+    /// A resource shows framebuffers of its stride, up to its height, in `XRGB8888`.
+    #[test]
+    fn fits() {
+        let r = resource(1024, 768, 2);
+        assert!(fb_fits(&r, 4096, 768));
+        assert!(fb_fits(&r, 4096, 600));
+        assert!(!fb_fits(&r, 4096, 769));
+        assert!(!fb_fits(&r, 4100, 768));
+        assert!(!fb_fits(&r, 2048, 768));
+        // Made by RESOURCE_CREATE in another format (A8R8G8B8_UNORM, 3).
+        assert!(!fb_fits(&resource(1024, 768, 3), 4096, 768));
+    }
 }

@@ -133,6 +133,10 @@ impl Gpu<'_> {
     /// sleep; from the cursor plane's `atomic_update`.
     pub(crate) fn post_cursor(&self, update: CursorUpdate, show: CursorShow) -> bool {
         let scanout = update.scanout;
+        let shown = match show {
+            CursorShow::Hidden => 0,
+            CursorShow::Image { id, .. } | CursorShow::Move { id, .. } => id,
+        };
         let cmd = match show {
             CursorShow::Hidden => CursorCommand::Update {
                 scanout,
@@ -164,9 +168,13 @@ impl Gpu<'_> {
                 resource_id: id,
             },
         };
-        match self.queues.queue(CURSOR_QUEUE) {
+        let offered = match self.queues.queue(CURSOR_QUEUE) {
             Some(queue) => self.queues.handler().post_cursor(queue, update.req, &cmd),
             None => false,
+        };
+        if offered {
+            self.resources.cursor_shown(scanout as usize, shown);
         }
+        offered
     }
 }

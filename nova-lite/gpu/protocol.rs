@@ -22,6 +22,8 @@ use kernel::{
 };
 
 mod cursor;
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+mod tests;
 
 pub(crate) use cursor::CursorCommand;
 

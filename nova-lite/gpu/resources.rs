@@ -73,6 +73,7 @@ mod restore;
 mod scanouts;
 mod teardown;
 
+pub(crate) use scanouts::Shown;
 use teardown::Release;
 pub(crate) use teardown::Teardown;
 
@@ -112,14 +113,15 @@ pub(super) struct Resources {
     /// The number of times a restore copied the table: a creation whose record a restore copied
     /// before the creation was posted is not posted (the restore made the resource).
     restores: Atomic<u64>,
+    /// The resource whose image each scanout's cursor shows (0 for none), as last posted; for
+    /// debugfs only ([`Shown`]).
+    cursors: [Atomic<u32>; MAX_SCANOUTS],
 }
 
 impl Resources {
     /// An empty table.
     pub(super) fn new() -> Result<impl PinInit<Self>> {
-        let mut ids = IdPool::with_capacity(64, GFP_KERNEL)?;
-        // Id 0 means "no resource" in the protocol: never hand it out.
-        ids.find_unused_id(0).ok_or(ENOMEM)?.acquire();
+        let ids = new_id_pool()?;
         Ok(pin_init!(Self {
             ids <- new_mutex!(ids),
             table <- new_mutex!(Table {
@@ -128,22 +130,13 @@ impl Resources {
                 records: RBTree::new(),
             }),
             restores: Atomic::new(0),
+            cursors: [const { Atomic::new(0) }; MAX_SCANOUTS],
         }))
     }
 
     /// Takes a free resource id.
     fn alloc_id(&self) -> Result<u32> {
-        let mut ids = self.ids.lock();
-        loop {
-            if let Some(id) = ids.find_unused_id(1) {
-                return u32::try_from(id.acquire()).map_err(|_| ENOMEM);
-            }
-            if ids.capacity() >= MAX_RESOURCE_ID {
-                return Err(ENOSPC);
-            }
-            let resizer = ids.grow_request().ok_or(ENOMEM)?.realloc(GFP_KERNEL)?;
-            ids.grow(resizer);
-        }
+        take_id(&mut self.ids.lock(), MAX_RESOURCE_ID)
     }
 
     /// Counts resource `id` as destroyed on the host and frees its id.
@@ -159,6 +152,53 @@ impl Resources {
         }
         self.ids.lock().release_id(id as usize);
     }
+}
+
+/// An id pool for resources: id 0, "no resource" in the protocol, is taken, never handed out.
+fn new_id_pool() -> Result<IdPool> {
+    let mut ids = IdPool::with_capacity(64, GFP_KERNEL)?;
+    ids.find_unused_id(0).ok_or(ENOMEM)?.acquire();
+    Ok(ids)
+}
+
+/// Takes the lowest free id of `ids`, growing the pool up to `max` ids (ids below `max`); `ENOSPC`
+/// if all are taken.
+fn take_id(ids: &mut IdPool, max: usize) -> Result<u32> {
+    loop {
+        if let Some(id) = ids.find_unused_id(1) {
+            return u32::try_from(id.acquire()).map_err(|_| ENOMEM);
+        }
+        if ids.capacity() >= max {
+            return Err(ENOSPC);
+        }
+        let resizer = ids.grow_request().ok_or(ENOMEM)?.realloc(GFP_KERNEL)?;
+        ids.grow(resizer);
+    }
+}
+
+/// The backing entries of the ranges of device memory `ranges` (address, length), in their
+/// order: each run of contiguous ranges is one entry, of at most `u32::MAX` bytes.
+fn backing_runs(ranges: impl IntoIterator<Item = (u64, u64)>) -> Result<KVec<MemEntry>> {
+    let mut entries = KVec::<MemEntry>::new();
+    let mut run: Option<(u64, u64)> = None;
+    for (addr, len) in ranges {
+        match &mut run {
+            Some((start, run_len))
+                if *start + *run_len == addr && *run_len + len <= u64::from(u32::MAX) =>
+            {
+                *run_len += len;
+            }
+            _ => {
+                if let Some((start, run_len)) = run.replace((addr, len)) {
+                    entries.push(MemEntry::new(start, run_len as u32), GFP_KERNEL)?;
+                }
+            }
+        }
+    }
+    if let Some((start, run_len)) = run {
+        entries.push(MemEntry::new(start, run_len as u32), GFP_KERNEL)?;
+    }
+    Ok(entries)
 }
 
 /// A resource the core created ([`Gpu::create_resource`]).
@@ -177,36 +217,15 @@ pub(crate) struct NewResource {
 impl<'bound> Gpu<'bound> {
     /// The backing entries of `backing`, each run of contiguous device addresses as one entry.
     fn backing_entries(&self, backing: &SGTable) -> Result<KVec<MemEntry>> {
-        let mut entries = KVec::<MemEntry>::new();
-        let mut run: Option<(u64, u64)> = None;
-        let mut add = |addr: u64, len: u64| -> Result {
-            match &mut run {
-                Some((start, run_len))
-                    if *start + *run_len == addr && *run_len + len <= u64::from(u32::MAX) =>
-                {
-                    *run_len += len;
-                }
-                _ => {
-                    if let Some((start, run_len)) = run.replace((addr, len)) {
-                        entries.push(MemEntry::new(start, run_len as u32), GFP_KERNEL)?;
-                    }
-                }
-            }
-            Ok(())
-        };
         if self.dma_api {
-            for sg in backing.iter() {
-                add(sg.dma_address(), sg.dma_len())?;
-            }
+            backing_runs(backing.iter().map(|sg| (sg.dma_address(), sg.dma_len())))
         } else {
-            for sg in backing.cpu_iter() {
-                add(sg.phys_address(), u64::from(sg.length()))?;
-            }
+            backing_runs(
+                backing
+                    .cpu_iter()
+                    .map(|sg| (sg.phys_address(), u64::from(sg.length()))),
+            )
         }
-        if let Some((start, run_len)) = run {
-            entries.push(MemEntry::new(start, run_len as u32), GFP_KERNEL)?;
-        }
-        Ok(entries)
     }
 
     /// Creates a 2D resource of `width` x `height` pixels in virtio-gpu `format` on the host
@@ -426,5 +445,141 @@ impl Drop for Gpu<'_> {
         let mut table = self.resources.table.lock();
         live::host_resources_destroyed(table.on_host);
         table.on_host = 0;
+    }
+}
+
+/// The resource-id pool and the backing entries (`DRM_NOVA_LITE_KUNIT_TEST`).
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+#[kunit_tests(nova_lite_resources)]
+mod tests {
+    use kernel::transmute::AsBytes;
+
+    use super::*;
+
+    /// Id 0 is never handed out: the first id is 1, then each next one, lowest first.
+    #[test]
+    fn ids_start_at_one() -> Result {
+        let mut ids = new_id_pool()?;
+        let max = ids.capacity();
+        assert_eq!(take_id(&mut ids, max)?, 1);
+        assert_eq!(take_id(&mut ids, max)?, 2);
+        assert_eq!(take_id(&mut ids, max)?, 3);
+        Ok(())
+    }
+
+    /// A released id is handed out again, the lowest free one first.
+    #[test]
+    fn released_ids_come_back() -> Result {
+        let mut ids = new_id_pool()?;
+        let max = ids.capacity();
+        for want in 1..=5 {
+            assert_eq!(take_id(&mut ids, max)?, want);
+        }
+        ids.release_id(4);
+        ids.release_id(2);
+        assert_eq!(take_id(&mut ids, max)?, 2);
+        assert_eq!(take_id(&mut ids, max)?, 4);
+        assert_eq!(take_id(&mut ids, max)?, 6);
+        Ok(())
+    }
+
+    /// The pool grows past its first capacity, up to `max` ids: every id below `max` but 0 is
+    /// handed out once, then `ENOSPC`, until one is released.
+    #[test]
+    fn pool_grows_to_its_limit() -> Result {
+        let mut ids = new_id_pool()?;
+        let first = ids.capacity();
+        let max = 2 * first;
+        for want in 1..max {
+            assert_eq!(take_id(&mut ids, max)?, u32::try_from(want)?);
+        }
+        assert_eq!(ids.capacity(), max);
+        assert!(matches!(take_id(&mut ids, max), Err(e) if e == ENOSPC));
+        ids.release_id(first);
+        assert_eq!(take_id(&mut ids, max)?, u32::try_from(first)?);
+        assert!(matches!(take_id(&mut ids, max), Err(e) if e == ENOSPC));
+        Ok(())
+    }
+
+    /// The driver's pool: the table of a device starts with id 1, and an id the device has
+    /// destroyed is taken again. (A fresh table holds no resource on the host: the module's
+    /// live counts do not move.)
+    #[test]
+    fn table_ids() -> Result {
+        let resources = Arc::pin_init(Resources::new()?, GFP_KERNEL)?;
+        assert_eq!(resources.alloc_id()?, 1);
+        assert_eq!(resources.alloc_id()?, 2);
+        resources.destroyed(1);
+        assert_eq!(resources.alloc_id()?, 1);
+        assert_eq!(resources.alloc_id()?, 3);
+        Ok(())
+    }
+
+    /// Contiguous pages are one entry: three pages of 4 KiB at 0x1_2345_6000, one entry of
+    /// 0x3000 bytes (le64 addr, le32 length, le32 padding).
+    #[test]
+    fn contiguous_pages_are_one_entry() -> Result {
+        let entries = backing_runs([
+            (0x1_2345_6000, 0x1000),
+            (0x1_2345_7000, 0x1000),
+            (0x1_2345_8000, 0x1000),
+        ])?;
+        const WANT: [u8; 16] = [
+            0x00, 0x60, 0x45, 0x23, 0x01, 0x00, 0x00, 0x00, // addr: 0x1_2345_6000
+            0x00, 0x30, 0x00, 0x00, // length: 0x3000
+            0x00, 0x00, 0x00, 0x00, // padding
+        ];
+        assert!(entries.as_slice().as_bytes() == WANT);
+        Ok(())
+    }
+
+    /// A gap starts a new entry; so does a range that comes before the run (runs only grow at
+    /// their end).
+    #[test]
+    fn gaps_split_entries() -> Result {
+        let entries = backing_runs([
+            (0x10_0000, 0x2000),
+            (0x10_3000, 0x1000),
+            (0x10_2000, 0x1000),
+        ])?;
+        const WANT: [u8; 48] = [
+            0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, // addr: 0x10_0000
+            0x00, 0x20, 0x00, 0x00, // length: 0x2000
+            0x00, 0x00, 0x00, 0x00, // padding
+            0x00, 0x30, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, // addr: 0x10_3000
+            0x00, 0x10, 0x00, 0x00, // length: 0x1000
+            0x00, 0x00, 0x00, 0x00, // padding
+            0x00, 0x20, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, // addr: 0x10_2000
+            0x00, 0x10, 0x00, 0x00, // length: 0x1000
+            0x00, 0x00, 0x00, 0x00, // padding
+        ];
+        assert!(entries.as_slice().as_bytes() == WANT);
+        Ok(())
+    }
+
+    /// An entry's length is 32 bits: a run stops short of 4 GiB, the next range starts another.
+    #[test]
+    fn runs_stop_below_4_gib() -> Result {
+        // 0xffff_e000 + 0x1000 = 0xffff_f000 fits; 0xffff_f000 + 0x1000 = 2^32 does not.
+        let fits = backing_runs([(0, 0xffff_e000), (0xffff_e000, 0x1000)])?;
+        assert_eq!(fits.len(), 1);
+        let split = backing_runs([(0, 0xffff_f000), (0xffff_f000, 0x1000)])?;
+        const WANT: [u8; 32] = [
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // addr: 0
+            0x00, 0xf0, 0xff, 0xff, // length: 0xffff_f000
+            0x00, 0x00, 0x00, 0x00, // padding
+            0x00, 0xf0, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, // addr: 0xffff_f000
+            0x00, 0x10, 0x00, 0x00, // length: 0x1000
+            0x00, 0x00, 0x00, 0x00, // padding
+        ];
+        assert!(split.as_slice().as_bytes() == WANT);
+        Ok(())
+    }
+
+    /// No memory, no entry (`Gpu::create_resource` refuses it).
+    #[test]
+    fn no_ranges_no_entries() -> Result {
+        assert!(backing_runs([])?.is_empty());
+        Ok(())
     }
 }

@@ -67,3 +67,41 @@ impl Fence {
         self.last.store(u64::MAX, Relaxed);
     }
 }
+
+/// A resource's first error, as its fence keeps it (`DRM_NOVA_LITE_KUNIT_TEST`).
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+#[kunit_tests(nova_lite_fence)]
+mod tests {
+    use super::*;
+
+    /// A new fence has no error and no command.
+    #[test]
+    fn new_fence() {
+        let fence = Fence::new();
+        assert!(fence.error().is_ok());
+        assert_eq!(fence.last(), 0);
+    }
+
+    /// The first error recorded stays, whatever comes after it; the errno is the one recorded.
+    #[test]
+    fn first_error_stays() {
+        let fence = Fence::new();
+        fence.record(ENOENT);
+        assert!(matches!(fence.error(), Err(e) if e == ENOENT));
+        fence.record(EIO);
+        fence.record(ENOMEM);
+        assert!(matches!(fence.error(), Err(e) if e == ENOENT));
+    }
+
+    /// A command waiting in the backlog holds the fence back until it is posted.
+    #[test]
+    fn parked_then_posted() {
+        let fence = Fence::new();
+        fence.posted(5);
+        assert_eq!(fence.last(), 5);
+        fence.parked();
+        assert_eq!(fence.last(), u64::MAX);
+        fence.posted(9);
+        assert_eq!(fence.last(), 9);
+    }
+}

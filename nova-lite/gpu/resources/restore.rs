@@ -75,6 +75,10 @@ impl Resources {
                     GFP_KERNEL,
                 )?;
             }
+            // The reset hid the cursors, and the restore does not show them again (debugfs).
+            for cursor in &self.cursors {
+                cursor.store(0, Relaxed);
+            }
             for (scanout, &(id, rect)) in (0u32..).zip(table.scanouts.iter()) {
                 if id != 0 && table.records.get(&id).is_some() {
                     shown.push((scanout, id, rect), GFP_KERNEL)?;

@@ -44,7 +44,10 @@ use super::{
     Plane, //
 };
 use crate::{
-    drm::DrmDriver,
+    drm::{
+        gem::Resource,
+        DrmDriver, //
+    },
     gpu::{
         CursorShow,
         CURSOR_SIZE, //
@@ -66,21 +69,28 @@ const CURSOR_SIZE_FIXED: i32 = (CURSOR_SIZE as i32) << 16;
 pub(super) fn check(check: &mut PlaneCheck<'_, Plane>) -> Result {
     let new = check.new_state();
     if let Some(fb) = new.fb() {
-        let src = new.src_requested();
         let res = fb.object(0).and_then(|obj| obj.resource()).ok_or(EINVAL)?;
-        if fb.width() != CURSOR_SIZE
-            || fb.height() != CURSOR_SIZE
-            || res.res.width != CURSOR_SIZE
-            || res.res.height != CURSOR_SIZE
-            || src.x1 != 0
-            || src.y1 != 0
-            || src.x2 != CURSOR_SIZE_FIXED
-            || src.y2 != CURSOR_SIZE_FIXED
-        {
+        let size = (fb.width(), fb.height());
+        if !cursor_fits(size, &res.res, &new.src_requested()) {
             return Err(EINVAL);
         }
     }
     check.check_plane_state(NO_SCALING, NO_SCALING, true, true)
+}
+
+/// Whether the host can show a cursor framebuffer of `size` (width, height) pixels made of
+/// resource `res`, from source rectangle `src` (16.16 fixed point): the framebuffer and its
+/// resource are [`CURSOR_SIZE`]x[`CURSOR_SIZE`], shown whole (any hotspot is accepted: [`check`]).
+fn cursor_fits(size: (u32, u32), res: &Resource, src: &kms::Rect) -> bool {
+    let whole = kms::Rect {
+        x1: 0,
+        y1: 0,
+        x2: CURSOR_SIZE_FIXED,
+        y2: CURSOR_SIZE_FIXED,
+    };
+    size == (CURSOR_SIZE, CURSOR_SIZE)
+        && (res.width, res.height) == (CURSOR_SIZE, CURSOR_SIZE)
+        && *src == whole
 }
 
 /// Allocates the update's cursor command. Errors: `ENOMEM`; those of [`Gpu::prepare_cursor`] but
@@ -212,4 +222,65 @@ pub(super) fn update(
         let state = if offered { now } else { HostCursor::Unknown };
         host.store(state.encode(epoch), Relaxed);
     });
+}
+
+/// The cursor framebuffers the host can show (`DRM_NOVA_LITE_KUNIT_TEST`).
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+#[kunit_tests(nova_lite_cursor_check)]
+mod tests {
+    use super::*;
+
+    /// A 64x64 resource in `B8G8R8A8_UNORM` (1), the cursor's.
+    const RES: Resource = Resource {
+        id: 1,
+        width: 64,
+        height: 64,
+        format: 1,
+    };
+
+    /// All of a 64x64 image, in 16.16 fixed point (64 << 16 = 0x40_0000).
+    const WHOLE: kms::Rect = kms::Rect {
+        x1: 0,
+        y1: 0,
+        x2: 0x40_0000,
+        y2: 0x40_0000,
+    };
+
+    /// 64x64, shown whole.
+    #[test]
+    fn accepted() {
+        assert!(cursor_fits((64, 64), &RES, &WHOLE));
+    }
+
+    /// Another size of framebuffer or resource.
+    #[test]
+    fn other_sizes() {
+        assert!(!cursor_fits((32, 32), &RES, &WHOLE));
+        assert!(!cursor_fits((64, 63), &RES, &WHOLE));
+        let tall = Resource { height: 128, ..RES };
+        assert!(!cursor_fits((64, 64), &tall, &WHOLE));
+    }
+
+    /// Part of the image, or from another pixel than its first.
+    #[test]
+    fn partial_source() {
+        let half = kms::Rect {
+            x2: 0x20_0000,
+            ..WHOLE
+        };
+        assert!(!cursor_fits((64, 64), &RES, &half));
+        let shifted = kms::Rect {
+            x1: 0x1_0000,
+            x2: 0x41_0000,
+            ..WHOLE
+        };
+        assert!(!cursor_fits((64, 64), &RES, &shifted));
+        // Half a pixel off.
+        let fraction = kms::Rect {
+            y1: 0x8000,
+            y2: 0x40_8000,
+            ..WHOLE
+        };
+        assert!(!cursor_fits((64, 64), &RES, &fraction));
+    }
 }

@@ -25,7 +25,10 @@ use super::{
     Plane, //
 };
 use crate::{
-    drm::DrmDriver,
+    drm::{
+        gem::Resource,
+        DrmDriver, //
+    },
     gpu::{
         Rect,
         ScanoutShow, //
@@ -61,6 +64,34 @@ pub(super) fn prepare(
     Ok(())
 }
 
+/// The rectangle of a resource that `r`, a rectangle of its framebuffer in pixels, covers, and
+/// where `r` starts (clamped at 0: the DRM core clips source rectangles and damage to the
+/// framebuffer).
+fn resource_rect(r: &kms::Rect) -> (Rect, u32, u32) {
+    let (x, y) = (r.x1.max(0) as u32, r.y1.max(0) as u32);
+    (Rect::new(x, y, r.width(), r.height()), x, y)
+}
+
+/// What an update that shows `res`, from source rectangle `src`, sends: the rectangle to copy to
+/// the host and flush, with its byte offset in the backing (all of `src` if `whole`, when the
+/// scanout starts showing the framebuffer; otherwise `damage`, the damage clips merged, if any),
+/// and the source rectangle to point the scanout at if `changed`.
+fn plan(
+    res: &Resource,
+    src: kms::Rect,
+    changed: bool,
+    whole: bool,
+    damage: Option<kms::Rect>,
+) -> (Option<(Rect, u64)>, Option<Rect>) {
+    let damage = if whole { Some(src) } else { damage };
+    let damage = damage.map(|d| {
+        let (rect, x, y) = resource_rect(&d);
+        (rect, res.offset(x, y))
+    });
+    let set = changed.then(|| resource_rect(&src).0);
+    (damage, set)
+}
+
 /// Posts the update prepared by [`prepare`].
 pub(super) fn update(
     plane: &kms::Plane<Plane>,
@@ -91,24 +122,9 @@ pub(super) fn update(
             || update.crtc_state().is_some_and(|c| c.needs_modeset());
         // What the scanout shows is copied whole when it starts showing this framebuffer
         // (again); otherwise only what the damage clips say changed.
-        let damage = if changed || !old.visible() {
-            Some(src)
-        } else {
-            update.damage()
-        };
-        let damage = damage.map(|d| {
-            let (x, y) = (d.x1.max(0) as u32, d.y1.max(0) as u32);
-            let rect = Rect::new(x, y, d.width(), d.height());
-            (rect, res.res.offset(x, y))
-        });
-        let set = changed.then(|| {
-            Rect::new(
-                src.x1.max(0) as u32,
-                src.y1.max(0) as u32,
-                src.width(),
-                src.height(),
-            )
-        });
+        let whole = changed || !old.visible();
+        let damage = if whole { None } else { update.damage() };
+        let (damage, set) = plan(&res.res, src, changed, whole, damage);
         // The mapping made when the object became a resource; it exists, so this does not
         // allocate (without it, nothing can be copied: the scanout is still set).
         let backing = match gpu.syncs_backing() {
@@ -129,4 +145,70 @@ pub(super) fn update(
         // SAFETY: `backing` is the resource's, mapped to the device as long as needed.
         unsafe { gpu.post_scanout_update(cmds, scanout, show) };
     });
+}
+
+/// What a primary plane's update copies, flushes and shows (`DRM_NOVA_LITE_KUNIT_TEST`).
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+#[kunit_tests(nova_lite_plane_update)]
+mod tests {
+    use super::*;
+
+    /// A 1024x768 `XRGB8888` resource: a stride of 4096 bytes.
+    const RES: Resource = Resource {
+        id: 1,
+        width: 1024,
+        height: 768,
+        format: 2,
+    };
+
+    /// A rectangle of the framebuffer from (`x1`, `y1`) to (`x2`, `y2`), excluded.
+    fn r(x1: i32, y1: i32, x2: i32, y2: i32) -> kms::Rect {
+        kms::Rect { x1, y1, x2, y2 }
+    }
+
+    /// A framebuffer newly shown: all of it is copied and flushed, and the scanout set to it.
+    #[test]
+    fn new_framebuffer() {
+        let (damage, set) = plan(&RES, r(0, 0, 1024, 768), true, true, None);
+        assert!(matches!(damage, Some((rect, 0)) if rect == Rect::new(0, 0, 1024, 768)));
+        assert!(matches!(set, Some(rect) if rect == Rect::new(0, 0, 1024, 768)));
+    }
+
+    /// A source rectangle inside the framebuffer: the copy starts at its first pixel's byte.
+    #[test]
+    fn panned_source() {
+        let (damage, set) = plan(&RES, r(100, 50, 740, 530), true, true, None);
+        // 50 * 4096 + 100 * 4
+        assert!(matches!(damage, Some((rect, 205_200)) if rect == Rect::new(100, 50, 640, 480)));
+        assert!(matches!(set, Some(rect) if rect == Rect::new(100, 50, 640, 480)));
+    }
+
+    /// The same framebuffer, shown already: only the damage is copied and flushed, and the
+    /// scanout is not set again.
+    #[test]
+    fn damage_only() {
+        let damage = Some(r(16, 8, 48, 40));
+        let (damage, set) = plan(&RES, r(0, 0, 1024, 768), false, false, damage);
+        // 8 * 4096 + 16 * 4
+        assert!(matches!(damage, Some((rect, 32_832)) if rect == Rect::new(16, 8, 32, 32)));
+        assert!(set.is_none());
+    }
+
+    /// No damage on a framebuffer shown already: nothing is sent.
+    #[test]
+    fn no_damage() {
+        let (damage, set) = plan(&RES, r(0, 0, 1024, 768), false, false, None);
+        assert!(damage.is_none());
+        assert!(set.is_none());
+    }
+
+    /// A plane that was not visible and shows the same framebuffer again: copied whole (what
+    /// the host holds may be stale), the scanout not set.
+    #[test]
+    fn visible_again() {
+        let damage = Some(r(0, 0, 1, 1));
+        let (damage, set) = plan(&RES, r(0, 0, 1024, 768), false, true, damage);
+        assert!(matches!(damage, Some((rect, 0)) if rect == Rect::new(0, 0, 1024, 768)));
+        assert!(set.is_none());
+    }
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Turns the results of nova-lite's KUnit suites that the guest saved (out/DIR/<suite>.ktap: the
+# KTAP document of /sys/kernel/debug/kunit/<suite>/results, ci/guest/check.sh) into result lines,
+# one per case, prefixed with "BOOT: " if BOOT is given: "ok kunit: SUITE: CASE"; a failed case is
+# "not ok kunit: SUITE: CASE: " and KUnit's lines about it (the failed assertion, its file and
+# line, the condition), a skipped one too (no case of nova-lite may skip). The cases are those of
+# the sources: each #[test] function of a #[kunit_tests(SUITE)] module under nova-lite/. A case
+# without a result is "not ok" (its suite did not run, or stopped early), as is a result of a case
+# the sources do not have, and a suite that failed without a failed case (its set-up).
+#   ci/kunit-results.sh DIR [BOOT]
+#   ci/kunit-results.sh --selftest   the parser on tests/kunit/ (its fixture and expected lines):
+#                                    one result line for ci/check.sh
+. "$(dirname "$0")/lib.sh"
+
+# source_cases DIR: "SUITE CASE" for each case of the sources under DIR.
+source_cases() {
+	find "$1" -name '*.rs' -print0 | sort -z | xargs -0 awk '
+		FNR == 1 { suite = ""; want = 0 }
+		match($0, /#\[kunit_tests\([a-z0-9_]+\)\]/) {
+			suite = substr($0, RSTART + 14, RLENGTH - 16); next }
+		suite != "" && /^[[:space:]]*#\[test\][[:space:]]*$/ { want = 1; next }
+		want && match($0, /fn [A-Za-z0-9_]+/) {
+			print suite, substr($0, RSTART + 3, RLENGTH - 3); want = 0 }'
+}
+
+# ktap_cases FILE...: one line per case of the KTAP documents (debugfs's results files), tab
+# separated: SUITE, CASE, ok|not ok|skip, then what KUnit said about the case (its diagnostic
+# lines, joined with " / "; for a skip, the reason); a suite that failed by itself gives a line
+# with the case "-"; a suite whose plan is not met, one with the case "+" and the counts.
+ktap_cases() {
+	awk '
+		function flush_suite() {
+			if (suite == "") return
+			if (plan != "" && n != plan) print suite "\t+\tnot ok\t" n " of " plan " cases have a result"
+			if (suite_failed && !case_failed)
+				print suite "\t-\tnot ok\t" (sdiag != "" ? sdiag : diag != "" ? diag : "the suite failed")
+			suite = ""; plan = ""; n = 0; case_failed = 0; suite_failed = 0; diag = ""; sdiag = ""
+		}
+		FNR == 1 { flush_suite() }
+		/^    # Subtest: / { suite = $3; next }
+		/^    1\.\.[0-9]+$/ { plan = substr($1, 4); next }
+		/^    (not )?ok [0-9]+ / {
+			line = substr($0, 5)
+			status = "ok"
+			if (line ~ /^not ok /) { status = "not ok"; line = substr(line, 8) } else line = substr(line, 4)
+			sub(/^[0-9]+ /, "", line)
+			name = line; reason = ""
+			if ((i = index(line, " # SKIP")) > 0) {
+				name = substr(line, 1, i - 1); reason = substr(line, i + 7); sub(/^ /, "", reason)
+				status = "skip"
+			}
+			if (status != "ok") case_failed = 1
+			print suite "\t" name "\t" status "\t" (status == "skip" ? reason : diag)
+			n++; diag = ""; next
+		}
+		# Attributes of a case ("    # case.speed: normal", before its result) or of the suite
+		# ("    # module: nova_lite", after the cases): not diagnostics.
+		/^    # ([A-Za-z0-9_]+\.)?(speed|module|is_init): / { next }
+		/^    / {
+			# A diagnostic of the case that comes next ("    # case: ASSERTION FAILED at ...",
+			# then "    Expected ... to be true, but is false").
+			d = $0; sub(/^ +/, "", d); sub(/^# [A-Za-z0-9_]+: +/, "", d)
+			if (d != "" && d !~ /^KTAP version/) diag = (diag == "" ? d : diag " / " d)
+			next
+		}
+		/^# / {
+			d = substr($0, 3)
+			if (d !~ /^(Totals|[A-Za-z0-9_]+): pass:/) sdiag = (sdiag == "" ? d : sdiag " / " d)
+			next
+		}
+		/^not ok [0-9]+ / { suite_failed = 1; next }
+		END { flush_suite() }' "$@"
+}
+
+# report DIR CASES BOOT: the result lines of the documents in DIR against the cases in CASES.
+report() {
+	local dir=$1 cases=$2 pfx=${3:+$3: } suite name status why
+	shopt -s nullglob
+	local docs=("$dir"/*.ktap)
+	[ ${#docs[@]} -gt 0 ] || echo "not ok ${pfx}kunit: results written: no ${dir#"$REPO"/}/*.ktap"
+	declare -A want=() seen=()
+	while read -r suite name; do want["$suite $name"]=1; done <"$cases"
+	while IFS=$'\t' read -r suite name status why; do
+		case $name in
+		-) echo "not ok ${pfx}kunit: $suite: $why"; continue ;;
+		+) echo "not ok ${pfx}kunit: $suite: $why"; continue ;;
+		esac
+		seen["$suite $name"]=1
+		if [ -z "${want["$suite $name"]:-}" ]; then
+			echo "not ok ${pfx}kunit: $suite: $name: a result of a case the sources do not have"
+			continue
+		fi
+		case $status in
+		ok) echo "ok ${pfx}kunit: $suite: $name" ;;
+		skip) echo "not ok ${pfx}kunit: $suite: $name: skipped: ${why:-no reason given}" ;;
+		*) echo "not ok ${pfx}kunit: $suite: $name: ${why:-failed}" ;;
+		esac
+	done < <([ ${#docs[@]} = 0 ] || ktap_cases "${docs[@]}")
+	while read -r suite name; do
+		[ -n "${seen["$suite $name"]:-}" ] || echo "not ok ${pfx}kunit: $suite: $name: no result"
+	done <"$cases"
+}
+
+if [ "${1:-}" = --selftest ]; then
+	# The fixture holds a passing case, a failed assertion, a case whose function returned an
+	# error, a skip, a case the sources do not have, a case of the sources that did not run, a
+	# suite that stopped early, and a suite whose set-up failed; each must come out as
+	# tests/kunit/expected.txt says.
+	name="build: ci/kunit-results.sh turns KTAP into result lines, failed cases not ok (its self-check)"
+	if out=$(diff -u "$REPO/tests/kunit/expected.txt" \
+		<(report "$REPO/tests/kunit" "$REPO/tests/kunit/cases.txt" "") 2>&1); then
+		echo "ok $name"
+	else
+		echo "not ok $name: $(echo "$out" | grep '^[-+][^-+]' | head -n 3 | tr '\n' ' ')"
+	fi
+	exit 0
+fi
+
+dir=$OUT/${1:?usage: ci/kunit-results.sh DIR [BOOT] | --selftest}
+cases=$(mktemp)
+trap 'rm -f "$cases"' EXIT
+source_cases "$REPO/nova-lite" >"$cases"
+if [ ! -s "$cases" ]; then
+	echo "not ok ${2:+$2: }kunit: the sources have KUnit cases: none found under nova-lite/"
+	exit 0
+fi
+report "$dir" "$cases" "${2:-}"
