@@ -249,6 +249,18 @@ NOVA_LITE_QEMU_EXTRA="-device intel-iommu -device pcie-root-port,id=gpu-port,cha
 	max_outputs=${NOVA_LITE_MAX_OUTPUTS:-2},xres=1024,yres=768,edid=on,max_hostmem=67108864,iommu_platform=off,bus=gpu-port \
 	$timeout "$igt_list"
 screens $mode 1024 768
+# panic_shot MODE WIDTH HEIGHT: the panic screen drawn through drm_panic's debugfs trigger in
+# MODE's boot (ci/guest/check.sh) is drm_panic's picture, every pixel.
+panic_shot() {
+	local out
+	if out=$(screen_check panic "panic-$1" --width "$2" --height "$3" 2>&1); then
+		ok "screen: panic-$1: head 0 shows drm_panic's panic screen (message, description, logo), every pixel"
+	else
+		not_ok "screen: panic-$1: head 0 shows drm_panic's panic screen (message, description, logo), every pixel" \
+			"$(echo "$out" | head -n 4 | tr '\n' ' ')"
+	fi
+}
+panic_shot $mode 1024 768
 # The picture the driver restored after each reset of the GPU (PCI function resets, recovery from
 # a stall, suspend/resume cycles), and a draw after them.
 for shot in reset-1:1 reset-2:1 recovery:1 after-reset:2 sleep-1:1 sleep-1-new:2 sleep-2:1 sleep-2-new:2; do

@@ -22,12 +22,13 @@ export PATH=$CACHE/tools/bin:$CACHE/venv/bin:/usr/bin:$PATH
 step() { printf '\n==> [%3ds] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# screen_check fbcon|smpte|inactive|weston-desktop|weston-client NAME [ARGS...]: compares
+# screen_check fbcon|smpte|inactive|panic|weston-desktop|weston-client NAME [ARGS...]: compares
 # out/screen-NAME.ppm, a screenshot of one of the GPU's heads that the guest asked for with that
 # check (ci/guest/screen.sh's shoot), with what a KMS client shows there (tools/screen.py and
 # tools/weston_check.py, ARGS such as --width W --height H passed on): fbcon, the line of
 # out/screen-NAME.txt in the kernel's VGA 8x16 font; smpte, modetest's SMPTE pattern; inactive,
-# QEMU's placeholder of a head whose scanout is off; weston-desktop, weston's panel and
+# QEMU's placeholder of a head whose scanout is off; panic, drm_panic's panic screen as its
+# debugfs trigger draws it (drivers/gpu/drm/drm_panic.c); weston-desktop, weston's panel and
 # background (tests/weston/weston.ini); weston-client, the panel and wl_pattern's maximized window.
 screen_check() {
 	local kind=$1 name=$2
@@ -38,9 +39,12 @@ screen_check() {
 	smpte) python3 "$REPO/tools/screen.py" smpte "$OUT/screen-$name.ppm" "$@" ;;
 	inactive) python3 "$REPO/tools/screen.py" inactive "$OUT/screen-$name.ppm" \
 		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" "$@" ;;
+	panic) python3 "$REPO/tools/screen.py" panic "$OUT/screen-$name.ppm" \
+		--font "$KERNEL_SRC/lib/fonts/font_8x16.c" \
+		--source "$KERNEL_SRC/drivers/gpu/drm/drm_panic.c" "$@" ;;
 	weston-desktop) python3 "$REPO/tools/weston_check.py" desktop "$OUT/screen-$name.ppm" "$@" ;;
 	weston-client) python3 "$REPO/tools/weston_check.py" client "$OUT/screen-$name.ppm" "$@" ;;
-	*) echo "unknown screen check '$kind' (fbcon, smpte, inactive, weston-desktop or weston-client)"
+	*) echo "unknown screen check '$kind' (fbcon, smpte, inactive, panic, weston-desktop or weston-client)"
 		return 2 ;;
 	esac
 }

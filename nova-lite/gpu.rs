@@ -46,7 +46,8 @@
 //! before it by [`Gpu::load_cursor_image`], which allocates and waits, at most
 //! [`cmdq::COMMAND_TIMEOUT`] for room and as long for the answer, whatever the signals. All must
 //! be called from process context without spinlocks held, and may be called by many threads at
-//! once; no lock is held while waiting for the device.
+//! once; no lock is held while waiting for the device. The exception is the panic screen
+//! ([`Gpu::post_panic_update`]), which the kernel's panic handler calls.
 
 mod cmdq;
 mod cursor;
@@ -115,6 +116,7 @@ pub(crate) use resources::{
     Teardown, //
 };
 pub(crate) use scanout::{
+    PanicShow,
     ScanoutShow,
     ScanoutUpdate, //
 };
@@ -195,11 +197,12 @@ impl<'bound> Gpu<'bound> {
 
         let queues = vdev.find_vqs(
             [Info::new(c"control"), Info::without_callback(c"cursor")],
-            ControlQueue::new(vdev.as_ref())?,
+            ControlQueue::new(vdev.as_ref(), num_scanouts)?,
         )?;
         let queues = Arc::new(queues, GFP_KERNEL)?;
         let control = queues.queue(CONTROL_QUEUE).ok_or(EINVAL)?;
         queues.handler().record_size(control)?;
+        queues.handler().refill_panic_reserve(control)?;
         let resources = Arc::pin_init(Resources::new()?, GFP_KERNEL)?;
         let driver_features = bound.features();
         let displays = Arc::pin_init(

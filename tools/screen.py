@@ -29,6 +29,17 @@
       off: 8x16 glyphs from the font array of FONT.c, the kernel's
       lib/fonts/font_8x16.c (VGA8x16), foreground (170,170,170) on black, the
       rest of the rows black. Exit 0 only if every pixel matches.
+  screen.py panic FILE.ppm --font FONT.c --source DRM_PANIC.c
+                  [--description TEXT] [--width W --height H]
+      Compares a binary PPM with drm_panic's "user" panic screen on an
+      XRGB8888 framebuffer of the image's size, as the kernel's
+      drivers/gpu/drm/drm_panic.c (DRM_PANIC_SOURCE) draws it with the VGA
+      8x16 font of FONT.c, the default colours (white on black) and no logo
+      image (its ASCII logo): the message lines of its panic_msg[], the last
+      one replaced by TEXT (default "Test from debugfs", the description of
+      its debugfs trigger), centred on the screen, and the lines of its
+      logo_ascii[] at the top left unless they overlap the message. Exit 0
+      only if every pixel matches.
   screen.py kms-selftest FONT.c
       Checks smpte's and fbcon's references against hand-computed pixels (the
       boundaries of libdrm's formulas, glyphs of the kernel's font) and that
@@ -583,6 +594,90 @@ def cmd_fbcon(args):
     return 0 if ndiff == 0 else 1
 
 
+# drm_panic's "user" screen (drivers/gpu/drm/drm_panic.c, draw_panic_screen_user()), with the
+# kernel's configuration of the test VM (ci/kernel.config): the default colours, no CONFIG_LOGO
+# (the ASCII logo), and the VGA 8x16 font, which get_default_font() prefers to the other built-in
+# font (VGA 8x8) at 400 lines and more.
+PANIC_FG = (255, 255, 255)
+PANIC_BG = (0, 0, 0)
+# What drm_panic's debugfs trigger (drm_panic_plane_<N>) passes as the panic's description.
+PANIC_DEBUGFS_DESCRIPTION = "Test from debugfs"
+
+
+def read_panic_lines(path, array):
+    """The strings of the PANIC_LINE("...") entries of the array `array` of
+    drm_panic.c, in order, with their C escapes undone."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise Error(f"cannot read {path}: {e}") from e
+    m = re.search(r"\b" + re.escape(array) + r"\[\]\s*=\s*\{(.*?)\};", text, flags=re.S)
+    if not m:
+        raise Error(f"{path}: no array {array}[]")
+    lines = re.findall(r'PANIC_LINE\("((?:[^"\\]|\\.)*)"\)', m.group(1))
+    if not lines:
+        raise Error(f"{path}: {array}[] has no PANIC_LINE entries")
+    return [re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(e.group(1), e.group(1)), l)
+            for l in lines]
+
+
+class PanicScreen:
+    """drm_panic's user screen on a `width` x `height` framebuffer: the
+    background everywhere, `logo` (lines) at the top left if it fits and does
+    not overlap the message, and `msg` (lines) centred, each line centred in
+    the message's rectangle; glyph pixels set in the foreground. Rectangles as
+    drm_panic computes them, with integer division."""
+
+    def __init__(self, font, msg, logo, width, height):
+        self.width, self.height = width, height
+        self.pixels = bytearray(bytes(PANIC_BG) * (width * height))
+        logo_rect = (0, 0, max(len(l) for l in logo) * FONT_WIDTH, len(logo) * FONT_HEIGHT)
+        msg_w = min(max(len(l) for l in msg) * FONT_WIDTH, width)
+        msg_h = min(len(msg) * FONT_HEIGHT, height)
+        x1, y1 = (width - msg_w) // 2, (height - msg_h) // 2
+        msg_rect = (x1, y1, x1 + msg_w, y1 + msg_h)
+        overlap = (logo_rect[2] > msg_rect[0] and msg_rect[2] > logo_rect[0] and
+                   logo_rect[3] > msg_rect[1] and msg_rect[3] > logo_rect[1])
+        if not overlap and logo_rect[2] <= width and logo_rect[3] <= height:
+            self.text(font, logo, logo_rect, centred=False)
+        self.text(font, msg, msg_rect, centred=True)
+
+    def text(self, font, lines, rect, centred):
+        x1, y1, x2, y2 = rect
+        for i, line in enumerate(lines[:(y2 - y1) // FONT_HEIGHT]):
+            line = line[:(x2 - x1) // FONT_WIDTH]
+            x = x1 + ((x2 - x1) - len(line) * FONT_WIDTH) // 2 if centred else x1
+            y = y1 + i * FONT_HEIGHT
+            for ch in line:
+                code = ord(ch)
+                if code >= FONT_GLYPHS:
+                    raise Error(f"no glyph for {ch!r}")
+                for row in range(FONT_HEIGHT):
+                    bits = font[code * FONT_HEIGHT + row]
+                    for col in range(FONT_WIDTH):
+                        if bits & (0x80 >> col):
+                            at = 3 * ((y + row) * self.width + x + col)
+                            self.pixels[at:at + 3] = bytes(PANIC_FG)
+                x += FONT_WIDTH
+
+    def row(self, y):
+        return bytes(self.pixels[3 * y * self.width:3 * (y + 1) * self.width])
+
+
+def cmd_panic(args):
+    width, height, pixels = read_ppm(args.file)
+    if size_differs(args, width, height):
+        return 1
+    msg = read_panic_lines(args.source, "panic_msg")
+    logo = read_panic_lines(args.source, "logo_ascii")
+    # drm_panic_set_description(): the last line is the description, without its newline.
+    msg[-1] = args.description.rstrip("\n")
+    expected = PanicScreen(read_font(args.font), msg, logo, width, height)
+    print(f"panic screen {width}x{height}: {msg[0]!r} ... {msg[-1]!r}")
+    return 0 if diff_rows(pixels, width, range(height), expected.row) == 0 else 1
+
+
 # QEMU's picture of a head whose scanout is off (ui/console.c's placeholder surface, QEMU 8.1 and
 # later; ci/setup-host.sh installs 10.0): the size of the head's last picture, black, with this
 # line in the VGA 8x16 font in grey (fbcon's colours), centred on whole character cells.
@@ -856,6 +951,16 @@ def main(argv):
     p.add_argument("--width", type=int)
     p.add_argument("--height", type=int)
     p.set_defaults(func=cmd_inactive)
+
+    p = sub.add_parser("panic", help="compare a PPM with drm_panic's panic screen")
+    p.add_argument("file")
+    p.add_argument("--font", required=True, help="the kernel's lib/fonts/font_8x16.c")
+    p.add_argument("--source", required=True, help="the kernel's drivers/gpu/drm/drm_panic.c")
+    p.add_argument("--description", default=PANIC_DEBUGFS_DESCRIPTION,
+                   help=f"the panic's description (default {PANIC_DEBUGFS_DESCRIPTION!r})")
+    p.add_argument("--width", type=int)
+    p.add_argument("--height", type=int)
+    p.set_defaults(func=cmd_panic)
 
     p = sub.add_parser("kms-selftest", help="check the smpte and fbcon references")
     p.add_argument("font")

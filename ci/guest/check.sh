@@ -553,6 +553,18 @@ if [ -f /mnt/screen-watch ]; then
 	# client is DRM master then.
 	check "display: nova-lite-info --draw-bench runs" sh -c \
 		"nova-lite-info --draw-bench >/mnt/draw-bench-$mode-$flavour.txt 2>&1; rc=\$?; cat /mnt/draw-bench-$mode-$flavour.txt; exit \$rc"
+	# The panic screen (drm_panic) on scanout 0, through its debugfs trigger: drawn into the
+	# framebuffer fbcon's console shows (restored once the clients above exited) and posted with
+	# nova-lite's panic commands; the host judges the screenshot (ci/check.sh). The short boots'
+	# GPU reads memory through the DMA API: nothing is posted there (nor any lock of the DMA
+	# layer taken under drm_panic's raw spinlock, which lockdep would report).
+	if [ $short = 0 ]; then
+		check "panic: drm_panic_plane_0 draws the panic screen, the plane posts it, screenshot taken" \
+			panic_screen "panic-$mode" "$ctrlq"
+	else
+		check "panic: drm_panic_plane_0 draws the panic screen, the plane posts nothing (DMA API)" \
+			panic_screen "panic-$mode" "$ctrlq" skipped
+	fi
 fi
 
 check "vgem loaded (foreign dma-bufs for IGT and the fuzzer)" modprobe vgem

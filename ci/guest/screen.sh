@@ -168,3 +168,35 @@ cursor() {
 		{ echo "no 'cursor: hotspot ... outside the image accepted' line"; rc=1; }
 	return $rc
 }
+# panic_screen NAME CTRLQ [skipped]: draws the panic screen on scanout 0 through drm_panic's debugfs
+# trigger (CONFIG_DRM_PANIC_DEBUG): writing dri/<device>/drm_panic_plane_0 (the first plane with the
+# panic screen: scanout 0's primary plane, which shows fbcon's framebuffer) draws what a panic
+# would, with the description "Test from debugfs", without a panic, and calls the plane's
+# panic_flush, which posts the copy, SET_SCANOUT and flush with the commands nova-lite keeps for
+# it: CTRLQ (the device's ctrlq in debugfs) must count one more panic_posted and no more
+# panic_skipped; then screenshot NAME of head 0 is taken, which the host compares with drm_panic's
+# picture (screen.py panic). With "skipped" (a GPU that reads memory through the DMA API, which
+# nova-lite does not use from a panic handler) it must count one more panic_skipped and no more
+# panic_posted, and no screenshot is taken. Either way tty1 is cleared then, so that fbcon draws
+# the console over what the panic handler drew.
+panic_screen() {
+	local name=$1 ctrlq=$2 expect=${3:-posted} file posted skipped rc=0
+	file=$(echo /sys/kernel/debug/dri/nova_lite.drm.*/drm_panic_plane_0)
+	[ -f "$file" ] || { echo "no drm_panic_plane_0 in nova-lite's debugfs ($file)"; return 1; }
+	[ "$(cat /sys/class/tty/tty0/active)" = tty1 ] ||
+		{ echo "the foreground console is $(cat /sys/class/tty/tty0/active), not tty1"; return 1; }
+	posted=$(awk '$1 == "panic_posted:" { print $2 }' "$ctrlq")
+	skipped=$(awk '$1 == "panic_skipped:" { print $2 }' "$ctrlq")
+	[ -n "$posted" ] && [ -n "$skipped" ] || { echo "no panic counters in $ctrlq"; return 1; }
+	case $expect in posted) posted=$((posted + 1)) ;; *) skipped=$((skipped + 1)) ;; esac
+	echo 1 >"$file" || return 1
+	awk -v p="$posted" -v s="$skipped" '
+		$1 == "panic_posted:" && $2 != p { print "panic_posted: " $2 ", expected " p; bad = 1 }
+		$1 == "panic_skipped:" && $2 != s { print "panic_skipped: " $2 ", expected " s; bad = 1 }
+		END { exit bad }' "$ctrlq" || rc=1
+	if [ "$expect" = posted ]; then
+		shoot "$name" panic || rc=1
+	fi
+	printf '\033[H\033[2J' >/dev/tty1 || rc=1
+	return $rc
+}

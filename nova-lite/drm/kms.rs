@@ -13,6 +13,11 @@
 //! the resource when that changed, and flushes the damage ([`plane`]); the commands are
 //! allocated, and the queue's room waited for, before the commit's point of no return.
 //!
+//! The primary planes show a kernel panic's message (`drm_panic`, with `CONFIG_DRM_PANIC`): the
+//! panic handler draws into the pages of the framebuffer a primary plane shows, and the plane
+//! posts the commands that copy it to the host and show it, allocated ahead for each scanout
+//! ([`plane`]).
+//!
 //! [`DrmDriver::dumb_create`]: kernel::drm::Driver::dumb_create
 
 mod connector;
@@ -151,6 +156,8 @@ pub(crate) fn build(b: &mut ModeConfigBuilder<'_, DrmDriver>, gpu: &Gpu<'_>) -> 
         let crtcs = 1 << scanout;
         let plane = b.add_plane(crtcs, PlaneType::Primary, &FORMATS, Plane::new(scanout))?;
         plane.enable_fb_damage_clips();
+        // The panic screen on what the scanout shows; `drm_panic_plane_<scanout>` in debugfs.
+        plane.enable_panic();
         // The host ignores the alpha of `ARGB8888`: the plane shows its colours as they are, as
         // it does those of a premultiplied or opaque image on black.
         plane.create_blend_mode_property(blend::PIXEL_NONE | blend::PREMULTI)?;

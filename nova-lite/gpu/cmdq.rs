@@ -34,6 +34,10 @@
 //! process context and drops what they kept without the queue's lock. The device never writes
 //! freed memory: a reset drops the commands it held.
 //!
+//! - The **panic screen's** commands ([`ControlQueue::post_panic`]) are allocated ahead, a set
+//!   per scanout, and posted from the kernel's panic handler without allocating or waiting
+//!   ([`panic`]).
+//!
 //! # Bounded waits, resets and states
 //!
 //! A sent command waits at most [`COMMAND_TIMEOUT`] for a free slot, then at most as long for its
@@ -62,6 +66,7 @@ mod completion;
 mod cursor;
 mod display;
 mod fence;
+mod panic;
 mod post;
 mod reset;
 mod send;
@@ -88,7 +93,10 @@ use kernel::{
     },
 };
 
-use super::protocol::DisplayInfo;
+use super::protocol::{
+    DisplayInfo,
+    MAX_SCANOUTS, //
+};
 
 pub(crate) use buffers::Posted;
 use buffers::{
@@ -98,6 +106,7 @@ use buffers::{
 };
 pub(crate) use cursor::CursorRequest;
 pub(crate) use fence::Fence;
+pub(crate) use panic::PanicRequests;
 pub(crate) use post::Prepared;
 pub(crate) use stats::Stats;
 
@@ -196,6 +205,11 @@ pub(crate) struct QueueState {
     waits_cancelled: bool,
     /// Whether an error answer was logged as a warning ([`Prepared::log_refusals`]).
     refusal_logged: bool,
+    /// The panic screen's commands of each scanout not held by the device ([`panic`]).
+    panic: [[Option<Pin<KBox<CmdBuffers>>>; panic::PANIC_COMMANDS]; MAX_SCANOUTS],
+    /// The panic screen's commands the device holds: they have no sequence number, so while
+    /// there are any, no posted command's memory retires ([`ControlQueue::retire`]).
+    panic_in_flight: u32,
 }
 
 impl Default for QueueState {
@@ -214,6 +228,9 @@ impl Default for QueueState {
             stopped: false,
             waits_cancelled: false,
             refusal_logged: false,
+            panic: [const { [const { None::<Pin<KBox<CmdBuffers>>> }; panic::PANIC_COMMANDS] };
+                MAX_SCANOUTS],
+            panic_in_flight: 0,
         }
     }
 }
@@ -266,17 +283,22 @@ pub(crate) struct ControlQueue {
     stats: Arc<Stats>,
     /// The virtio device, for log messages.
     dev: ARef<Device>,
+    /// The scanouts that have panic commands ([`panic`]): the device's, at most
+    /// [`MAX_SCANOUTS`].
+    panic_scanouts: usize,
 }
 
 impl ControlQueue {
-    /// A control queue whose messages name `dev`.
-    pub(crate) fn new(dev: &Device) -> Result<impl PinInit<Self, Error>> {
+    /// A control queue whose messages name `dev`, for a device with `scanouts` scanouts.
+    pub(crate) fn new(dev: &Device, scanouts: u32) -> Result<impl PinInit<Self, Error>> {
         let stats = Arc::new(Stats::new(), GFP_KERNEL)?;
         let dev: ARef<Device> = dev.into();
+        let panic_scanouts = usize::try_from(scanouts)?.min(MAX_SCANOUTS);
         Ok(try_pin_init!(Self {
             changed <- new_condvar!("nova_lite_ctrlq"),
             stats,
             dev,
+            panic_scanouts,
         }? Error))
     }
 

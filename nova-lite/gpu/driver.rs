@@ -170,6 +170,10 @@ impl virtio::Driver for CoreDriver {
             Err(e) => dev_err!(vdev, "resources not restored after a reset: {:?}\n", e),
         }
         this.queues.handler().resume(control);
+        // The reset dropped the panic screen's commands the device held.
+        if let Err(e) = this.queues.handler().refill_panic_reserve(control) {
+            dev_warn!(vdev, "panic screen's commands not made again: {:?}\n", e);
+        }
         // The outputs again as they were before the freeze: a full update of each.
         this.displays.resume();
         dev_info!(vdev, "device reset and restored\n");

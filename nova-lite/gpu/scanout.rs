@@ -22,6 +22,14 @@
 //! sent after the restore. Once the core is being unbound, the preparation fails with `ENODEV`
 //! and the commands posted are dropped once the device is reset (at once after that).
 //!
+//! The panic screen ([`Gpu::post_panic_update`]) is posted from the kernel's panic handler with
+//! commands allocated ahead for each scanout (see `cmdq::panic`): a copy of the whole framebuffer
+//! the panic handler drew into, `SET_SCANOUT` of what the plane shows, and a flush of it. It is not
+//! recorded: a reset's restore shows what KMS last posted. A device that reads memory through the
+//! DMA API gets no panic screen: syncing the backing and mapping the commands takes the DMA
+//! layer's locks (swiotlb's, an IOMMU's, DMA-API debugging's), which a panic handler must not wait
+//! for (lockdep reports them under `drm_panic`'s raw spinlock).
+//!
 //! [`COMMAND_TIMEOUT`]: super::cmdq::COMMAND_TIMEOUT
 
 use kernel::{
@@ -34,6 +42,7 @@ use kernel::{
 use super::{
     cmdq::{
         Fence,
+        PanicRequests,
         Prepared, //
     },
     protocol::{
@@ -77,6 +86,17 @@ pub(crate) enum ScanoutShow<'a> {
         /// or the mode changed); `None`: the scanout already shows it.
         set: Option<Rect>,
     },
+}
+
+/// What [`Gpu::post_panic_update`] shows: the panic screen drawn into resource `id`'s backing.
+pub(crate) struct PanicShow {
+    /// The resource (not 0).
+    pub(crate) id: u32,
+    /// What the panic handler drew: the framebuffer's rectangle of the resource, from its
+    /// start (byte offset 0). Copied to the host.
+    pub(crate) drawn: Rect,
+    /// The source rectangle the plane shows: set as the scanout's and flushed.
+    pub(crate) shown: Rect,
 }
 
 /// `cmd`, prepared as a command of a scanout update: its answer goes to `fence`, and an error
@@ -275,5 +295,53 @@ impl Gpu<'_> {
         }
         self.resources
             .post_scanout(&self.queues, index, shown, cmds);
+    }
+
+    /// Shows the panic screen on scanout `scanout`, as `show` says: posts `TRANSFER_TO_HOST_2D`
+    /// of what was drawn, `SET_SCANOUT` and `RESOURCE_FLUSH` of what the plane shows, with the
+    /// scanout's panic commands ([`ControlQueue::post_panic`]). Returns whether they were
+    /// posted: not if `scanout` is not below [`Gpu::num_scanouts`], nor if the device reads
+    /// memory through the DMA API ([`Gpu::syncs_backing`]: see the
+    /// [module documentation](self)), nor when `post_panic` cannot (counted as skipped).
+    ///
+    /// Called from the kernel's panic handler (the primary plane's `panic_flush`): never sleeps,
+    /// allocates or waits, but for a try-lock of the control queue's lock tried for a bounded
+    /// time; the device is not waited for. The device reads the resource's backing until it has
+    /// completed the transfer; the core frees no posted command's memory before that (see
+    /// `cmdq::panic`), and the resource is destroyed with a posted command.
+    ///
+    /// [`ControlQueue::post_panic`]: super::cmdq::ControlQueue::post_panic
+    pub(crate) fn post_panic_update(&self, scanout: u32, show: PanicShow) -> bool {
+        let Ok(index) = usize::try_from(scanout) else {
+            return false;
+        };
+        if scanout >= self.num_scanouts || index >= MAX_SCANOUTS {
+            return false;
+        }
+        let Ok(control) = self.control() else {
+            return false;
+        };
+        let cmdq = self.queues.handler();
+        if self.dma_api {
+            cmdq.panic_skipped();
+            return false;
+        }
+        let requests = PanicRequests {
+            transfer: protocol::TransferToHost2d {
+                resource_id: show.id,
+                rect: show.drawn,
+                offset: 0,
+            },
+            set: protocol::SetScanout {
+                scanout_id: scanout,
+                resource_id: show.id,
+                rect: show.shown,
+            },
+            flush: protocol::ResourceFlush {
+                resource_id: show.id,
+                rect: show.shown,
+            },
+        };
+        cmdq.post_panic(control, index, &requests)
     }
 }

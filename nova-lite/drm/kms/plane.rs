@@ -8,10 +8,12 @@ mod primary;
 use kernel::drm::kms::{
     self,
     Access,
+    PanicAccess,
     PlaneCheck,
     PlaneState,
     PlaneType,
-    PlaneUpdate, //
+    PlaneUpdate,
+    ScanoutBuffer, //
 };
 use kernel::prelude::*;
 use kernel::sync::atomic::Atomic;
@@ -98,6 +100,28 @@ impl kms::DriverPlane for Plane {
         match plane.plane_type() {
             PlaneType::Cursor => cursor::update(plane, update, hw),
             _ => primary::update(plane, update, hw),
+        }
+    }
+
+    /// Only the primary planes have the panic screen (`kms::build`).
+    fn get_scanout_buffer<'a>(
+        plane: &'a kms::Plane<Self>,
+        state: &'a PlaneState<Self>,
+        _hw: &PanicAccess<'_, DrmDriver>,
+    ) -> Result<ScanoutBuffer<'a>> {
+        match plane.plane_type() {
+            PlaneType::Primary => primary::panic_buffer(state),
+            _ => Err(ENODEV),
+        }
+    }
+
+    fn panic_flush(
+        plane: &kms::Plane<Self>,
+        state: &PlaneState<Self>,
+        hw: &PanicAccess<'_, DrmDriver>,
+    ) {
+        if plane.plane_type() == PlaneType::Primary {
+            primary::panic_flush(plane, state, hw);
         }
     }
 }

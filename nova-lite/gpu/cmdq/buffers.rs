@@ -26,7 +26,10 @@ use crate::gpu::protocol::{
     MAX_RESPONSE_SIZE, //
 };
 
-use super::fence::Fence;
+use super::{
+    fence::Fence,
+    panic::PanicSlot, //
+};
 
 /// The largest cache line a DMA buffer must not share (`ARCH_DMA_MINALIGN` is at most 128 on
 /// the architectures with virtio-gpu): what the device writes is on cache lines of its own.
@@ -89,6 +92,9 @@ pub(crate) struct Posted {
     ///
     /// [`Prepared::log_refusals`]: super::Prepared::log_refusals
     pub(super) log_refusal: bool,
+    /// A panic screen's command: where it goes back in the reserve once the device returns it
+    /// ([`super::panic`]).
+    pub(super) reserve: Option<PanicSlot>,
 }
 
 impl CmdBuffers {

@@ -55,6 +55,10 @@ impl ControlQueue {
         q.forget(buffers.seq);
         if let Some(posted) = buffers.posted.as_ref() {
             self.check_posted(q, posted, &buffers, written);
+            if let Some(slot) = posted.reserve {
+                self.panic_returned(q, slot, buffers, done);
+                return;
+            }
             done.push(buffers);
             return;
         }

@@ -63,6 +63,7 @@ impl Prepared {
             fence,
             keep: None,
             log_refusal: false,
+            reserve: None,
         });
         Ok(Self(b))
     }
@@ -355,7 +356,9 @@ impl ControlQueue {
             todo.push(b);
         }
         let mut out = List::default();
-        let live = q.state == State::Live;
+        // The panic screen's commands have no sequence number: while the device holds any, it
+        // may still read memory that a command completed after them keeps.
+        let live = q.state == State::Live && q.panic_in_flight == 0;
         let up_to = q.completed_up_to();
         while let Some(b) = todo.pop() {
             let keeps = b.posted.as_ref().is_some_and(|p| p.keep.is_some());
@@ -371,6 +374,7 @@ impl ControlQueue {
     /// After a reset: the device holds nothing from before it, so every command waiting to
     /// retire may go. Returns them, to be dropped without the lock.
     pub(super) fn retire_all(&self, q: &mut Guard<'_>) -> List {
+        q.panic_in_flight = 0;
         q.retiring.take()
     }
 }

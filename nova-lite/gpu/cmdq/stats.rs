@@ -38,6 +38,11 @@ pub(crate) struct Stats {
     pub(crate) cursor_posted: Atomic<u64>,
     /// Cursor commands dropped: the cursor queue was full or deleted.
     pub(crate) cursor_dropped: Atomic<u64>,
+    /// Panic screens posted: a scanout's three panic commands offered ([`super::panic`]).
+    pub(crate) panic_posted: Atomic<u64>,
+    /// Panic screens not posted: the queue's lock was held, the device was being reset, or its
+    /// panic commands or room in the ring were missing.
+    pub(crate) panic_skipped: Atomic<u64>,
     /// The fault knob (debugfs `lose_completions`): the completion handler drops this many
     /// returned commands as if the device had not returned them. A reset clears it.
     pub(crate) lose_completions: Atomic<u32>,
@@ -59,6 +64,8 @@ impl Stats {
             resets: Atomic::new(0),
             cursor_posted: Atomic::new(0),
             cursor_dropped: Atomic::new(0),
+            panic_posted: Atomic::new(0),
+            panic_skipped: Atomic::new(0),
             lose_completions: Atomic::new(0),
         }
     }
@@ -88,6 +95,8 @@ impl Stats {
         writeln!(f, "display_events: {}", self.display_events.load(Relaxed))?;
         writeln!(f, "resets: {}", self.resets.load(Relaxed))?;
         writeln!(f, "cursor_posted: {}", self.cursor_posted.load(Relaxed))?;
-        writeln!(f, "cursor_dropped: {}", self.cursor_dropped.load(Relaxed))
+        writeln!(f, "cursor_dropped: {}", self.cursor_dropped.load(Relaxed))?;
+        writeln!(f, "panic_posted: {}", self.panic_posted.load(Relaxed))?;
+        writeln!(f, "panic_skipped: {}", self.panic_skipped.load(Relaxed))
     }
 }

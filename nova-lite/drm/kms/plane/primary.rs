@@ -9,14 +9,26 @@
 //! room for them on the control queue waited for, in `prepare_fb`, where a commit may still
 //! fail: the update itself posts them without waiting and cannot fail. The device's answers go
 //! to the resource's fence: an error of the device fails the next commit of that framebuffer.
+//!
+//! The panic screen: the panic handler draws into the pages of the framebuffer the plane shows
+//! ([`panic_buffer`]), pinned since the framebuffer's object became a resource; the plane then
+//! posts the copy of the whole framebuffer to the host, `SET_SCANOUT` of what the plane shows and
+//! its flush ([`panic_flush`]), with commands the core allocated ahead. Neither sleeps,
+//! allocates or waits for a lock (the core tries the control queue's lock for a bounded time).
+//! A device that reads memory through the DMA API shows no panic screen (see
+//! [`Gpu::post_panic_update`]).
+//!
+//! [`Gpu::post_panic_update`]: crate::gpu::Gpu::post_panic_update
 
 use kernel::drm::kms::{
     self,
     plane::NO_SCALING,
     Access,
+    PanicAccess,
     PlaneCheck,
     PlaneState,
-    PlaneUpdate, //
+    PlaneUpdate,
+    ScanoutBuffer, //
 };
 use kernel::prelude::*;
 
@@ -30,6 +42,7 @@ use crate::{
         DrmDriver, //
     },
     gpu::{
+        PanicShow,
         Rect,
         ScanoutShow, //
     },
@@ -145,6 +158,50 @@ pub(super) fn update(
         // SAFETY: `backing` is the resource's, mapped to the device as long as needed.
         unsafe { gpu.post_scanout_update(cmds, scanout, show) };
     });
+}
+
+/// The panic handler's buffer: the pages of the framebuffer `state`, the plane's current state,
+/// shows. Takes no lock and allocates nothing. Errors: `ENODEV` if the plane shows nothing (no
+/// framebuffer, or not visible) or the framebuffer's object is not a resource (it always is: see
+/// `check_framebuffer`, which pinned its pages); `EINVAL` from [`ScanoutBuffer::from_pages`].
+pub(super) fn panic_buffer<'a>(state: &'a PlaneState<Plane>) -> Result<ScanoutBuffer<'a>> {
+    let fb = state.fb().filter(|_| state.visible()).ok_or(ENODEV)?;
+    let obj = fb.object(0).ok_or(ENODEV)?;
+    obj.resource().ok_or(ENODEV)?;
+    let pages = obj.pinned_pages().ok_or(ENODEV)?;
+    ScanoutBuffer::from_pages(fb, pages)
+}
+
+/// Shows what the panic handler drew into the buffer of [`panic_buffer`]: the whole framebuffer
+/// is copied to the host, the scanout set to what the plane shows (a commit may have swapped the
+/// state in without showing it yet), and that flushed. Never sleeps, allocates or waits (see
+/// [`Gpu::post_panic_update`]); what cannot be posted is skipped, and counted.
+///
+/// [`Gpu::post_panic_update`]: crate::gpu::Gpu::post_panic_update
+pub(super) fn panic_flush(
+    plane: &kms::Plane<Plane>,
+    state: &PlaneState<Plane>,
+    hw: &PanicAccess<'_, DrmDriver>,
+) {
+    let Some(fb) = state.fb() else {
+        return;
+    };
+    let Some(res) = fb.object(0).and_then(|obj| obj.resource()) else {
+        return;
+    };
+    let (shown, _, _) = resource_rect(&state.src_pixels());
+    // The framebuffer starts at the resource's first pixel (offset 0, and the resource's pitch
+    // is the framebuffer's: `check_framebuffer`), and the resource has at least its rows.
+    let drawn = Rect::new(0, 0, fb.width().min(res.res.width), fb.height());
+    let show = PanicShow {
+        id: res.res.id,
+        drawn,
+        shown,
+    };
+    // The state, which the panic lock keeps, holds the framebuffer, which holds the object; the
+    // object's pages stay until the device has answered the resource's destruction, which the
+    // core posts after these commands and frees nothing for before they complete.
+    hw.with(|_, gpu| gpu.post_panic_update(plane.data().scanout, show));
 }
 
 /// What a primary plane's update copies, flushes and shows (`DRM_NOVA_LITE_KUNIT_TEST`).
