@@ -174,11 +174,25 @@ objects_agree() {
 	cat "$objects" 2>/dev/null
 	return 1
 }
-# objects_client: a client's resource (nova-lite-info --resource-hold) is listed with one handle,
-# its resource's pages and state live; once the client has closed it and the device has answered
-# its RESOURCE_UNREF, it is gone.
+# objects_sums: the totals of $objects that objects_totals does not compare with nova-lite/live
+# ("bytes B handles H pinned-pages P"), or nothing.
+objects_sums() {
+	awk '$1 == "total:" { for (i = 2; i < NF; i += 2) v[$i] = $(i + 1)
+		if (v["bytes"] v["handles"] v["pinned-pages"] ~ /^[0-9]+$/)
+			print "bytes", v["bytes"], "handles", v["handles"], "pinned-pages", v["pinned-pages"] }' \
+		"$objects" 2>/dev/null
+}
+# objects_client: a client's resource (nova-lite-info --resource-hold, 256x256 XRGB8888) is listed
+# with its size, one handle, its resource's pages and state live, and the totals count its bytes,
+# handle and pages; once the client has closed it and the device has answered its RESOURCE_UNREF,
+# it is gone and the totals are back.
 objects_client() {
-	local ready id line i pages=$(((256 * 256 * 4) / 4096))
+	local ready id line i size=$((256 * 256 * 4)) pages=$(((256 * 256 * 4) / 4096))
+	local before held want after b h p
+	before=$(objects_sums)
+	[ -n "$before" ] || { echo "no totals in $objects"; cat "$objects"; return 1; }
+	read -r _ b _ h _ p <<<"$before"
+	want="bytes $((b + size)) handles $((h + 1)) pinned-pages $((p + pages))"
 	coproc HOLD { nova-lite-info --resource-hold 2>&1; }
 	# Kept apart: bash unsets HOLD and HOLD_PID once it reaps the coprocess (set -u).
 	local pid=$HOLD_PID out=${HOLD[0]} in=${HOLD[1]}
@@ -188,18 +202,22 @@ objects_client() {
 	*) echo "--resource-hold: ${ready:-no answer}"; return 1 ;;
 	esac
 	line=$(grep -E "(^| )resource=$id( |$)" "$objects")
+	held=$(objects_sums)
 	# EOF on its stdin: it closes the object and exits.
 	exec {in}>&-
 	wait "$pid" || { echo "--resource-hold failed"; return 1; }
 	case $line in
-	*"handles=1 resource=$id resource-pages=$pages pinned-pages=$pages "*" state=live") ;;
+	"size=$size handles=1 resource=$id resource-pages=$pages pinned-pages=$pages "*" state=live") ;;
 	*) echo "resource $id listed as: '${line:-nothing}'"; cat "$objects"; return 1 ;;
 	esac
+	[ "$held" = "$want" ] || { echo "totals with it held: '$held', want '$want'"; return 1; }
 	for i in $(seq 25); do
-		grep -qE "(^| )resource=$id( |$)" "$objects" || return 0
+		after=$(objects_sums)
+		! grep -qE "(^| )resource=$id( |$)" "$objects" && [ "$after" = "$before" ] && return 0
 		sleep 0.2
 	done
-	echo "resource $id still listed 5 s after its close: $(grep -E "(^| )resource=$id( |$)" "$objects")"
+	echo "5 s after its close: resource $id listed as" \
+		"'$(grep -E "(^| )resource=$id( |$)" "$objects")'; totals '$after', want '$before'"
 	return 1
 }
 
@@ -324,7 +342,7 @@ ctrlq_shown() {
 check "debugfs: $ctrlq shows the control queue, no timeout" ctrlq_shown
 objects=/sys/kernel/debug/nova-lite/$vdev/objects
 check "debugfs: $objects totals agree with nova-lite/live (the fbdev buffer only)" objects_agree
-check "debugfs: $objects lists a client's resource while it lives, not after its close" objects_client
+check "debugfs: $objects lists a client's resource (size, handle, pages, totals) while it lives, not after its close" objects_client
 
 # 1b. KUnit: nova-lite's suites (nova_lite_*, DRM_NOVA_LITE_KUNIT_TEST), which the module registers
 # when it loads (/sys/kernel/debug/kunit/<suite>/); the kernel runs none by itself

@@ -286,3 +286,49 @@ impl Drop for List {
         while self.pop().is_some() {}
     }
 }
+
+/// How a command prepared with a placeholder is filled in where nothing may be allocated (the
+/// scanout updates, the panic screen): in place, or not at all (`DRM_NOVA_LITE_KUNIT_TEST`).
+#[cfg(CONFIG_DRM_NOVA_LITE_KUNIT_TEST)]
+#[kunit_tests(nova_lite_cmd_buffers)]
+mod tests {
+    use super::*;
+
+    /// A request of the placeholder's size whose response fits replaces it; one of another size,
+    /// or whose response is larger than the response buffer, is refused and changes nothing.
+    #[test]
+    fn set_request_in_place() -> Result {
+        let mut cmd = CmdBuffers::new(&[1u8; 24], 24, KVec::new(), GFP_KERNEL)?;
+        assert!(cmd.set_request(&[2u8; 24], 24).is_ok());
+        assert!(cmd.request[..24] == [2u8; 24]);
+        assert!(cmd.set_request(&[3u8; 32], 24) == Err(EINVAL));
+        assert!(cmd.set_request(&[3u8; 16], 24) == Err(EINVAL));
+        assert!(cmd.set_request(&[3u8; 24], SMALL_RESPONSE_SIZE + 1) == Err(EINVAL));
+        assert!(cmd.request[..24] == [2u8; 24] && cmd.request[24..32] == [0u8; 8]);
+        Ok(())
+    }
+
+    /// A command that gets no response (the cursor queue's) cannot be given one in place: the
+    /// device has no buffer to write it to.
+    #[test]
+    fn no_response_stays_none() -> Result {
+        let mut cmd = CmdBuffers::new(&[0u8; 56], 0, KVec::new(), GFP_KERNEL)?;
+        assert!(cmd.set_request(&[1u8; 56], 0).is_ok());
+        assert!(cmd.set_request(&[1u8; 56], 24) == Err(EINVAL));
+        assert_eq!(cmd.descriptors(), 1);
+        Ok(())
+    }
+
+    /// A response larger than a cache line gets a buffer of its own, which a later request may
+    /// use; one larger than the largest response is refused.
+    #[test]
+    fn large_responses() -> Result {
+        let mut cmd = CmdBuffers::new(&[0u8; 24], MAX_RESPONSE_SIZE, KVec::new(), GFP_KERNEL)?;
+        assert!(cmd.set_request(&[1u8; 24], MAX_RESPONSE_SIZE).is_ok());
+        assert_eq!(cmd.descriptors(), 2);
+        assert!(
+            CmdBuffers::new(&[0u8; 24], MAX_RESPONSE_SIZE + 1, KVec::new(), GFP_KERNEL).is_err()
+        );
+        Ok(())
+    }
+}

@@ -60,8 +60,10 @@ use crate::gpu::protocol::{
 /// The panic commands of a scanout, in the order they are posted.
 pub(super) const PANIC_COMMANDS: usize = 3;
 
-/// How many times, a microsecond apart, the panic path tries the queue's lock.
-const PANIC_LOCK_TRIES: u32 = 20_000;
+/// How many times, a microsecond apart, the panic path tries the queue's lock: the lock is a
+/// spinlock held for a few microseconds at a time, and these tries run with interrupts off, once
+/// per scanout.
+const PANIC_LOCK_TRIES: u32 = 500;
 
 /// Where a panic command goes back in the reserve.
 #[derive(Clone, Copy)]
