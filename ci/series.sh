@@ -571,10 +571,18 @@ check_builds() {
 			failed=$((failed + 1))
 			continue
 		fi
+		if [ "${SERIES_DRY_RUN:-0}" = 1 ]; then
+			printf '[%2d/%d] %s: dry run, nothing built\n' "$i" "$n" "$subject"
+			continue
+		fi
 		printf '[%2d/%d] %s: %d s ok\n' "$i" "$n" "$subject" $((SECONDS - t0))
-		[ "${SERIES_DRY_RUN:-0}" = 1 ] || touch "$B/checked/$c"
+		touch "$B/checked/$c"
 	done
 	[ $failed = 0 ] || { echo "FAIL $failed of $n commits do not build cleanly"; return 1; }
+	if [ "${SERIES_DRY_RUN:-0}" = 1 ]; then
+		echo "DRY RUN of the builds of the $n commits (SERIES_DRY_RUN=1): their make commands are above"
+		return 0
+	fi
 	echo "ok   each of the $n commits builds (W=1 CLIPPY=1, rustfmtcheck) without new warnings"
 }
 
@@ -589,8 +597,11 @@ check() {
 		# In a subshell: a check that dies (die) is one failure, and the others still run.
 		("check_$part") || fails=$((fails + 1))
 	done
+	local note=""
+	[ "${SERIES_DRY_RUN:-0}" != 1 ] || note="; builds not run: SERIES_DRY_RUN=1"
+	[ "${SERIES_SKIP_BUILDS:-0}" != 1 ] || note="; builds skipped: SERIES_SKIP_BUILDS=1"
 	if [ $fails = 0 ]; then
-		echo "series-check: ok ($(sgit rev-list --count pristine..nova-lite) patches)"
+		echo "series-check: ok ($(sgit rev-list --count pristine..nova-lite) patches$note)"
 	else
 		echo "series-check: FAILED ($fails of the checks above)"
 		exit 1
