@@ -5,6 +5,10 @@
 #   make check   the project's tests on the debug kernel (what CI runs)
 #   make quick   the edit loop: the same on fewer tests (ci/check.sh)
 #   make bench   nova-lite against the C drivers in one boot, as ratios (ci/bench.sh)
+# and the kernel patch series as a submission (ci/series.sh, Documentation/nova-lite.rst):
+#   make series SIGNOFF="Name <email>"   write it to out/series/, authored and signed off by SIGNOFF
+#   make series-check                    each patch applies, kernel-patches/ is not stale, each
+#                                        passes checkpatch.pl --strict and builds (W=1 CLIPPY=1)
 # The kernel-side build lives in ci/kernel.sh: this directory is not a kbuild directory.
 
 SHELL := /bin/bash
@@ -18,7 +22,7 @@ UAPI := uapi/drm/nova_lite_drm.h
 COMMON := tests/common/nova_lite_test.h
 BIN := out/bin
 
-.PHONY: demo check quick bench setup kernel guest-root userspace clean
+.PHONY: demo check quick bench series series-check setup kernel guest-root userspace clean
 
 demo:
 	@bash ci/demo.sh
@@ -31,6 +35,13 @@ quick:
 
 bench:
 	@bash ci/bench.sh
+
+# The sign-off is the sender's: there is no default.
+series:
+	@bash ci/series.sh export "$(SIGNOFF)"
+
+series-check:
+	@bash ci/series.sh check
 
 setup:
 	@bash ci/setup-host.sh

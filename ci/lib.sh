@@ -93,27 +93,60 @@ lock_builds() {
 	fi
 }
 
+# driver_layout CHECKOUT TREE PART...: puts the given parts of CHECKOUT's driver into the kernel
+# tree TREE, with the lines that hook them in (idempotent). The one place that says where each of
+# the repository's files goes in a kernel tree: the build (integrate_driver) and the submission's
+# driver patches (ci/series.sh) both use it, so they cannot differ. Parts:
+#   uapi    uapi/drm/nova_lite_drm.h -> include/uapi/drm/, its line in rust/uapi/uapi_helper.h
+#   driver  nova-lite/ and Kconfig -> drivers/gpu/drm/nova-lite/, their lines in
+#           drivers/gpu/drm/Kconfig and drivers/gpu/drm/Makefile
+#   doc     Documentation/upstream/nova-lite.rst -> Documentation/gpu/, its line in the toctree of
+#           Documentation/gpu/drivers.rst (the build does not need it)
+# Files are copied, and only those whose content differs (see integrate_driver).
+driver_layout() {
+	local repo=$1 tree=$2 part drv=$2/drivers/gpu/drm/nova-lite hdr=$2/include/uapi/drm/nova_lite_drm.h
+	shift 2
+	for part in "$@"; do
+		case $part in
+		uapi)
+			mkdir -p "${hdr%/*}"
+			cmp -s "$repo/uapi/drm/nova_lite_drm.h" "$hdr" || cp "$repo/uapi/drm/nova_lite_drm.h" "$hdr"
+			add_line "$tree/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
+				'#include <uapi/drm/nova_lite_drm.h>'
+			;;
+		driver)
+			mkdir -p "$drv"
+			rsync -r --checksum --delete --exclude=/Kconfig "$repo/nova-lite/" "$drv/"
+			cmp -s "$repo/Kconfig" "$drv/Kconfig" || cp "$repo/Kconfig" "$drv/Kconfig"
+			add_line "$tree/drivers/gpu/drm/Kconfig" '^source "drivers\/gpu\/drm\/nova\/Kconfig"' \
+				'source "drivers/gpu/drm/nova-lite/Kconfig"'
+			add_line "$tree/drivers/gpu/drm/Makefile" '^obj-\$(CONFIG_DRM_NOUVEAU)' \
+				'obj-$(CONFIG_DRM_NOVA_LITE) += nova-lite/'
+			;;
+		doc)
+			mkdir -p "$tree/Documentation/gpu"
+			cmp -s "$repo/Documentation/upstream/nova-lite.rst" "$tree/Documentation/gpu/nova-lite.rst" ||
+				cp "$repo/Documentation/upstream/nova-lite.rst" "$tree/Documentation/gpu/nova-lite.rst"
+			add_line "$tree/Documentation/gpu/drivers.rst" '^   nova\/index$' '   nova-lite'
+			;;
+		*) die "driver_layout: unknown part '$part'" ;;
+		esac
+	done
+}
+
 # integrate_driver CHECKOUT TREE: puts CHECKOUT's driver, Kconfig and uAPI header into the kernel
-# tree TREE, and the lines that hook them in (idempotent). Files are copied, and only those whose
-# content differs, so that make's timestamps follow content: the tree is shared by every
-# checkout, and one whose files are older than the objects built from another must still get
-# its own driver built (symlinks let a clone's old mtimes hide its changes from make; the uAPI
-# header is not rewritten either, as every Rust crate depends on it). ci/test-integration.sh
-# checks this.
+# tree TREE, and the lines that hook them in (idempotent; driver_layout's uapi and driver parts).
+# Files are copied, and only those whose content differs, so that make's timestamps follow
+# content: the tree is shared by every checkout, and one whose files are older than the objects
+# built from another must still get its own driver built (symlinks let a clone's old mtimes hide
+# its changes from make; the uAPI header is not rewritten either, as every Rust crate depends on
+# it). ci/test-integration.sh checks this.
 integrate_driver() {
-	local repo=$1 tree=$2 drv=$2/drivers/gpu/drm/nova-lite hdr=$2/include/uapi/drm/nova_lite_drm.h
-	mkdir -p "$drv"
-	find "$drv" -type l -delete
-	rsync -r --checksum --delete --exclude=/Kconfig "$repo/nova-lite/" "$drv/"
-	cmp -s "$repo/Kconfig" "$drv/Kconfig" || cp "$repo/Kconfig" "$drv/Kconfig"
+	local drv=$2/drivers/gpu/drm/nova-lite hdr=$2/include/uapi/drm/nova_lite_drm.h
+	# Trees integrated by older scripts hold symlinks.
+	[ ! -d "$drv" ] || find "$drv" -type l -delete
 	[ ! -L "$hdr" ] || rm "$hdr"
-	cmp -s "$repo/uapi/drm/nova_lite_drm.h" "$hdr" || cp "$repo/uapi/drm/nova_lite_drm.h" "$hdr"
-	add_line "$tree/drivers/gpu/drm/Kconfig" '^source "drivers\/gpu\/drm\/nova\/Kconfig"' \
-		'source "drivers/gpu/drm/nova-lite/Kconfig"'
-	add_line "$tree/drivers/gpu/drm/Makefile" '^obj-\$(CONFIG_DRM_NOUVEAU)' \
-		'obj-$(CONFIG_DRM_NOVA_LITE) += nova-lite/'
-	add_line "$tree/rust/uapi/uapi_helper.h" '^#include <uapi\/drm\/nova_drm.h>' \
-		'#include <uapi/drm/nova_lite_drm.h>'
+	driver_layout "$1" "$2" uapi driver
 }
 
 # apply_kernel_patches CHECKOUT TREE: makes TREE carry exactly CHECKOUT's kernel patch series
@@ -166,8 +199,9 @@ prepare() {
 	"$REPO/ci/guest-root.sh"
 }
 
-# add_line FILE ANCHOR-REGEX LINE: inserts LINE after the anchor, once.
+# add_line FILE ANCHOR-REGEX LINE: inserts LINE after the anchor, once (`a\`: LINE's leading
+# whitespace is kept).
 add_line() {
-	grep -qxF "$3" "$1" || sed -i "/$2/a $3" "$1"
+	grep -qxF "$3" "$1" || sed -i "/$2/a\\$3" "$1"
 	grep -qxF "$3" "$1" || die "could not add '$3' to $1"
 }

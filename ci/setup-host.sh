@@ -36,11 +36,13 @@ apt_install() { # apt-get install ARGS..., with one apt-get update first if it f
 # file: virtme-ng reads the kernel's release from the image with it; without it the guest gets no
 # modules ("Module nova-lite not found"), as a bare Debian 12 root showed. libwayland-dev,
 # libwayland-bin (wayland-scanner) and wayland-protocols build the Wayland test client,
-# tests/weston/wl_pattern.c.
+# tests/weston/wl_pattern.c. python3-ply and python3-git: the kernel's scripts/spdxcheck.py, which
+# checkpatch.pl runs in `make series-check` (without them every SPDX line is reported invalid).
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3-venv
       ca-certificates debootstrap debian-archive-keyring "libclang-$LLVM_VERSION-dev"
       "clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" libdrm-dev pkg-config jq
-      python3-matplotlib util-linux file libwayland-dev libwayland-bin wayland-protocols)
+      python3-matplotlib util-linux file libwayland-dev libwayland-bin wayland-protocols
+      python3-ply python3-git)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

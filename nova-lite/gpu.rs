@@ -229,7 +229,8 @@ impl<'bound> Gpu<'bound> {
         };
         dev_info!(
             vdev,
-            "virtio-gpu: ready; {} scanout(s), {} capset(s), features {:#x} of {:#x}, control queue of {} descriptors\n",
+            "virtio-gpu: ready; {} scanout(s), {} capset(s), features {:#x} of {:#x}, \
+             control queue of {} descriptors\n",
             num_scanouts,
             num_capsets,
             gpu.driver_features,

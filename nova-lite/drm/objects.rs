@@ -151,7 +151,8 @@ impl ObjectsFile {
         }
         writeln!(
             f,
-            "total: objects {} bytes {} handles {} resources {} pinned-pages {} resource-pages {} freed {}",
+            "total: objects {} bytes {} handles {} resources {} \
+             pinned-pages {} resource-pages {} freed {}",
             t.objects, t.bytes, t.handles, t.resources, t.pinned_pages, t.resource_pages, t.freed
         )
     }

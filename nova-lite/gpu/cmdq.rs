@@ -8,9 +8,9 @@
 //! A command is a [`CmdBuffers`]: its request, its payload if any (backing entries, read by the
 //! device after the request) and room for its response, which the virtio core maps for the
 //! device: a response of a bare header is in the command's own allocation, a larger one in an
-//! allocation of its own. Each command offered to the device gets the next sequence number; the queue
-//! keeps those the device holds, so that "completed up to N" is known although virtio does not
-//! promise to complete commands in order.
+//! allocation of its own. Each command offered to the device gets the next sequence number; the
+//! queue keeps those the device holds, so that "completed up to N" is known although virtio does
+//! not promise to complete commands in order.
 //!
 //! - A **sent** command ([`ControlQueue::send`]: display information, EDIDs, the restore after a
 //!   reset) takes one of [`NUM_SLOTS`] slots, and its submitter sleeps until the device returns
@@ -59,7 +59,8 @@
 //! that may sleep is dropped under it (what posted commands keep is dropped after it is
 //! released). Posted commands, the completion path and the end of a reset notify the device
 //! after releasing it (a notification may be slow: a VM exit); a sent command and a display
-//! refresh after a freed slot notify it under the lock (rare). The statistics are atomics, read without lock by debugfs.
+//! refresh after a freed slot notify it under the lock (rare). The statistics are atomics, read
+//! without lock by debugfs.
 
 mod buffers;
 mod completion;

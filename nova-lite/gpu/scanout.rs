@@ -18,9 +18,10 @@
 //! it again).
 //!
 //! While the device is being reset, [`Gpu::prepare_scanout_update`] waits for it to come back
-//! (within [`COMMAND_TIMEOUT`], then goes on) and [`Gpu::post_scanout_update`] parks the commands, which are
-//! sent after the restore. Once the core is being unbound, the preparation fails with `ENODEV`
-//! and the commands posted are dropped once the device is reset (at once after that).
+//! (within [`COMMAND_TIMEOUT`], then goes on) and [`Gpu::post_scanout_update`] parks the
+//! commands, which are sent after the restore. Once the core is being unbound, the preparation
+//! fails with `ENODEV` and the commands posted are dropped once the device is reset (at once
+//! after that).
 //!
 //! The panic screen ([`Gpu::post_panic_update`]) is posted from the kernel's panic handler with
 //! commands allocated ahead for each scanout (see `cmdq::panic`): a copy of the whole framebuffer

@@ -428,12 +428,13 @@ struct drm_nova_lite_transfer {
  *
  * Errors: EINVAL if @flags has a bit not defined here, if @timeout_ns is
  * negative without %NOVA_LITE_WAIT_NOWAIT, if @pad is not 0, or if @handle
- * names an object the driver did not create; ENOENT if @handle does not name an object of the calling file;
- * ENXIO if the object is not a resource; EBUSY with %NOVA_LITE_WAIT_NOWAIT
- * while commands are in flight; ETIMEDOUT if they have not completed within
- * @timeout_ns (0 without %NOVA_LITE_WAIT_NOWAIT: the same as the flag, but
- * ETIMEDOUT); EINTR if a signal interrupted the wait (restarted when the
- * signal handler allows it); ENODEV if the device was unbound or removed.
+ * names an object the driver did not create; ENOENT if @handle does not name
+ * an object of the calling file; ENXIO if the object is not a resource; EBUSY
+ * with %NOVA_LITE_WAIT_NOWAIT while commands are in flight; ETIMEDOUT if they
+ * have not completed within @timeout_ns (0 without %NOVA_LITE_WAIT_NOWAIT: the
+ * same as the flag, but ETIMEDOUT); EINTR if a signal interrupted the wait
+ * (restarted when the signal handler allows it); ENODEV if the device was
+ * unbound or removed.
  * The resource's first error, once the commands have completed: ENOMEM (the
  * host's memory for resources ran out: VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY),
  * ENOENT (VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID or _INVALID_SCANOUT_ID),

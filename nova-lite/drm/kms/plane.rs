@@ -26,7 +26,7 @@ use crate::{
     },
 };
 
-/// A plane of a scanout: what kind it is is the DRM core's ([`kms::Plane::plane_type`]).
+/// A plane of a scanout, primary or cursor, as the DRM core says ([`kms::Plane::plane_type`]).
 #[pin_data]
 pub(crate) struct Plane {
     /// The scanout's index (also its CRTC's).
@@ -83,7 +83,6 @@ impl kms::DriverPlane for Plane {
     fn prepare_fb(
         plane: &kms::Plane<Self>,
         new: &mut PlaneState<Self>,
-        _old: &PlaneState<Self>,
         hw: &Access<'_, DrmDriver>,
     ) -> Result {
         match plane.plane_type() {

@@ -243,7 +243,7 @@ impl List {
 pub(super) struct Fifo {
     /// Pushed most recently first.
     inbox: List,
-    /// Pushed first first.
+    /// The earliest pushed at the head.
     outbox: List,
 }
 

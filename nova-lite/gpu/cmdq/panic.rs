@@ -9,7 +9,7 @@
 //! the commands the device held ([`ControlQueue::refill_panic_reserve`]). A post takes a
 //! scanout's three commands out of it, fills in their requests (same commands, same sizes: no
 //! allocation) and offers them with direct descriptors (the ring allocates no indirect table:
-//! [`VirtqueueGuard::add_without_allocating`]). The completion path puts each back when the
+//! `VirtqueueGuard::add_without_allocating()`). The completion path puts each back when the
 //! device returns it: the debugfs trigger of the panic screen (`drm_panic_plane_<N>`) leaves the
 //! system running, and may draw again. A scanout whose commands the device still holds posts
 //! nothing.
@@ -27,7 +27,6 @@
 //! With `CONFIG_PREEMPT_RT` the queue's lock sleeps, and the panic handler may not even try it:
 //! the panic screen is then drawn but not shown.
 //!
-//! [`VirtqueueGuard::add_without_allocating`]: kernel::virtio::virtqueue::VirtqueueGuard::add_without_allocating
 //! [`ControlQueue::retire`]: super::ControlQueue::retire
 
 use kernel::{
