@@ -16,8 +16,8 @@
 source_cases() {
 	find "$1" -name '*.rs' -print0 | sort -z | xargs -0 awk '
 		FNR == 1 { suite = ""; want = 0 }
-		match($0, /#\[kunit_tests\([a-z0-9_]+\)\]/) {
-			suite = substr($0, RSTART + 14, RLENGTH - 16); next }
+		match($0, /#\[(macros::)?kunit_tests\([a-z0-9_]+\)\]/) {
+			suite = substr($0, RSTART, RLENGTH - 2); sub(/^.*\(/, "", suite); next }
 		suite != "" && /^[[:space:]]*#\[test\][[:space:]]*$/ { want = 1; next }
 		want && match($0, /fn [A-Za-z0-9_]+/) {
 			print suite, substr($0, RSTART + 3, RLENGTH - 3); want = 0 }'
@@ -72,11 +72,16 @@ ktap_cases() {
 		END { flush_suite() }' "$@"
 }
 
-# report DIR CASES BOOT: the result lines of the documents in DIR against the cases in CASES.
+# report DIR CASES BOOT [PATTERN]: the result lines of the documents DIR/PATTERN.ktap (default
+# nova_lite_*) against the cases in CASES.
 report() {
 	local dir=$1 cases=$2 pfx=${3:+$3: } suite name status why
 	shopt -s nullglob
-	local docs=("$dir"/*.ktap)
+	local docs=() f
+	# rust_doctests_kernel has cases of its own (doctests, below).
+	for f in "$dir"/${4:-nova_lite_*}.ktap; do
+		[ "${f##*/}" = rust_doctests_kernel.ktap ] || docs+=("$f")
+	done
 	[ ${#docs[@]} -gt 0 ] || echo "not ok ${pfx}kunit: results written: no ${dir#"$REPO"/}/*.ktap"
 	declare -A want=() seen=()
 	while read -r suite name; do want["$suite $name"]=1; done <"$cases"
@@ -116,6 +121,54 @@ if [ "${1:-}" = --selftest ]; then
 	exit 0
 fi
 
+# compiled_examples FILE: the examples of a Rust file that the kernel's doctests compile and run:
+# its doc comments' code blocks, less those marked ignore, no_run or compile_fail.
+compiled_examples() {
+	awk '/^[[:space:]]*\/\/[\/!][[:space:]]*```/ {
+			if (open) { open = 0; next }
+			open = 1
+			if ($0 ~ /```[[:space:]]*(rust)?[[:space:]]*$/) n++
+		}
+		END { print n + 0 }' "$1"
+}
+
+# doctests KTAP BOOT: the kernel crate's doctests (CONFIG_RUST_KERNEL_DOCTESTS; the suite
+# rust_doctests_kernel, one case per example, named after its file): for each file of rust/kernel
+# to which the kernel patches add examples, one line, ok if the suite has as many cases of the
+# file as the patched file has compiled examples and all passed; then one line for the suite's
+# other cases (the kernel's own examples), ok if all passed. A skipped case is not ok.
+doctests() {
+	local ktap=$1 pfx=${2:+$2: } f key cases n bad want
+	[ -f "$ktap" ] || { echo "not ok ${pfx}kunit: rust_doctests_kernel: no results (${ktap#"$REPO"/})"; return; }
+	local all
+	all=$(ktap_cases "$ktap" | awk -F'\t' '$1 == "rust_doctests_kernel"')
+	[ -n "$all" ] || { echo "not ok ${pfx}kunit: rust_doctests_kernel: no case ran"; return; }
+	local mine=""
+	for f in $(sed -n 's|^+++ b/\(rust/kernel/.*\.rs\)$|\1|p' "$REPO"/kernel-patches/*.patch | sort -u); do
+		grep -qE '^\+[[:space:]]*//[/!][[:space:]]*```' <(awk -v f="+++ b/$f" \
+			'/^\+\+\+ / { on = ($0 == f) } on' "$REPO"/kernel-patches/*.patch) || continue
+		key=$(echo "${f#rust/kernel/}" | tr '/.-' '___')
+		mine="$mine|_${key}_[0-9]+"
+		cases=$(awk -F'\t' -v k="_${key}_[0-9]+$" '$2 ~ k' <<<"$all")
+		n=$(grep -c . <<<"$cases" || true)
+		want=$(compiled_examples "$KERNEL_SRC/$f")
+		bad=$(awk -F'\t' '$3 != "ok" { print $2 ": " $3 (($4 != "") ? " (" $4 ")" : "") }' <<<"$cases" | head -n 3)
+		if [ -z "$bad" ] && [ "$n" = "$want" ]; then
+			echo "ok ${pfx}kunit: rust_doctests_kernel: $f: its $n examples pass"
+		else
+			echo "not ok ${pfx}kunit: rust_doctests_kernel: $f: $n cases of its $want examples ran${bad:+; }$(tr '\n' ' ' <<<"$bad")"
+		fi
+	done
+	cases=$(awk -F'\t' -v k="(${mine#|})$" '$2 !~ k' <<<"$all")
+	n=$(grep -c . <<<"$cases" || true)
+	bad=$(awk -F'\t' '$3 != "ok" { print $2 ": " $3 (($4 != "") ? " (" $4 ")" : "") }' <<<"$cases" | head -n 3)
+	if [ -z "$bad" ]; then
+		echo "ok ${pfx}kunit: rust_doctests_kernel: the other $n examples of the kernel crate pass"
+	else
+		echo "not ok ${pfx}kunit: rust_doctests_kernel: of the other $n examples: $(tr '\n' ' ' <<<"$bad")"
+	fi
+}
+
 dir=$OUT/${1:?usage: ci/kunit-results.sh DIR [BOOT] | --selftest}
 cases=$(mktemp)
 trap 'rm -f "$cases"' EXIT
@@ -125,3 +178,14 @@ if [ ! -s "$cases" ]; then
 	exit 0
 fi
 report "$dir" "$cases" "${2:-}"
+# The kernel crate's KUnit suites that ran (rust_*, the kernel patches' cases among them): their
+# cases are those of the patched kernel tree's rust/kernel.
+source_cases "$KERNEL_SRC/rust/kernel" | while read -r suite name; do
+	[ ! -f "$dir/$suite.ktap" ] || [ "$suite" = rust_doctests_kernel ] || echo "$suite $name"
+done >"$cases"
+if [ -s "$cases" ]; then
+	report "$dir" "$cases" "${2:-}" "rust_*"
+else
+	echo "not ok ${2:+$2: }kunit: the kernel crate's suites (rust_*) ran: no results"
+fi
+doctests "$dir/rust_doctests_kernel.ktap" "${2:-}"
