@@ -37,8 +37,11 @@ bench:
 	@bash ci/bench.sh
 
 # The sign-off is the sender's: there is no default.
+# The sender's identity reaches the script through the environment, as given, whatever quotes or
+# dollar signs it holds.
+series: export SIGNOFF := $(value SIGNOFF)
 series:
-	@bash ci/series.sh export "$(SIGNOFF)"
+	@bash ci/series.sh export "$$SIGNOFF"
 
 series-check:
 	@bash ci/series.sh check

@@ -3,24 +3,31 @@
 # KTAP document of /sys/kernel/debug/kunit/<suite>/results, ci/guest/check.sh) into result lines,
 # one per case, prefixed with "BOOT: " if BOOT is given: "ok kunit: SUITE: CASE"; a failed case is
 # "not ok kunit: SUITE: CASE: " and KUnit's lines about it (the failed assertion, its file and
-# line, the condition), a skipped one too (no case of nova-lite may skip). The cases are those of
-# the sources: each #[test] function of a #[kunit_tests(SUITE)] module under nova-lite/. A case
-# without a result is "not ok" (its suite did not run, or stopped early), as is a result of a case
-# the sources do not have, and a suite that failed without a failed case (its set-up).
+# line, the condition), a skipped one too (no case may skip, but one that its own #[cfg] compiles
+# out, which gets no line). The cases are those of the sources: each #[test] function of a
+# #[kunit_tests(SUITE)] module under nova-lite/; then, for the kernel crate's suites that ran
+# (rust_*), those of the patched kernel tree's rust/kernel. A case without a result is "not ok"
+# (its suite did not run, or stopped early), as is a result of a case the sources do not have, and
+# a suite that failed without a failed case (its set-up). Last, the kernel crate's examples
+# (doctests: the suite rust_doctests_kernel): one line per file the kernel patches add examples to,
+# ok when as many cases as the file has compiled examples ran and passed, and one line for the
+# others.
 #   ci/kunit-results.sh DIR [BOOT]
 #   ci/kunit-results.sh --selftest   the parser on tests/kunit/ (its fixture and expected lines):
 #                                    one result line for ci/check.sh
 . "$(dirname "$0")/lib.sh"
 
-# source_cases DIR: "SUITE CASE" for each case of the sources under DIR.
+# source_cases DIR: "SUITE CASE" for each case of the sources under DIR, "SUITE CASE cfg" for one
+# with a #[cfg(...)] of its own (the test macro reports it as a skip when the condition is false).
 source_cases() {
 	find "$1" -name '*.rs' -print0 | sort -z | xargs -0 awk '
 		FNR == 1 { suite = ""; want = 0 }
-		match($0, /#\[(macros::)?kunit_tests\([a-z0-9_]+\)\]/) {
+		match($0, /#\[(::)?(kernel::)?(macros::)?kunit_tests\([a-z0-9_]+\)\]/) {
 			suite = substr($0, RSTART, RLENGTH - 2); sub(/^.*\(/, "", suite); next }
-		suite != "" && /^[[:space:]]*#\[test\][[:space:]]*$/ { want = 1; next }
+		suite != "" && /^[[:space:]]*#\[test\][[:space:]]*$/ { want = 1; cfg = ""; next }
+		want && /^[[:space:]]*#\[cfg/ { cfg = " cfg"; next }
 		want && match($0, /fn [A-Za-z0-9_]+/) {
-			print suite, substr($0, RSTART + 3, RLENGTH - 3); want = 0 }'
+			print suite, substr($0, RSTART + 3, RLENGTH - 3) cfg; want = 0 }'
 }
 
 # ktap_cases FILE...: one line per case of the KTAP documents (debugfs's results files), tab
@@ -83,8 +90,12 @@ report() {
 		[ "${f##*/}" = rust_doctests_kernel.ktap ] || docs+=("$f")
 	done
 	[ ${#docs[@]} -gt 0 ] || echo "not ok ${pfx}kunit: results written: no ${dir#"$REPO"/}/*.ktap"
-	declare -A want=() seen=()
-	while read -r suite name; do want["$suite $name"]=1; done <"$cases"
+	declare -A want=() seen=() gated=()
+	local flag
+	while read -r suite name flag; do
+		want["$suite $name"]=1
+		[ "$flag" != cfg ] || gated["$suite $name"]=1
+	done <"$cases"
 	while IFS=$'\t' read -r suite name status why; do
 		case $name in
 		-) echo "not ok ${pfx}kunit: $suite: $why"; continue ;;
@@ -97,11 +108,16 @@ report() {
 		fi
 		case $status in
 		ok) echo "ok ${pfx}kunit: $suite: $name" ;;
-		skip) echo "not ok ${pfx}kunit: $suite: $name: skipped: ${why:-no reason given}" ;;
+		skip)
+			# A case compiled out by its own #[cfg] is not a test of this build: no line.
+			if [ -z "${gated["$suite $name"]:-}" ]; then
+				echo "not ok ${pfx}kunit: $suite: $name: skipped: ${why:-no reason given}"
+			fi
+			;;
 		*) echo "not ok ${pfx}kunit: $suite: $name: ${why:-failed}" ;;
 		esac
 	done < <([ ${#docs[@]} = 0 ] || ktap_cases "${docs[@]}")
-	while read -r suite name; do
+	while read -r suite name flag; do
 		[ -n "${seen["$suite $name"]:-}" ] || echo "not ok ${pfx}kunit: $suite: $name: no result"
 	done <"$cases"
 }
@@ -180,8 +196,8 @@ fi
 report "$dir" "$cases" "${2:-}"
 # The kernel crate's KUnit suites that ran (rust_*, the kernel patches' cases among them): their
 # cases are those of the patched kernel tree's rust/kernel.
-source_cases "$KERNEL_SRC/rust/kernel" | while read -r suite name; do
-	[ ! -f "$dir/$suite.ktap" ] || [ "$suite" = rust_doctests_kernel ] || echo "$suite $name"
+source_cases "$KERNEL_SRC/rust/kernel" | while read -r suite name flag; do
+	[ ! -f "$dir/$suite.ktap" ] || [ "$suite" = rust_doctests_kernel ] || echo "$suite $name $flag"
 done >"$cases"
 if [ -s "$cases" ]; then
 	report "$dir" "$cases" "${2:-}" "rust_*"

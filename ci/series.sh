@@ -383,8 +383,19 @@ check_checkpatch() {
 		[ "$name" != 0000-cover-letter ] || continue
 		# checkpatch.pl runs in the tree (its checks of files and commit ids use it), with the
 		# system's python3 for scripts/spdxcheck.py (python3-ply, python3-git), not the venv's.
-		(cd "$S" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --show-types --no-summary "$p") |
-			sed "s|^$TMP/export/||" >"$TMP/cp.txt" || true
+		# Its status is 1 with findings; a line that is not a finding (a perl error, a
+		# missing module) fails the check, as does a failure with no finding.
+		local st=0
+		(cd "$S" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --show-types --no-summary "$p") \
+			>"$TMP/cp-raw.txt" 2>&1 || st=$?
+		sed "s|^$TMP/export/||" "$TMP/cp-raw.txt" >"$TMP/cp.txt"
+		if grep -vqE '^[^ ]*: (ERROR|WARNING|CHECK):[A-Z0-9_]+:|^$' "$TMP/cp.txt" ||
+			{ [ $st != 0 ] && [ ! -s "$TMP/cp.txt" ]; }; then
+			echo "FAIL checkpatch.pl on $name did not run cleanly (status $st):"
+			head -n 5 "$TMP/cp.txt"
+			bad=$((bad + 1))
+			continue
+		fi
 		allowed "${name#[0-9][0-9][0-9][0-9]-}" <"$TMP/cp.txt" >"$TMP/cp-bad.txt"
 		if [ -s "$TMP/cp-bad.txt" ]; then
 			cat "$TMP/cp-bad.txt"
@@ -485,7 +496,7 @@ check_builds() {
 	# COMMIT: a driver's modules may be in subdirectories).
 	objects() {
 		local f d rev=${*: -1}
-		wgit diff-tree --no-commit-id --name-only --diff-filter=AM -r "$@" | grep -v '^rust/' |
+		wgit diff-tree --no-commit-id --name-only --diff-filter=AM -r "$@" | { grep -v '^rust/' || true; } |
 			while read -r f; do
 				case $f in
 				*.c) echo "${f%.c}.o" ;;
