@@ -204,7 +204,7 @@ boot() {
 	done
 	"$REPO/ci/igt-results.sh" "igt$sfx" "$list" "$name" >>"$results"
 	# nova-lite's KUnit cases, one result each (the main boot runs them: ci/guest/check.sh, 1b).
-	[ -n "$name" ] || "$REPO/ci/kunit-results.sh" "kunit$sfx" >>"$results"
+	[ -n "$name" ] || NOVA_LITE_BUILD=$build "$REPO/ci/kunit-results.sh" "kunit$sfx" >>"$results"
 	guest_stage_times "$mode"
 }
 
