@@ -233,6 +233,14 @@ driver_commits() {
 		driver_layout "$REPO" "$TMP/layout" "$part"
 		[ -e "$TMP/layout/$pattern" ] || die "driver_layout's $part put nothing at $pattern (DRIVER_PATCHES)"
 		maintainers_add "$TMP/layout/MAINTAINERS" "$pattern" "$who"
+		# The module's author is the sender too (the project's name in the repository's form);
+		# the name escaped for sed's replacement.
+		if [ "$part" = driver ]; then
+			local name
+			name=$(ident_name "$who" | sed 's/[\\&|]/\\&/g')
+			sed -i "s|^\(    authors: \[\)\"$(ident_name "$PROJECT")\"\]|\1\"$name\"]|" \
+				"$TMP/layout/drivers/gpu/drm/nova-lite/nova_lite.rs"
+		fi
 		case $part in
 		uapi) src=(uapi/drm/nova_lite_drm.h) ;;
 		driver) src=(nova-lite Kconfig) ;;
@@ -327,7 +335,7 @@ export_to() {
 	as "$signoff" "$date" format "$dir" pristine..submission --cover-letter --cover-from-description=subject
 	grep -q 'SUBJECT HERE\|BLURB HERE' "$dir/0000-cover-letter.patch" &&
 		die "the cover letter lacks its subject or blurb (ci/series/cover.txt)"
-	if grep -rlF -e "$(ident_email "$PROJECT")" -e "$PROJECT" "$dir"; then
+	if grep -rlF -e "$(ident_email "$PROJECT")" -e "$(ident_name "$PROJECT")" "$dir"; then
 		die "the project's identity ($PROJECT) is in the files above"
 	fi
 	return 0
