@@ -9,8 +9,8 @@
 # (rust_*), those of the patched kernel tree's rust/kernel. A case without a result is "not ok"
 # (its suite did not run, or stopped early), as is a result of a case the sources do not have, and
 # a suite that failed without a failed case (its set-up). Last, the kernel crate's examples
-# (doctests), which are compiled but not run (see doctests()): one line per file the kernel patches
-# add examples to.
+# (doctests, the suite rust_doctests_kernel): one line per file the kernel patches add examples
+# to, and one for the others (see doctests()).
 #   ci/kunit-results.sh DIR [BOOT]
 #   ci/kunit-results.sh --selftest   the parser on tests/kunit/ (its fixture and expected lines):
 #                                    one result line for ci/check.sh
@@ -137,43 +137,70 @@ if [ "${1:-}" = --selftest ]; then
 fi
 
 # compiled_examples FILE: the examples of a Rust file that the kernel's doctests compile and run:
-# its doc comments' code blocks, less those marked ignore, no_run or compile_fail.
+# its doc comments' code blocks, less those marked ignore or compile_fail (no_run ones run too).
 compiled_examples() {
 	awk '/^[[:space:]]*\/\/[\/!][[:space:]]*```/ {
 			if (open) { open = 0; next }
 			open = 1
-			if ($0 ~ /```[[:space:]]*(rust)?[[:space:]]*$/) n++
+			if ($0 ~ /```[[:space:]]*(rust)?(,?[[:space:]]*no_run)?[[:space:]]*$/) n++
 		}
 		END { print n + 0 }' "$1"
 }
 
-# doctests GENERATED: the kernel crate's examples (CONFIG_RUST_KERNEL_DOCTESTS), which the build
-# compiles into one KUnit suite (rust_doctests_kernel; GENERATED is its source, the build's
-# rust/doctests_kernel_generated.rs, one function per example named after its file): for each
-# file of rust/kernel to which the kernel patches add examples, one line, ok if the build compiled
-# as many examples of the file as the patched file has. The suite is not run: two of the kernel's
-# own examples (rust/kernel/time/hrtimer.rs) set up hrtimers that debugobjects reports as on the
-# stack (an ODEBUG warning, which fails the boot), and a suite runs all its cases or none.
+# doctests GENERATED KTAP: the kernel crate's examples (CONFIG_RUST_KERNEL_DOCTESTS), which the
+# build compiles into one KUnit suite, rust_doctests_kernel (GENERATED, the build's
+# rust/doctests_kernel_generated.rs, has one case per example, named after its file), and the
+# guest ran (KTAP, its results): for each file of rust/kernel to which the kernel patches add
+# examples, one line, ok if the build compiled as many examples of the file as the patched file
+# has and each passed; then one line for the kernel's other examples, ok if each passed. A case
+# without a result is not ok, as is a suite that stopped early or failed by itself.
 doctests() {
-	local gen=$1 f key n want
+	local gen=$1 ktap=$2 f key n want bad ours=$TMP_DIR/ours results=$TMP_DIR/doctests
 	[ -f "$gen" ] || { echo "not ok build: examples: the kernel crate's are compiled: no $gen"; return; }
+	if [ ! -f "$ktap" ]; then
+		echo "not ok kunit: rust_doctests_kernel: results written: no ${ktap#"$REPO"/}"
+		return
+	fi
+	ktap_cases "$ktap" >"$TMP_DIR/ktap-cases"
+	# NAME STATUS DIAGNOSTICS for each case of the build, "no result" if it has none; the suite's
+	# own failures first, named "-" and "+".
+	grep -oE '\brust_doctest_kernel_[A-Za-z0-9_]+_[0-9]+\b' "$gen" | sort -u >"$TMP_DIR/built"
+	awk -F '\t' -v OFS='\t' -v k="$TMP_DIR/ktap-cases" '
+		FILENAME == k { if ($2 == "-" || $2 == "+") print $2, "not ok", $4; else r[$2] = $3 "\t" $4; next }
+		{ print $1, ($1 in r ? r[$1] : "not ok\tno result") }' "$TMP_DIR/ktap-cases" "$TMP_DIR/built" >"$results"
+	# failures PATTERN: "CASE: STATUS (WHY); ..." of the results whose name matches PATTERN.
+	failures() { awk -F '\t' -v re="$1" '$1 ~ re && $2 != "ok" { printf "%s%s: %s (%s)", (k++ ? "; " : ""), $1, $2, $3 }' "$results"; }
+	: >"$ours"
 	for f in $(sed -n 's|^+++ b/\(rust/kernel/.*\.rs\)$|\1|p' "$REPO"/kernel-patches/*.patch | sort -u); do
 		grep -qE '^\+[[:space:]]*//[/!][[:space:]]*```' <(awk -v f="+++ b/$f" \
 			'/^\+\+\+ / { on = ($0 == f) } on' "$REPO"/kernel-patches/*.patch) || continue
 		key=$(echo "${f#rust/kernel/}" | tr '/.-' '___')
-		n=$(grep -oE "\brust_doctest_kernel_${key}_[0-9]+\b" "$gen" | sort -u | grep -c . || true)
+		awk -F '\t' -v re="^rust_doctest_kernel_${key}_[0-9]+\$" '$1 ~ re' "$results" >>"$ours"
+		n=$(awk -F '\t' -v re="^rust_doctest_kernel_${key}_[0-9]+\$" '$1 ~ re { n++ } END { print n + 0 }' "$results")
 		want=$(compiled_examples "$KERNEL_SRC/$f")
-		if [ "$n" = "$want" ] && [ "$n" -gt 0 ]; then
-			echo "ok build: examples: $f: its $n examples are compiled into the kernel"
+		bad=$(failures "^rust_doctest_kernel_${key}_[0-9]+\$")
+		if [ "$n" != "$want" ] || [ "$n" = 0 ]; then
+			echo "not ok kunit: rust_doctests_kernel: $f: $n of its $want examples are compiled into the kernel"
+		elif [ -n "$bad" ]; then
+			echo "not ok kunit: rust_doctests_kernel: $f: its $n examples ran: $bad"
 		else
-			echo "not ok build: examples: $f: $n of its $want examples are compiled into the kernel"
+			echo "ok kunit: rust_doctests_kernel: $f: its $n examples ran and passed"
 		fi
 	done
+	{ grep -vxFf "$ours" "$results" || true; } >"$TMP_DIR/others"
+	n=$(awk -F '\t' '$1 != "-" && $1 != "+" { n++ } END { print n + 0 }' "$TMP_DIR/others")
+	bad=$(awk -F '\t' '$2 != "ok" { printf "%s%s: %s (%s)", (k++ ? "; " : ""), $1, $2, $3 }' "$TMP_DIR/others")
+	if [ -n "$bad" ] || [ "$n" = 0 ]; then
+		echo "not ok kunit: rust_doctests_kernel: the kernel's other examples ran: ${bad:-none ran}"
+	else
+		echo "ok kunit: rust_doctests_kernel: the kernel's other $n examples ran and passed"
+	fi
 }
 
 dir=$OUT/${1:?usage: ci/kunit-results.sh DIR [BOOT] | --selftest}
-cases=$(mktemp)
-trap 'rm -f "$cases"' EXIT
+TMP_DIR=$(mktemp -d)
+trap 'rm -rf "$TMP_DIR"' EXIT
+cases=$TMP_DIR/cases
 source_cases "$REPO/nova-lite" >"$cases"
 if [ ! -s "$cases" ]; then
 	echo "not ok ${2:+$2: }kunit: the sources have KUnit cases: none found under nova-lite/"
@@ -190,4 +217,5 @@ if [ -s "$cases" ]; then
 else
 	echo "not ok ${2:+$2: }kunit: the kernel crate's suites (rust_*) ran: no results"
 fi
-[ -n "${2:-}" ] || doctests "${NOVA_LITE_BUILD:?the kernel build directory}/rust/doctests_kernel_generated.rs"
+[ -n "${2:-}" ] || doctests "${NOVA_LITE_BUILD:?the kernel build directory}/rust/doctests_kernel_generated.rs" \
+	"$dir/rust_doctests_kernel.ktap"
