@@ -119,7 +119,7 @@ impl kms::KmsDriver for DrmDriver {
         if let Some(r) = obj.resource() {
             return if fits(&r.res) { Ok(()) } else { Err(EINVAL) };
         }
-        let (width, rows) = fb_resource_shape(obj.size(), pitch);
+        let (width, rows) = fb_new_resource(obj.size(), pitch, fb.height())?;
         match NovaLiteObject::make_resource(obj, gpu, RESOURCE_FORMAT, width, rows) {
             Ok(_) => Ok(()),
             // Another framebuffer of the object made it meanwhile.
@@ -148,6 +148,18 @@ fn fb_resource_shape(size: usize, pitch: u32) -> (u32, u32) {
         .unwrap_or(u32::MAX)
         .min(RESOURCE_MAX_DIM);
     (pitch / BYTES_PER_PIXEL, rows)
+}
+
+/// The width and height of the resource that a framebuffer of pitch `pitch` and `height` rows
+/// makes of an object of `size` bytes ([`fb_resource_shape`]). Errors: `EINVAL` if the object does
+/// not hold `height` whole rows: the DRM core lets a framebuffer's last row end short of its
+/// pitch, but a resource's rows are whole, and the host refuses a rectangle past them.
+fn fb_new_resource(size: usize, pitch: u32, height: u32) -> Result<(u32, u32)> {
+    let (width, rows) = fb_resource_shape(size, pitch);
+    if rows < height {
+        return Err(EINVAL);
+    }
+    Ok((width, rows))
 }
 
 /// Creates the mode objects of `gpu`'s scanouts.
@@ -210,6 +222,15 @@ mod tests {
         assert_eq!(fb_resource_shape(4092, 4096), (1024, 0));
         // A pitch of 0 (the DRM core refuses it): no rows, no panic.
         assert_eq!(fb_resource_shape(4096, 0), (0, 0));
+    }
+
+    /// A framebuffer makes a resource only of an object that holds all its rows whole.
+    #[test]
+    fn new_resource_holds_every_row() {
+        // 28 pages at a pitch of 3188 bytes: 35 whole rows, and 3108 bytes of a 36th.
+        assert!(fb_new_resource(28 << 12, 3188, 35) == Ok((797, 35)));
+        assert!(fb_new_resource(28 << 12, 3188, 30) == Ok((797, 35)));
+        assert!(fb_new_resource(28 << 12, 3188, 36) == Err(EINVAL));
     }
 
     /// A resource shows framebuffers of its stride, up to its height, in `XRGB8888`.

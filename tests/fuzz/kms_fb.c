@@ -54,7 +54,8 @@ static int addfb_expect(const struct file *f, const struct drm_mode_fb_cmd2 *c,
 	if (m->res_id)
 		return m->res_format == DRM_FORMAT_XRGB8888 && 4ull * m->res_w == pitch &&
 		       m->res_h >= c->height ? 0 : EINVAL;
-	if (pitch / 4 > MAX_DIM)
+	/* The resource has the object's whole rows (at most MAX_DIM): every row of the fb's. */
+	if (pitch / 4 > MAX_DIM || (m->size / pitch < MAX_DIM ? m->size / pitch : MAX_DIM) < c->height)
 		return EINVAL;
 	*new_res = true;
 	return 0;
