@@ -9,6 +9,15 @@
 /* --- KMS: framebuffers, blobs, files ------------------------------------------- */
 
 /*
+ * The rows of the resource that a framebuffer of pitch @pitch makes of object @m: the object's
+ * whole rows, at most MAX_DIM (fb_resource_shape() in nova-lite/drm/kms.rs).
+ */
+static uint64_t fb_res_rows(const struct model *m, uint32_t pitch)
+{
+	return m->size / pitch < MAX_DIM ? m->size / pitch : MAX_DIM;
+}
+
+/*
  * The answer of ADDFB2 with @c on @f, @m the object of handles[0] (NULL: a handle @f does not
  * have), in the order of the checks: drm_mode_addfb2(), drm_internal_framebuffer_create() and
  * framebuffer_check() (the DRM core's: flags, size, no modifiers, a format it knows, the
@@ -17,7 +26,8 @@
  * object of the file (ENOENT) and of the driver, large enough), and nova-lite's
  * check_framebuffer() (nova-lite/drm/kms.rs: offset 0, a pitch of whole pixels, and the
  * object's resource fits, XRGB8888 of that pitch and as high; an object that is no resource
- * becomes one of the pitch, *@new_res, unless that is wider than a resource may be).
+ * becomes one of the pitch, *@new_res, unless that is wider than a resource may be or lacks
+ * a whole row of the framebuffer's).
  */
 static int addfb_expect(const struct file *f, const struct drm_mode_fb_cmd2 *c,
 			const struct model *m, bool *new_res)
@@ -54,8 +64,8 @@ static int addfb_expect(const struct file *f, const struct drm_mode_fb_cmd2 *c,
 	if (m->res_id)
 		return m->res_format == DRM_FORMAT_XRGB8888 && 4ull * m->res_w == pitch &&
 		       m->res_h >= c->height ? 0 : EINVAL;
-	/* The resource has the object's whole rows (at most MAX_DIM): every row of the fb's. */
-	if (pitch / 4 > MAX_DIM || (m->size / pitch < MAX_DIM ? m->size / pitch : MAX_DIM) < c->height)
+	/* The resource must have every row of the framebuffer's, whole. */
+	if (pitch / 4 > MAX_DIM || fb_res_rows(m, pitch) < c->height)
 		return EINVAL;
 	*new_res = true;
 	return 0;
@@ -178,7 +188,7 @@ void do_addfb(struct thread *t, struct file *f)
 		addfb_mutate(t, &c);
 	want = addfb_expect(f, &c, m, &new_res);
 	if (!want && new_res) {
-		rows = m->size / c.pitches[0] < MAX_DIM ? m->size / c.pitches[0] : MAX_DIM;
+		rows = fb_res_rows(m, c.pitches[0]);
 		/* Bounded as RESOURCE_CREATE's: small objects only, MAX_RESOURCES at a time. */
 		if (m->size <= RES_OBJ_MAX && reserve_resource()) {
 			reserved = true;
